@@ -1,0 +1,30 @@
+//! herald-core: the job domain and the adapters every Herald binary shares.
+//!
+//! A job is a notification to deliver or a match to host. The API stores it and
+//! publishes its id; a worker claims it through a fenced lease in the store, does the
+//! work, and writes the outcome under that lease. This crate holds everything those
+//! steps agree on.
+//!
+//! Layout:
+//! - [`job`] — `Job`, `JobKind`, `Priority`, `JobStatus` and its state machine;
+//! - [`lease`] — worker identity, `Lease`, and the lease invariants (written once);
+//! - [`retry`] — `RetryPolicy`: capped exponential backoff with jitter;
+//! - [`clock`] — the injectable clock;
+//! - [`store`] — the store traits, the SQLite store, and (feature `conformance`) the
+//!   suite every store passes;
+//! - [`config`] — reading and checking environment variables;
+//! - [`telemetry`] — tracing set-up shared by the binaries.
+
+pub mod clock;
+pub mod config;
+pub mod job;
+pub mod lease;
+pub mod retry;
+pub mod store;
+pub mod telemetry;
+
+pub use clock::Clock;
+pub use job::{Job, JobId, JobKind, JobStatus, NewJob, Priority, TenantId};
+pub use lease::{ClaimedJob, Lease, WorkerId};
+pub use retry::RetryPolicy;
+pub use store::{Store, StoreError};

@@ -1,0 +1,325 @@
+//! The store traits: everything the API and the workers ask of the job store.
+//!
+//! Three small traits at the seam, one per caller:
+//! - [`JobStore`] — the API's view: insert (idempotent), get, list, cancel, re-drive, counts;
+//! - [`LeaseStore`] — the worker's view: claim, renew, and the fenced outcomes;
+//! - [`WorkerRegistry`] — heartbeats behind `GET /v1/workers`.
+//!
+//! [`Store`] is all three. Implementations: [`sqlite::SqliteStore`] (the embedded
+//! default) here, MongoDB in its own module. The lease invariants they keep are
+//! written once in [`crate::lease`]; the `conformance` suite proves them for each.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::job::{InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, TenantId};
+use crate::lease::{ClaimedJob, Lease, WorkerId};
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod sqlite;
+
+/// Why a store call failed. Callers match on these; the API maps them to status codes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A fenced write matched nothing: another holder took the job, or it was finished.
+    /// The caller must drop its result.
+    #[error("lease lost: the job is no longer held under this lease")]
+    LeaseLost,
+    /// No such job for this tenant.
+    #[error("job not found")]
+    NotFound,
+    /// The job is not in a state that allows this (cancel a running job, re-drive a
+    /// job that is not dead).
+    #[error(transparent)]
+    InvalidTransition(#[from] InvalidTransition),
+    /// The store cannot be reached or is too busy to answer; worth retrying later.
+    #[error("store unavailable: {0}")]
+    Unavailable(#[source] anyhow::Error),
+    /// A stored value that cannot be read back (a bug or manual edit).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Anything else; logged, never shown to clients.
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The result of an insert: a new job, or the one an idempotency key already names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inserted {
+    Created(Job),
+    Existing(Job),
+}
+
+impl Inserted {
+    pub fn job(&self) -> &Job {
+        match self {
+            Inserted::Created(job) | Inserted::Existing(job) => job,
+        }
+    }
+
+    pub fn into_job(self) -> Job {
+        match self {
+            Inserted::Created(job) | Inserted::Existing(job) => job,
+        }
+    }
+
+    pub fn is_created(&self) -> bool {
+        matches!(self, Inserted::Created(_))
+    }
+}
+
+/// Filters for listing a tenant's jobs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub status: Option<JobStatus>,
+    pub kind: Option<JobKind>,
+}
+
+/// One page request: newest first, starting after `cursor` (the last id of the
+/// previous page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub cursor: Option<JobId>,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: u32 = 50;
+    pub const MAX_LIMIT: u32 = 500;
+
+    pub fn first(limit: u32) -> Self {
+        Self {
+            limit: limit.clamp(1, Self::MAX_LIMIT),
+            cursor: None,
+        }
+    }
+
+    pub fn after(limit: u32, cursor: JobId) -> Self {
+        Self {
+            limit: limit.clamp(1, Self::MAX_LIMIT),
+            cursor: Some(cursor),
+        }
+    }
+}
+
+/// A page of jobs; `next_cursor` is `None` on the last page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub items: Vec<Job>,
+    pub next_cursor: Option<JobId>,
+}
+
+/// What a claim-next call asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimRequest {
+    pub worker: WorkerId,
+    pub lease: Duration,
+    pub limit: usize,
+    /// Only jobs of this kind; `None` for any.
+    pub kind: Option<JobKind>,
+}
+
+/// Why a claim by id did not take the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotClaimed {
+    NotFound,
+    /// Succeeded, dead or cancelled: nothing to do.
+    Finished(JobStatus),
+    /// Another live lease holds it.
+    Held {
+        by: Option<WorkerId>,
+        until: DateTime<Utc>,
+    },
+    /// Waiting for its run time; the poller will claim it then.
+    NotDue {
+        run_at: DateTime<Utc>,
+    },
+    /// Its lease expired on its last attempt: the claim moved it to dead.
+    Exhausted,
+}
+
+/// The answer to a claim by id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimOutcome {
+    Claimed(Box<ClaimedJob>),
+    NotClaimed(NotClaimed),
+}
+
+/// How a failed attempt should be treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Try again after this delay (from the retry policy, or a `Retry-After`), unless
+    /// the job's attempts are spent.
+    After(Duration),
+    /// The error will not go away by retrying (a 4xx, a bad address): dead at once.
+    Never,
+}
+
+/// Where a failed job went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOutcome {
+    Scheduled { run_at: DateTime<Utc> },
+    Dead,
+}
+
+/// Job counts by status (for `notification_queue_depth{state}`); absent states are 0.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateCounts(pub BTreeMap<JobStatus, u64>);
+
+impl StateCounts {
+    pub fn get(&self, status: JobStatus) -> u64 {
+        self.0.get(&status).copied().unwrap_or(0)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.values().sum()
+    }
+}
+
+/// What a worker reports about itself on each heartbeat.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerHeartbeat {
+    pub worker_id: WorkerId,
+    pub hostname: String,
+    pub pid: u32,
+    pub started_at: DateTime<Utc>,
+    pub in_flight: u32,
+    pub capacity: u32,
+    pub active_matches: u32,
+    pub match_capacity: u32,
+    pub processed: u64,
+}
+
+/// A heartbeat as the registry holds it, with the store's time of last contact.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerRecord {
+    #[serde(flatten)]
+    pub heartbeat: WorkerHeartbeat,
+    pub last_seen: DateTime<Utc>,
+}
+
+/// The API's view of jobs. Every call is tenant-scoped: another tenant's job is
+/// [`StoreError::NotFound`], never visible.
+#[async_trait]
+pub trait JobStore: Send + Sync {
+    /// Stores a new job durably. With an idempotency key already used by this tenant,
+    /// stores nothing and returns the existing job.
+    async fn insert(&self, job: NewJob) -> StoreResult<Inserted>;
+
+    /// Stores several jobs in one atomic write: all or none.
+    async fn insert_many(&self, jobs: Vec<NewJob>) -> StoreResult<Vec<Inserted>>;
+
+    async fn get(&self, tenant: &TenantId, id: &JobId) -> StoreResult<Job>;
+
+    /// A tenant's jobs, newest first.
+    async fn list(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        page: &PageRequest,
+    ) -> StoreResult<Page>;
+
+    /// Cancels a waiting (pending or scheduled) job.
+    async fn cancel(&self, tenant: &TenantId, id: &JobId) -> StoreResult<Job>;
+
+    /// Moves a dead job back to pending with its attempts reset.
+    async fn redrive(&self, tenant: &TenantId, id: &JobId) -> StoreResult<Job>;
+
+    /// Jobs per status, across tenants.
+    async fn counts(&self) -> StoreResult<StateCounts>;
+
+    /// A cheap round trip, for readiness checks.
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// The worker's view. Every write after a claim presents the [`Lease`] and is fenced
+/// on it (see [`crate::lease`]).
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Claims one job by id (a RabbitMQ delivery names it).
+    async fn claim(
+        &self,
+        id: &JobId,
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<ClaimOutcome>;
+
+    /// Claims up to `limit` due jobs, critical first, then by run time. Jobs whose lease
+    /// expired on their last attempt are moved to dead on the way.
+    async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>>;
+
+    /// Extends a lease that is still live by the store's clock.
+    async fn renew(&self, lease: &Lease, lease_for: Duration) -> StoreResult<Lease>;
+
+    async fn complete(&self, lease: &Lease) -> StoreResult<()>;
+
+    /// Completes several jobs in one write where the store can; one result per lease,
+    /// in order.
+    async fn complete_many(&self, leases: &[Lease]) -> StoreResult<Vec<StoreResult<()>>> {
+        let mut results = Vec::with_capacity(leases.len());
+        for lease in leases {
+            match self.complete(lease).await {
+                Err(StoreError::Unavailable(e)) => return Err(StoreError::Unavailable(e)),
+                other => results.push(other),
+            }
+        }
+        Ok(results)
+    }
+
+    /// Records a failed attempt: scheduled again after the delay, or dead when the
+    /// error is permanent or the attempts are spent.
+    async fn fail(&self, lease: &Lease, error: &str, retry: Retry) -> StoreResult<FailOutcome>;
+
+    /// Puts the job back to run after `delay` without spending the attempt.
+    async fn snooze(
+        &self,
+        lease: &Lease,
+        delay: Duration,
+        reason: &str,
+    ) -> StoreResult<DateTime<Utc>>;
+
+    /// Gives the job back to be claimed at once, without spending the attempt.
+    async fn release(&self, lease: &Lease) -> StoreResult<()>;
+}
+
+/// The registry of live workers.
+#[async_trait]
+pub trait WorkerRegistry: Send + Sync {
+    async fn heartbeat(&self, beat: &WorkerHeartbeat) -> StoreResult<()>;
+
+    /// Workers heard from within `within`, by the store's clock.
+    async fn live_workers(&self, within: Duration) -> StoreResult<Vec<WorkerRecord>>;
+
+    /// Removes a worker on graceful shutdown.
+    async fn deregister(&self, worker: &WorkerId) -> StoreResult<()>;
+}
+
+/// Everything a Herald process needs from its store.
+pub trait Store: JobStore + LeaseStore + WorkerRegistry + std::fmt::Debug + 'static {}
+
+impl<T: JobStore + LeaseStore + WorkerRegistry + std::fmt::Debug + 'static> Store for T {}
+
+pub(crate) fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Opens the configured store.
+pub async fn open(
+    config: &crate::config::StoreConfig,
+    clock: std::sync::Arc<dyn crate::clock::Clock>,
+) -> StoreResult<std::sync::Arc<dyn Store>> {
+    match config {
+        crate::config::StoreConfig::Sqlite(c) => Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::open(c.clone(), clock).await?,
+        )),
+    }
+}

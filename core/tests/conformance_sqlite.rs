@@ -1,4 +1,5 @@
 //! The store conformance suite against the embedded SQLite store.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

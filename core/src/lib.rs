@@ -13,12 +13,16 @@
 //! - [`store`] — the store traits, the SQLite store, and (feature `conformance`) the
 //!   suite every store passes;
 //! - [`config`] — reading and checking environment variables;
+//! - [`dispatch`] — the RabbitMQ topology, job messages and the confirming publisher;
+//! - [`notification`] — the notification request a client sends, and its validation;
 //! - [`telemetry`] — tracing set-up shared by the binaries.
 
 pub mod clock;
 pub mod config;
+pub mod dispatch;
 pub mod job;
 pub mod lease;
+pub mod notification;
 pub mod retry;
 pub mod store;
 pub mod telemetry;

@@ -1,0 +1,629 @@
+//! The notification a client asks Herald to deliver (DESIGN §7), and its validation.
+//!
+//! The API deserialises a [`NotificationRequest`] (unknown fields rejected), calls
+//! [`NotificationRequest::validate`], and stores the validated request, serialised as
+//! JSON, as the job's payload; the worker reads the payload back into this type.
+//!
+//! Two kinds of failure, kept apart because the API answers them differently:
+//! - the body does not have this shape (unknown field, wrong type, bad enum value,
+//!   `sendAt` not RFC 3339): a serde error, which names the field by its path;
+//! - the shape is right but a value is not acceptable: a [`ValidationError`] naming
+//!   the field (`recipient.address`, `maxAttempts`, ...).
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::job::{JobKind, NewJob, Priority, TenantId, DEFAULT_MAX_ATTEMPTS};
+
+/// Most attempts a client may ask for.
+pub const MAX_ATTEMPTS_LIMIT: u32 = 25;
+/// Longest subject, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 998;
+/// Largest body, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Largest `data` (template variables) or `metadata`, as JSON bytes.
+pub const MAX_DATA_BYTES: usize = 64 * 1024;
+pub const MAX_METADATA_BYTES: usize = 8 * 1024;
+/// Longest template name.
+pub const MAX_TEMPLATE_CHARS: usize = 200;
+/// Longest recipient address (a URL for webhooks).
+pub const MAX_ADDRESS_CHARS: usize = 2048;
+/// How far ahead `sendAt` may be.
+pub const MAX_SCHEDULE_DAYS: i64 = 366;
+
+/// Where a notification goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Webhook,
+    Email,
+    Sms,
+    Push,
+    /// Delivered nowhere: for load tests and dry runs.
+    Log,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Webhook => "webhook",
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Push => "push",
+            Channel::Log => "log",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who receives it. `address` is a URL (webhook), an email address, an E.164 phone
+/// number (sms), a device token (push), or any label (log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Recipient {
+    pub address: String,
+    /// IANA time zone name, for quiet hours (e.g. `Europe/Paris`); UTC when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+}
+
+/// A time of day, written `HH:MM` (24-hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay {
+    pub hour: u8,
+    pub minute: u8,
+}
+
+impl TimeOfDay {
+    /// Minutes since midnight.
+    pub fn minutes(self) -> u32 {
+        u32::from(self.hour) * 60 + u32::from(self.minute)
+    }
+}
+
+impl FromStr for TimeOfDay {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{s:?} is not a time of day HH:MM");
+        let (h, m) = s.split_once(':').ok_or_else(bad)?;
+        if h.len() != 2 || m.len() != 2 || !(h.bytes().chain(m.bytes())).all(|b| b.is_ascii_digit())
+        {
+            return Err(bad());
+        }
+        let hour: u8 = h.parse().map_err(|_| bad())?;
+        let minute: u8 = m.parse().map_err(|_| bad())?;
+        if hour > 23 || minute > 59 {
+            return Err(bad());
+        }
+        Ok(Self { hour, minute })
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour, self.minute)
+    }
+}
+
+impl Serialize for TimeOfDay {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeOfDay {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A daily window, in the recipient's time zone, in which non-critical notifications
+/// wait. `start > end` wraps midnight (`22:00`–`07:00`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    pub start: TimeOfDay,
+    pub end: TimeOfDay,
+}
+
+/// `sendAt`: RFC 3339 only (an offset is required), kept in UTC.
+mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        at: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        let Some(s) = Option::<String>::deserialize(deserializer)? else {
+            return Ok(None);
+        };
+        DateTime::parse_from_rfc3339(&s)
+            .map(|at| Some(at.with_timezone(&Utc)))
+            .map_err(|e| serde::de::Error::custom(format!("{s:?} is not an RFC 3339 time: {e}")))
+    }
+}
+
+/// The body of `POST /v1/notifications`, and the payload of a notification job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NotificationRequest {
+    pub channel: Channel,
+    pub recipient: Recipient,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The text to send; exactly one of `body` and `template` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// A template name, rendered with `data` by the worker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// When to send; now when absent or past.
+    #[serde(default, with = "rfc3339", skip_serializing_if = "Option::is_none")]
+    pub send_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<QuietHours>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_attempts: Option<u32>,
+    /// Opaque to Herald; returned with the job and passed to webhooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// A well-formed request with a value Herald will not accept.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    /// The failing field's path in the request, e.g. `recipient.address`.
+    pub field: String,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same error inside a larger document (`notifications[3]` + `recipient`).
+    pub fn within(self, prefix: &str) -> Self {
+        Self {
+            field: format!("{prefix}.{}", self.field),
+            message: self.message,
+        }
+    }
+}
+
+fn check(ok: bool, field: &str, message: impl Into<String>) -> Result<(), ValidationError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new(field, message))
+    }
+}
+
+fn json_len(map: &serde_json::Map<String, serde_json::Value>) -> usize {
+    serde_json::to_vec(map)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX)
+}
+
+impl NotificationRequest {
+    pub fn priority(&self) -> Priority {
+        self.priority.unwrap_or_default()
+    }
+
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
+    }
+
+    /// Checks every value, returning the first failing field. `now` bounds `sendAt`.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), ValidationError> {
+        validate_address(self.channel, &self.recipient.address)?;
+        if let Some(tz) = &self.recipient.timezone {
+            check(
+                is_plausible_time_zone(tz),
+                "recipient.timezone",
+                format!("{tz:?} is not an IANA time zone name such as Europe/Paris"),
+            )?;
+        }
+        if let Some(subject) = &self.subject {
+            check(!subject.trim().is_empty(), "subject", "must not be empty")?;
+            check(
+                subject.chars().count() <= MAX_SUBJECT_CHARS,
+                "subject",
+                format!("longer than {MAX_SUBJECT_CHARS} characters"),
+            )?;
+        }
+        match (&self.body, &self.template) {
+            (Some(_), Some(_)) => {
+                return Err(ValidationError::new(
+                    "template",
+                    "give either body or template, not both",
+                ))
+            }
+            (None, None) => {
+                return Err(ValidationError::new("body", "body or template is required"))
+            }
+            (Some(body), None) => {
+                check(!body.is_empty(), "body", "must not be empty")?;
+                check(
+                    body.len() <= MAX_BODY_BYTES,
+                    "body",
+                    format!("larger than {MAX_BODY_BYTES} bytes"),
+                )?;
+                check(self.data.is_none(), "data", "data goes with a template")?;
+            }
+            (None, Some(template)) => {
+                check(
+                    !template.is_empty()
+                        && template.chars().count() <= MAX_TEMPLATE_CHARS
+                        && template.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')
+                        }),
+                    "template",
+                    format!("a template name is 1 to {MAX_TEMPLATE_CHARS} of A-Z a-z 0-9 - _ . /"),
+                )?;
+            }
+        }
+        if let Some(data) = &self.data {
+            check(
+                json_len(data) <= MAX_DATA_BYTES,
+                "data",
+                format!("larger than {MAX_DATA_BYTES} bytes"),
+            )?;
+        }
+        if let Some(metadata) = &self.metadata {
+            check(
+                json_len(metadata) <= MAX_METADATA_BYTES,
+                "metadata",
+                format!("larger than {MAX_METADATA_BYTES} bytes"),
+            )?;
+        }
+        if let Some(at) = self.send_at {
+            check(
+                at <= now + Duration::days(MAX_SCHEDULE_DAYS),
+                "sendAt",
+                format!("more than {MAX_SCHEDULE_DAYS} days ahead"),
+            )?;
+        }
+        if let Some(q) = &self.quiet_hours {
+            check(q.start != q.end, "quietHours", "start and end must differ")?;
+        }
+        if let Some(n) = self.max_attempts {
+            check(
+                (1..=MAX_ATTEMPTS_LIMIT).contains(&n),
+                "maxAttempts",
+                format!("must be between 1 and {MAX_ATTEMPTS_LIMIT}"),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The job that delivers this (already validated) notification.
+    pub fn to_new_job(&self, tenant: TenantId) -> Result<NewJob, serde_json::Error> {
+        let mut job = NewJob::new(JobKind::Notification, tenant, serde_json::to_value(self)?)
+            .priority(self.priority())
+            .max_attempts(self.max_attempts());
+        if let Some(at) = self.send_at {
+            job = job.run_at(at);
+        }
+        Ok(job)
+    }
+
+    /// Reads a notification job's payload back.
+    pub fn from_payload(payload: &serde_json::Value) -> Result<Self, serde_json::Error> {
+        Self::deserialize(payload)
+    }
+}
+
+fn validate_address(channel: Channel, address: &str) -> Result<(), ValidationError> {
+    const FIELD: &str = "recipient.address";
+    check(!address.trim().is_empty(), FIELD, "must not be empty")?;
+    check(
+        address.chars().count() <= MAX_ADDRESS_CHARS,
+        FIELD,
+        format!("longer than {MAX_ADDRESS_CHARS} characters"),
+    )?;
+    check(
+        !address.chars().any(|c| c.is_whitespace() || c.is_control()),
+        FIELD,
+        "must not contain spaces or control characters",
+    )?;
+    match channel {
+        Channel::Webhook => check(
+            is_http_url(address),
+            FIELD,
+            "a webhook address is an absolute http:// or https:// URL",
+        ),
+        Channel::Email => check(
+            is_email(address),
+            FIELD,
+            "not an email address (local@domain)",
+        ),
+        Channel::Sms => check(
+            is_e164(address),
+            FIELD,
+            "an sms address is an E.164 phone number such as +14155550123",
+        ),
+        Channel::Push => check(
+            address.len() <= 4096,
+            FIELD,
+            "a device token is at most 4096 bytes",
+        ),
+        Channel::Log => Ok(()),
+    }
+}
+
+/// `http(s)://host[:port][/...]` with a non-empty host and no credentials.
+fn is_http_url(s: &str) -> bool {
+    let rest = match s.split_once("://") {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+        {
+            rest
+        }
+        _ => return false,
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() || authority.contains('@') {
+        return false;
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((host, port)) => {
+                if !(port.is_empty() || port.strip_prefix(':').is_some_and(is_port)) {
+                    return false;
+                }
+                return !host.is_empty()
+                    && host
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+            }
+            None => return false,
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => {
+                if !is_port(port) {
+                    return false;
+                }
+                host
+            }
+            None => authority,
+        }
+    };
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+fn is_port(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 5
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && s.parse::<u16>().is_ok_and(|p| p > 0)
+}
+
+/// One `@`, a non-empty local part, a dotted domain. Deliverability is the SMTP
+/// server's call; this only refuses what can never be an address.
+fn is_email(s: &str) -> bool {
+    if s.len() > 254 || s.matches('@').count() != 1 {
+        return false;
+    }
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+}
+
+/// `+` then 7 to 15 digits, the first not zero.
+fn is_e164(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else {
+        return false;
+    };
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+/// Shape of an IANA zone name (`UTC`, `Europe/Paris`, `America/Argentina/Buenos_Aires`,
+/// `Etc/GMT+5`). Whether the zone exists is checked where it is used.
+fn is_plausible_time_zone(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && !s.starts_with('/')
+        && !s.ends_with('/')
+        && !s.contains("//")
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: serde_json::Value) -> Result<NotificationRequest, serde_json::Error> {
+        serde_json::from_value(v)
+    }
+
+    fn field_of(v: serde_json::Value) -> String {
+        let req = parse(v).unwrap_or_else(|e| panic!("should parse: {e}"));
+        req.validate(Utc::now())
+            .err()
+            .map(|e| e.field)
+            .unwrap_or_else(|| "<valid>".into())
+    }
+
+    fn base(channel: &str, address: &str) -> serde_json::Value {
+        json!({"channel": channel, "recipient": {"address": address}, "body": "hi"})
+    }
+
+    #[test]
+    fn a_full_request_round_trips() {
+        let v = json!({
+            "channel": "email",
+            "recipient": {"address": "a@example.com", "timezone": "Europe/Paris"},
+            "subject": "Hello",
+            "template": "welcome",
+            "data": {"name": "Ada"},
+            "priority": "high",
+            "sendAt": "2030-01-02T03:04:05+01:00",
+            "quietHours": {"start": "22:00", "end": "07:30"},
+            "maxAttempts": 7,
+            "metadata": {"campaign": "x"}
+        });
+        let req = parse(v).unwrap_or_else(|e| panic!("{e}"));
+        let now = DateTime::parse_from_rfc3339("2029-12-01T00:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|e| panic!("{e}"));
+        req.validate(now).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            req.send_at.map(|t| t.to_rfc3339()),
+            Some("2030-01-02T02:04:05+00:00".into())
+        );
+        assert_eq!(req.quiet_hours.map(|q| q.end.minutes()), Some(7 * 60 + 30));
+        let payload = serde_json::to_value(&req).unwrap_or_default();
+        assert_eq!(payload["sendAt"], "2030-01-02T02:04:05.000Z");
+        assert_eq!(payload["quietHours"]["start"], "22:00");
+        assert_eq!(
+            NotificationRequest::from_payload(&payload).ok(),
+            Some(req.clone())
+        );
+        let tenant = TenantId::parse("t").unwrap_or_else(|e| panic!("{e}"));
+        let job = req.to_new_job(tenant).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(job.priority, Priority::High);
+        assert_eq!(job.max_attempts, 7);
+        assert!(job.run_at.is_some());
+    }
+
+    #[test]
+    fn shape_errors_are_serde_errors() {
+        let mut unknown = base("log", "x");
+        unknown["colour"] = json!("red");
+        assert!(parse(unknown).is_err());
+        let mut nested = base("log", "x");
+        nested["recipient"]["extra"] = json!(1);
+        assert!(parse(nested).is_err());
+        assert!(parse(base("fax", "x")).is_err());
+        let mut bad_time = base("log", "x");
+        bad_time["sendAt"] = json!("tomorrow");
+        assert!(parse(bad_time).is_err());
+        let mut naive = base("log", "x");
+        naive["sendAt"] = json!("2030-01-01T00:00:00");
+        assert!(parse(naive).is_err(), "an offset is required");
+        for bad in ["24:00", "7:00", "07:60", "0700", "ab:cd"] {
+            let mut q = base("log", "x");
+            q["quietHours"] = json!({"start": bad, "end": "08:00"});
+            assert!(parse(q).is_err(), "{bad} accepted");
+        }
+        let mut prio = base("log", "x");
+        prio["priority"] = json!("urgent");
+        assert!(parse(prio).is_err());
+    }
+
+    #[test]
+    fn addresses_are_checked_per_channel() {
+        for ok in [
+            "https://example.com/hook",
+            "http://10.0.0.1:8080/x?y=1",
+            "https://[::1]:9/p",
+        ] {
+            assert_eq!(field_of(base("webhook", ok)), "<valid>", "{ok}");
+        }
+        for bad in [
+            "ftp://example.com",
+            "example.com/hook",
+            "https://",
+            "https://user:pw@example.com",
+            "https://exa mple.com",
+            "https://example.com:99999/",
+        ] {
+            assert_eq!(field_of(base("webhook", bad)), "recipient.address", "{bad}");
+        }
+        assert_eq!(field_of(base("email", "a@b.co")), "<valid>");
+        for bad in ["ab.co", "a@@b.co", "a@b@c.co", "@b.co", "a@bco", "a@.b.co"] {
+            assert_eq!(field_of(base("email", bad)), "recipient.address", "{bad}");
+        }
+        assert_eq!(field_of(base("sms", "+14155550123")), "<valid>");
+        for bad in [
+            "14155550123",
+            "+0123456789",
+            "+123",
+            "+1234567890123456",
+            "+1415555012a",
+        ] {
+            assert_eq!(field_of(base("sms", bad)), "recipient.address", "{bad}");
+        }
+        assert_eq!(field_of(base("push", "device-token-1")), "<valid>");
+        assert_eq!(field_of(base("log", "")), "recipient.address");
+    }
+
+    #[test]
+    fn content_and_limits_are_checked() {
+        let mut neither = base("log", "x");
+        neither.as_object_mut().map(|o| o.remove("body"));
+        assert_eq!(field_of(neither), "body");
+        let mut both = base("log", "x");
+        both["template"] = json!("t");
+        assert_eq!(field_of(both), "template");
+        let mut data_without_template = base("log", "x");
+        data_without_template["data"] = json!({"a": 1});
+        assert_eq!(field_of(data_without_template), "data");
+        let mut big = base("log", "x");
+        big["body"] = json!("x".repeat(MAX_BODY_BYTES + 1));
+        assert_eq!(field_of(big), "body");
+        for (n, ok) in [(0, false), (1, true), (25, true), (26, false)] {
+            let mut v = base("log", "x");
+            v["maxAttempts"] = json!(n);
+            assert_eq!(field_of(v) == "<valid>", ok, "maxAttempts {n}");
+        }
+        let mut far = base("log", "x");
+        far["sendAt"] = json!("2999-01-01T00:00:00Z");
+        assert_eq!(field_of(far), "sendAt");
+        let mut tz = base("log", "x");
+        tz["recipient"]["timezone"] = json!("not a zone");
+        assert_eq!(field_of(tz), "recipient.timezone");
+        let mut same = base("log", "x");
+        same["quietHours"] = json!({"start": "08:00", "end": "08:00"});
+        assert_eq!(field_of(same), "quietHours");
+        let e = ValidationError::new("recipient.address", "bad").within("notifications[2]");
+        assert_eq!(e.field, "notifications[2].recipient.address");
+    }
+}

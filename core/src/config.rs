@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::store::mongo::{self, MongoConfig, WriteConcernSetting};
 use crate::store::sqlite::{self, SqliteConfig};
 
 /// A configuration value that cannot be used.
@@ -64,15 +65,13 @@ pub fn millis_or(name: &'static str, default: Duration) -> Result<Duration, Conf
 #[derive(Debug, Clone)]
 pub enum StoreConfig {
     Sqlite(SqliteConfig),
+    Mongo(MongoConfig),
 }
 
 impl StoreConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
-        if var("MONGODB_URI").is_some() {
-            return Err(ConfigError::new(
-                "MONGODB_URI",
-                "this build has no MongoDB store; unset it to use the embedded SQLite store",
-            ));
+        if let Some(uri) = var("MONGODB_URI") {
+            return mongo_from_env(uri.trim()).map(StoreConfig::Mongo);
         }
         let mut config = SqliteConfig::new(
             var("SQLITE_PATH")
@@ -94,8 +93,53 @@ impl StoreConfig {
                 "embedded SQLite store at {} (no MONGODB_URI set)",
                 c.path.display()
             ),
+            StoreConfig::Mongo(c) => c.describe(),
         }
     }
+}
+
+/// The MongoDB settings (DESIGN §9), each checked and named when wrong.
+fn mongo_from_env(uri: &str) -> Result<MongoConfig, ConfigError> {
+    if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
+        return Err(ConfigError::new(
+            "MONGODB_URI",
+            "must start with mongodb:// or mongodb+srv://",
+        ));
+    }
+    let mut config = MongoConfig::new(uri);
+    if let Some(database) = var("MONGODB_DATABASE") {
+        config.database = mongo::check_database_name(database.trim())
+            .map_err(|e| ConfigError::new("MONGODB_DATABASE", e))?;
+    }
+    let pool = |name: &'static str| -> Result<Option<u32>, ConfigError> {
+        match var(name) {
+            None => Ok(None),
+            Some(_) => {
+                let n = positive_or(name, 1)?;
+                u32::try_from(n)
+                    .map(Some)
+                    .map_err(|_| ConfigError::new(name, format!("{n} is too large")))
+            }
+        }
+    };
+    config.max_pool_size = pool("MONGODB_MAX_POOL_SIZE")?;
+    config.min_pool_size = match var("MONGODB_MIN_POOL_SIZE") {
+        None => None,
+        Some(_) => Some(parse_or::<u32>("MONGODB_MIN_POOL_SIZE", 0)?),
+    };
+    if let (Some(min), Some(max)) = (config.min_pool_size, config.max_pool_size) {
+        if min > max {
+            return Err(ConfigError::new(
+                "MONGODB_MIN_POOL_SIZE",
+                format!("{min} is larger than MONGODB_MAX_POOL_SIZE ({max})"),
+            ));
+        }
+    }
+    config.write_concern = parse_or::<WriteConcernSetting>(
+        "MONGODB_WRITE_CONCERN",
+        WriteConcernSetting::Majority,
+    )?;
+    Ok(config)
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use crate::lease::{ClaimedJob, Lease, WorkerId};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod mongo;
 pub mod sqlite;
 
 /// Why a store call failed. Callers match on these; the API maps them to status codes.
@@ -320,6 +321,9 @@ pub async fn open(
     match config {
         crate::config::StoreConfig::Sqlite(c) => Ok(std::sync::Arc::new(
             sqlite::SqliteStore::open(c.clone(), clock).await?,
+        )),
+        crate::config::StoreConfig::Mongo(c) => Ok(std::sync::Arc::new(
+            mongo::MongoStore::open(c.clone(), clock).await?,
         )),
     }
 }

@@ -1,0 +1,365 @@
+//! The filters and update pipelines the MongoDB store sends, built in one place so the
+//! lease protocol can be read (and explained by the server) query by query.
+//!
+//! Every decision about time is made on the server: `now()` is `$$NOW`, never a value
+//! from this process. Every value that came from a caller (payload, error text, worker
+//! id, idempotency key) enters a pipeline through [`lit`], so a string such as
+//! `"$5 off"` is stored as written instead of being read as a field path.
+
+use std::time::Duration;
+
+use mongodb::bson::{doc, Bson, DateTime as BsonDateTime, Document};
+
+use crate::job::{JobKind, JobStatus, HISTORY_LIMIT};
+use crate::lease::{Lease, WorkerId};
+use crate::store::millis;
+
+/// Index names, shared by [`super::indexes`], the hints below, and the explain test.
+pub const CLAIM_INDEX: &str = "jobs_claim";
+pub const LEASE_EXPIRY_INDEX: &str = "jobs_lease_expiry";
+pub const TENANT_LIST_INDEX: &str = "jobs_tenant_list";
+pub const TENANT_STATUS_LIST_INDEX: &str = "jobs_tenant_status_list";
+pub const IDEMPOTENCY_INDEX: &str = "jobs_tenant_idempotency";
+pub const WORKER_TTL_INDEX: &str = "workers_heartbeat_ttl";
+
+/// Fields that only a lease holder has; every write that ends a lease removes them.
+pub const LOCK_FIELDS: [&str; 3] = ["lockedBy", "lockedAt", "lockExpiry"];
+
+/// The server's clock, as a date.
+///
+/// `$$NOW` is the server's time, fixed for the whole operation. It goes through
+/// `$toLong`/`$toDate` (an identity on MongoDB: a date is milliseconds since the epoch)
+/// because SecantusDB, the test server, binds `$$NOW` as a time-zone-aware value that
+/// its comparison operators rank *equal* to every stored date; the round trip gives it
+/// a plain date that compares correctly there and means the same on MongoDB.
+pub fn now() -> Bson {
+    Bson::Document(doc! { "$toDate": { "$toLong": "$$NOW" } })
+}
+
+/// The server's time plus `d`.
+pub fn now_plus(d: Duration) -> Bson {
+    Bson::Document(doc! { "$add": [now(), millis(d)] })
+}
+
+/// A caller's value, taken literally inside an aggregation expression.
+pub fn lit(value: impl Into<Bson>) -> Bson {
+    Bson::Document(doc! { "$literal": value.into() })
+}
+
+pub fn date(t: chrono::DateTime<chrono::Utc>) -> Bson {
+    Bson::DateTime(BsonDateTime::from_millis(t.timestamp_millis()))
+}
+
+/// `history` with `entry` appended, keeping the newest [`HISTORY_LIMIT`] entries.
+pub fn history_push(entry: Document) -> Bson {
+    let limit = i64::try_from(HISTORY_LIMIT).unwrap_or(i64::MAX);
+    Bson::Document(doc! {
+        "$slice": [
+            { "$concatArrays": [ { "$ifNull": ["$history", []] }, [entry] ] },
+            -limit,
+        ]
+    })
+}
+
+/// A history entry for the attempt in progress, written by its holder (or about it).
+/// Field references read the document as it was before this update.
+pub fn attempt_entry(outcome: impl Into<Bson>, error: Option<Bson>) -> Document {
+    let mut entry = doc! {
+        "at": now(),
+        "attempt": "$attempts",
+        "worker": "$lockedBy",
+        "outcome": outcome.into(),
+    };
+    if let Some(error) = error {
+        entry.insert("error", error);
+    }
+    entry
+}
+
+fn statuses(list: &[JobStatus]) -> Bson {
+    Bson::Array(list.iter().map(|s| Bson::from(s.as_str())).collect())
+}
+
+/// True when the job can be claimed now (by the server's clock): waiting and due, or
+/// running under an expired lease — with attempts left either way.
+pub fn claimable_expr() -> Document {
+    doc! {
+        "$and": [
+            { "$lt": ["$attempts", "$maxAttempts"] },
+            { "$or": [
+                { "$and": [
+                    { "$in": ["$status", statuses(&[JobStatus::Pending, JobStatus::Scheduled])] },
+                    { "$lte": ["$runAt", now()] },
+                ] },
+                { "$and": [
+                    { "$eq": ["$status", JobStatus::Running.as_str()] },
+                    { "$lt": ["$lockExpiry", now()] },
+                ] },
+            ] },
+        ]
+    }
+}
+
+/// The claim filter. The plain `status` predicate lets the server bound an index scan;
+/// the `$expr` decides, on the server's clock.
+pub fn claim_filter(id: Option<&str>, kind: Option<JobKind>) -> Document {
+    let mut filter = Document::new();
+    if let Some(id) = id {
+        filter.insert("_id", id);
+    }
+    filter.insert(
+        "status",
+        doc! { "$in": statuses(&[JobStatus::Pending, JobStatus::Scheduled, JobStatus::Running]) },
+    );
+    if let Some(kind) = kind {
+        filter.insert("kind", kind.as_str());
+    }
+    filter.insert("$expr", claimable_expr());
+    filter
+}
+
+/// Claim order for `claim_due`: priority first, then the time the job became due.
+pub fn claim_sort() -> Document {
+    doc! { "priorityRank": 1, "runAt": 1 }
+}
+
+/// The claim write: one `findOneAndUpdate` sets the lease and increments `attempts` and
+/// `leaseVersion` together. Taking over an expired lease records it in the history.
+pub fn claim_update(worker: &WorkerId, lease: Duration) -> Vec<Document> {
+    let expired = attempt_entry("lease_expired", Some(Bson::from("lease expired")));
+    vec![doc! {
+        "$set": {
+            // First, and reading only the document as it was: every field of one
+            // `$set` sees the input document.
+            "history": {
+                "$cond": [
+                    { "$eq": ["$status", JobStatus::Running.as_str()] },
+                    history_push(expired),
+                    "$history",
+                ]
+            },
+            "status": JobStatus::Running.as_str(),
+            "lockedBy": lit(worker.as_str()),
+            "lockedAt": now(),
+            "lockExpiry": now_plus(lease),
+            "attempts": { "$add": ["$attempts", 1_i64] },
+            "leaseVersion": { "$add": ["$leaseVersion", 1_i64] },
+            "updatedAt": now(),
+        }
+    }]
+}
+
+/// Running jobs whose lease expired (server clock) on their final attempt.
+pub fn exhausted_filter(id: Option<&str>, kind: Option<JobKind>) -> Document {
+    let mut filter = Document::new();
+    if let Some(id) = id {
+        filter.insert("_id", id);
+    }
+    filter.insert("status", JobStatus::Running.as_str());
+    if let Some(kind) = kind {
+        filter.insert("kind", kind.as_str());
+    }
+    filter.insert(
+        "$expr",
+        doc! { "$and": [
+            { "$lt": ["$lockExpiry", now()] },
+            { "$gte": ["$attempts", "$maxAttempts"] },
+        ] },
+    );
+    filter
+}
+
+/// Moves an exhausted job to dead instead of running it again (crash loops end).
+pub fn bury_update() -> Vec<Document> {
+    vec![
+        doc! {
+            "$set": {
+                "history": history_push(attempt_entry(
+                    "lease_expired",
+                    Some(Bson::from("lease expired on the final attempt")),
+                )),
+                "status": JobStatus::Dead.as_str(),
+                "lastError": { "$concat": [
+                    "lease expired on the final attempt (worker ",
+                    { "$ifNull": ["$lockedBy", "?"] },
+                    " stopped renewing)",
+                ] },
+                "completedAt": now(),
+                "updatedAt": now(),
+            }
+        },
+        unset_lock(),
+    ]
+}
+
+fn unset_lock() -> Document {
+    doc! { "$unset": LOCK_FIELDS.to_vec() }
+}
+
+/// The fence every write after a claim matches on.
+pub fn fence(lease: &Lease) -> Document {
+    doc! {
+        "_id": lease.job_id.as_str(),
+        "lockedBy": lease.worker.as_str(),
+        "leaseVersion": i64::try_from(lease.version).unwrap_or(i64::MAX),
+        "status": JobStatus::Running.as_str(),
+    }
+}
+
+/// The fence, plus: the lease is still live by the server's clock. An expired lease
+/// is never revived, whether or not another worker has taken the job yet.
+pub fn renew_filter(lease: &Lease) -> Document {
+    let mut filter = fence(lease);
+    filter.insert("$expr", doc! { "$gte": ["$lockExpiry", now()] });
+    filter
+}
+
+pub fn renew_update(lease_for: Duration) -> Vec<Document> {
+    vec![doc! { "$set": { "lockExpiry": now_plus(lease_for), "updatedAt": now() } }]
+}
+
+pub fn complete_update() -> Vec<Document> {
+    vec![
+        doc! {
+            "$set": {
+                "history": history_push(attempt_entry("succeeded", None)),
+                "status": JobStatus::Succeeded.as_str(),
+                "completedAt": now(),
+                "updatedAt": now(),
+            }
+        },
+        unset_lock(),
+    ]
+}
+
+/// A failed attempt. `retry_after` is `None` for a permanent error; otherwise the job
+/// is scheduled again after the delay if it has attempts left, and is dead if not —
+/// decided in the same write, on the stored attempt counts.
+pub fn fail_update(error: &str, retry_after: Option<Duration>) -> Vec<Document> {
+    let (retry, run_at) = match retry_after {
+        Some(delay) => (
+            Bson::Document(doc! { "$lt": ["$attempts", "$maxAttempts"] }),
+            now_plus(delay),
+        ),
+        None => (Bson::Boolean(false), now()),
+    };
+    let pick = |yes: Bson, no: Bson| Bson::Document(doc! { "$cond": [retry.clone(), yes, no] });
+    vec![
+        doc! {
+            "$set": {
+                "history": history_push(attempt_entry(
+                    pick("retrying".into(), "dead".into()),
+                    Some(lit(error)),
+                )),
+                "status": pick(
+                    JobStatus::Scheduled.as_str().into(),
+                    JobStatus::Dead.as_str().into(),
+                ),
+                "runAt": pick(run_at, now()),
+                "lastError": lit(error),
+                "completedAt": pick("$$REMOVE".into(), now()),
+                "updatedAt": now(),
+            }
+        },
+        unset_lock(),
+    ]
+}
+
+/// Back to scheduled after `delay`, returning the attempt it was charged.
+pub fn snooze_update(delay: Duration, reason: &str) -> Vec<Document> {
+    vec![
+        doc! {
+            "$set": {
+                "history": history_push(attempt_entry("snoozed", Some(lit(reason)))),
+                "status": JobStatus::Scheduled.as_str(),
+                "runAt": now_plus(delay),
+                "attempts": { "$add": ["$attempts", -1_i64] },
+                "updatedAt": now(),
+            }
+        },
+        unset_lock(),
+    ]
+}
+
+/// Back to pending at once, returning the attempt it was charged.
+pub fn release_update() -> Vec<Document> {
+    vec![
+        doc! {
+            "$set": {
+                "history": history_push(attempt_entry("released", None)),
+                "status": JobStatus::Pending.as_str(),
+                "runAt": { "$min": ["$runAt", now()] },
+                "attempts": { "$add": ["$attempts", -1_i64] },
+                "updatedAt": now(),
+            }
+        },
+        unset_lock(),
+    ]
+}
+
+pub fn cancel_update() -> Vec<Document> {
+    vec![doc! {
+        "$set": {
+            "history": history_push(doc! {
+                "at": now(),
+                "attempt": "$attempts",
+                "worker": Bson::Null,
+                "outcome": "cancelled",
+            }),
+            "status": JobStatus::Cancelled.as_str(),
+            "completedAt": now(),
+            "updatedAt": now(),
+        }
+    }]
+}
+
+pub fn redrive_update() -> Vec<Document> {
+    vec![
+        doc! {
+            "$set": {
+                "status": JobStatus::Pending.as_str(),
+                "attempts": 0_i64,
+                "runAt": now(),
+                "updatedAt": now(),
+            }
+        },
+        doc! { "$unset": ["completedAt"] },
+    ]
+}
+
+/// A filter no existing document matches: an upsert with it always inserts, and an
+/// `_id` that is already taken fails with a duplicate key instead of updating.
+pub fn insert_filter(id: &str) -> Document {
+    doc! { "_id": id, "$expr": false }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caller_strings_are_literals() {
+        let update = fail_update("$oops", None);
+        let set = update[0].get_document("$set").unwrap();
+        assert_eq!(
+            set.get("lastError"),
+            Some(&Bson::Document(doc! { "$literal": "$oops" }))
+        );
+    }
+
+    #[test]
+    fn claim_filter_is_fenced_on_attempts_and_server_time() {
+        let filter = claim_filter(Some("x"), Some(JobKind::Match));
+        let text = filter.to_string();
+        assert!(text.contains("$$NOW"), "{text}");
+        assert!(text.contains("maxAttempts"), "{text}");
+        assert_eq!(filter.get_str("kind").unwrap(), "match");
+    }
+
+    #[test]
+    fn history_keeps_the_newest_entries() {
+        let push = history_push(doc! {});
+        let text = push.to_string();
+        assert!(text.contains(&format!("-{HISTORY_LIMIT}")), "{text}");
+    }
+}

@@ -79,6 +79,18 @@ ensure_secantus() {
   export HERALD_TEST_MONGODB_URI="mongodb://127.0.0.1:$port/?directConnection=true"
 }
 
+# The deployment checks (deploy-checks/) run the real tools on the committed artifacts.
+ensure_deploy_tools() {
+  local missing=()
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx)
+  { command -v prometheus >/dev/null && command -v promtool >/dev/null; } || missing+=(prometheus)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]} (for the deployment checks)"
+    apt_install "${missing[@]}"
+  fi
+}
+
 cleanup() {
   if [ -n "${SECANTUS_PID:-}" ]; then kill "$SECANTUS_PID" 2>/dev/null || true; fi
 }
@@ -86,6 +98,7 @@ trap cleanup EXIT
 
 ensure_rabbitmq
 ensure_secantus
+ensure_deploy_tools
 
 # Tests read the test servers from HERALD_TEST_*; the services under test must not
 # pick up a developer's MONGODB_URI by accident.

@@ -29,7 +29,10 @@ fn integer(doc: &Document, field: &str) -> StoreResult<i64> {
         Some(Bson::Int64(n)) => Ok(*n),
         // Exact whole numbers only (a manual edit in a shell writes doubles).
         Some(Bson::Double(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(*f as i64),
-        other => Err(corrupt(field, format!("expected an integer, got {other:?}"))),
+        other => Err(corrupt(
+            field,
+            format!("expected an integer, got {other:?}"),
+        )),
     }
 }
 
@@ -75,7 +78,10 @@ fn payload_from_bson(bson: Option<&Bson>) -> StoreResult<serde_json::Value> {
 
 fn attempt_record(bson: &Bson) -> StoreResult<AttemptRecord> {
     let Bson::Document(doc) = bson else {
-        return Err(corrupt("history", format!("expected a document, got {bson}")));
+        return Err(corrupt(
+            "history",
+            format!("expected a document, got {bson}"),
+        ));
     };
     let outcome = string(doc, "outcome")?;
     Ok(AttemptRecord {
@@ -95,7 +101,12 @@ pub fn job_from_doc(doc: &Document) -> StoreResult<Job> {
             .iter()
             .map(attempt_record)
             .collect::<StoreResult<_>>()?,
-        Some(other) => return Err(corrupt("history", format!("expected an array, got {other}"))),
+        Some(other) => {
+            return Err(corrupt(
+                "history",
+                format!("expected an array, got {other}"),
+            ))
+        }
     };
     Ok(Job {
         id: string(doc, "_id")?

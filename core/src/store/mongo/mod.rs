@@ -71,9 +71,13 @@ impl FromStr for WriteConcernSetting {
         }
         match s.parse::<u32>() {
             // w:0 is fire-and-forget: a fenced write could not tell "lease lost" apart.
-            Ok(0) => Err("0 (unacknowledged) cannot be used: every lease write needs its answer".into()),
+            Ok(0) => {
+                Err("0 (unacknowledged) cannot be used: every lease write needs its answer".into())
+            }
             Ok(n) => Ok(Self::Nodes(n)),
-            Err(_) => Err(format!("expected `majority` or a number of nodes, got {s:?}")),
+            Err(_) => Err(format!(
+                "expected `majority` or a number of nodes, got {s:?}"
+            )),
         }
     }
 }
@@ -142,7 +146,8 @@ impl MongoConfig {
 
     /// One line for the start-up log, without credentials.
     pub fn describe(&self) -> String {
-        let pool = |n: Option<u32>| n.map_or_else(|| "driver default".to_owned(), |n| n.to_string());
+        let pool =
+            |n: Option<u32>| n.map_or_else(|| "driver default".to_owned(), |n| n.to_string());
         format!(
             "MongoDB store at {} (database {}, pool max {} / min {}, write concern {})",
             redact_uri(&self.uri),
@@ -534,14 +539,12 @@ impl MongoStore {
                 {
                     tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
                 }
-                TxnError::Mongo(e) => {
-                    return Err(match duplicate(&e) {
-                        Some(Duplicate::Id) => StoreError::Other(anyhow!(
-                            "the batch repeats a job id or reuses an existing one; nothing was stored"
-                        )),
-                        _ => mongo(e),
-                    })
-                }
+                TxnError::Mongo(e) => return Err(match duplicate(&e) {
+                    Some(Duplicate::Id) => StoreError::Other(anyhow!(
+                        "the batch repeats a job id or reuses an existing one; nothing was stored"
+                    )),
+                    _ => mongo(e),
+                }),
                 TxnError::Store(e) => return Err(e),
             }
         }
@@ -570,7 +573,8 @@ impl MongoStore {
         let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
         // Two rounds: the state may change between a failed write and the read.
         for _ in 0..2 {
-            let filter = doc! { "_id": id.as_str(), "tenant": tenant.as_str(), "status": { "$in": &from } };
+            let filter =
+                doc! { "_id": id.as_str(), "tenant": tenant.as_str(), "status": { "$in": &from } };
             let updated = self
                 .jobs
                 .find_one_and_update(filter, update.clone())

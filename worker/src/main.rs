@@ -1,1 +1,100 @@
-fn main() {}
+//! `herald-worker`: reads its configuration, starts tracing, runs the worker until
+//! SIGTERM or SIGINT, and exits 0 after a graceful shutdown.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use herald_worker::config::ENV_HELP;
+use herald_worker::demo::{self, DemoOptions};
+use herald_worker::Config;
+
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    about = "Herald's worker: consumes notification jobs from RabbitMQ (or polls the store \
+             in embedded mode), claims each through a fenced lease, and delivers it.",
+    after_help = ENV_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the worker (the default).
+    Run,
+    /// Try Herald with no services: a throwaway SQLite store, N `log` notifications
+    /// with mixed priorities, the real worker engine, and a latency summary.
+    Demo {
+        /// How many notifications to enqueue.
+        #[arg(long, default_value_t = 25)]
+        jobs: usize,
+        /// Use this SQLite file instead of a fresh temporary one.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Run) {
+        Command::Run => {
+            herald_core::telemetry::init("info");
+            let config = match Config::from_env() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("herald-worker: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match herald_worker::run(config, shutdown_signal()).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    tracing::error!(error = format!("{e:#}"), "worker failed");
+                    eprintln!("herald-worker: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Demo { jobs, db } => {
+            herald_core::telemetry::init("info,herald_core=warn");
+            match demo::run(DemoOptions { jobs, db }).await {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("herald-worker demo: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Resolves on the first SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received"),
+        () = term => tracing::info!("SIGTERM received"),
+    }
+}

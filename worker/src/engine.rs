@@ -1,0 +1,459 @@
+//! The engine: what happens to one claimed job, from claim to fenced outcome.
+//!
+//! [`Engine::process`] is the single step every dispatch path ends in — the RabbitMQ
+//! consumer after a claim by id, the poller after `claim_due`, a test after
+//! [`Engine::try_process_one`]. It delivers the notification while renewing the lease
+//! at a third of `LOCK_DURATION_MS`, then writes the outcome under the lease (fenced on
+//! `{_id, lockedBy, leaseVersion}`). When the store says the lease was lost, the result
+//! is dropped and counted in `herald_lease_lost_total`; the new holder's work stands.
+//!
+//! Completions are the hot write, so they go through a [`Completer`] that folds
+//! whatever completions are waiting into one `complete_many` (one SQLite transaction):
+//! idle, a completion is written at once on its own; busy, batches form by themselves.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use herald_core::store::{ClaimRequest, FailOutcome, Retry, StoreError, StoreResult};
+use herald_core::{ClaimedJob, JobId, JobKind, Lease, Store, WorkerId};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::delivery::{Channels, DeliveryError};
+use crate::metrics::Metrics;
+use crate::stats::{Counted, Stats};
+
+/// How a processed job ended, from this worker's point of view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered and recorded `succeeded`.
+    Completed,
+    /// Failed, attempts left: `scheduled` again at `run_at`.
+    Retried { run_at: DateTime<Utc> },
+    /// Failed for good (permanent error or attempts spent): `dead`.
+    Dead { error: String },
+    /// Deferred without spending the attempt: `scheduled` at `run_at`.
+    Snoozed { run_at: DateTime<Utc> },
+    /// Another holder took the job; this worker's result was dropped.
+    LeaseLost,
+    /// Given back unfinished at shutdown, claimable at once.
+    Released,
+    /// The store stayed unreachable until the lease ran out, so nothing was written;
+    /// the job comes back to a worker when its lease expires.
+    Unrecorded,
+}
+
+impl Outcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Retried { .. } => "retried",
+            Outcome::Dead { .. } => "dead",
+            Outcome::Snoozed { .. } => "snoozed",
+            Outcome::LeaseLost => "lease_lost",
+            Outcome::Released => "released",
+            Outcome::Unrecorded => "unrecorded",
+        }
+    }
+
+    fn counted(&self) -> Counted {
+        match self {
+            Outcome::Completed => Counted::Succeeded,
+            Outcome::Retried { .. } => Counted::Retried,
+            Outcome::Dead { .. } => Counted::Dead,
+            Outcome::Snoozed { .. } => Counted::Snoozed,
+            Outcome::LeaseLost => Counted::LeaseLost,
+            Outcome::Released | Outcome::Unrecorded => Counted::Other,
+        }
+    }
+}
+
+/// The result of one [`Engine::try_process_one`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Processed {
+        id: JobId,
+        outcome: Outcome,
+    },
+    /// Nothing was due.
+    Empty,
+}
+
+/// Everything a job needs to be processed. Shared by the dispatch paths.
+#[derive(Debug)]
+pub struct Engine {
+    pub store: Arc<dyn Store>,
+    pub worker: WorkerId,
+    pub config: Arc<Config>,
+    pub stats: Arc<Stats>,
+    pub metrics: Arc<Metrics>,
+    channels: Channels,
+    completer: Completer,
+    /// Leases held right now, so shutdown can release what did not finish.
+    held: Mutex<HashMap<JobId, Lease>>,
+    /// Turns true when in-flight jobs must give up (the shutdown timeout passed).
+    abandon: watch::Receiver<bool>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        worker: WorkerId,
+        config: Arc<Config>,
+        channels: Channels,
+        metrics: Arc<Metrics>,
+        abandon: watch::Receiver<bool>,
+    ) -> Self {
+        let completer = Completer::spawn(store.clone(), config.batch_size);
+        Self {
+            store,
+            worker,
+            config,
+            stats: Arc::new(Stats::default()),
+            metrics,
+            channels,
+            completer,
+            held: Mutex::new(HashMap::new()),
+            abandon,
+        }
+    }
+
+    /// Claims one due notification and processes it.
+    pub async fn try_process_one(&self) -> StoreResult<Step> {
+        let mut claimed = self.claim_due(1).await?;
+        match claimed.pop() {
+            None => Ok(Step::Empty),
+            Some(job) => {
+                let id = job.job.id.clone();
+                let outcome = self.process(job).await;
+                Ok(Step::Processed { id, outcome })
+            }
+        }
+    }
+
+    /// Claims up to `limit` due notifications (the poller's query).
+    pub async fn claim_due(&self, limit: usize) -> StoreResult<Vec<ClaimedJob>> {
+        let request = ClaimRequest {
+            worker: self.worker.clone(),
+            lease: self.config.lock_duration,
+            limit,
+            kind: Some(JobKind::Notification),
+        };
+        let claimed = self.store.claim_due(&request).await;
+        self.observe_store(&claimed);
+        let claimed = claimed?;
+        if !claimed.is_empty() {
+            self.metrics
+                .lease_claims
+                .with_label_values(&["poller"])
+                .inc_by(claimed.len() as u64);
+        }
+        Ok(claimed)
+    }
+
+    /// Processes a job this worker holds: deliver (renewing the lease meanwhile), then
+    /// write the fenced outcome.
+    pub async fn process(&self, claimed: ClaimedJob) -> Outcome {
+        let span = tracing::info_span!(
+            "job",
+            job_id = %claimed.job.id,
+            attempt = claimed.job.attempts,
+            priority = %claimed.job.priority,
+        );
+        self.process_inner(claimed).instrument(span).await
+    }
+
+    async fn process_inner(&self, claimed: ClaimedJob) -> Outcome {
+        let started = Instant::now();
+        self.stats.started();
+        self.metrics.jobs_in_flight.inc();
+        let ClaimedJob { job, lease } = claimed;
+        self.hold(&lease);
+
+        let mut abandon = self.abandon.clone();
+        let delivered = tokio::select! {
+            biased;
+            () = crate::signal_on(&mut abandon) => None,
+            lost = self.renew_while_running(lease.clone()) => Some(Err(lost)),
+            result = self.channels.deliver(&job) => Some(Ok(result)),
+        };
+
+        let outcome = match delivered {
+            None => self.release(&lease).await,
+            Some(Err(RenewStopped::LeaseLost)) => Outcome::LeaseLost,
+            Some(Ok(result)) => {
+                let (channel, delivery_outcome) = match &result {
+                    Ok(channel) => (*channel, "delivered"),
+                    Err((channel, e)) => (
+                        channel_label(channel),
+                        match e {
+                            DeliveryError::Retryable { .. } => "retryable",
+                            DeliveryError::Permanent { .. } => "permanent",
+                            DeliveryError::Snooze { .. } => "snoozed",
+                        },
+                    ),
+                };
+                self.metrics
+                    .deliveries
+                    .with_label_values(&[channel, delivery_outcome])
+                    .inc();
+                self.record(&job, &lease, result.map(|_| ()).map_err(|(_, e)| e))
+                    .await
+            }
+        };
+
+        self.unhold(&lease.job_id);
+        let kind = job.kind.as_str();
+        if outcome == Outcome::LeaseLost {
+            self.metrics.lease_lost.inc();
+            tracing::warn!("lease lost: another worker holds the job now; result dropped");
+        }
+        let (processing, end_to_end) = self.metrics.latency(kind);
+        processing.observe(started.elapsed().as_secs_f64());
+        if outcome == Outcome::Completed {
+            let age = (Utc::now() - job.created_at).to_std().unwrap_or_default();
+            end_to_end.observe(age.as_secs_f64());
+        }
+        self.metrics.processed(kind, outcome.label());
+        self.metrics.jobs_in_flight.dec();
+        self.stats.finished(outcome.counted());
+        outcome
+    }
+
+    /// Writes a delivery's result under the lease.
+    async fn record(
+        &self,
+        job: &herald_core::Job,
+        lease: &Lease,
+        result: Result<(), DeliveryError>,
+    ) -> Outcome {
+        let deadline = lease.expires_at;
+        let written = match result {
+            Ok(()) => {
+                let r = self
+                    .with_store_retry(deadline, || self.completer.complete(lease.clone()))
+                    .await;
+                r.map(|()| Outcome::Completed)
+            }
+            Err(DeliveryError::Snooze { delay, reason }) => self
+                .with_store_retry(deadline, || self.store.snooze(lease, delay, &reason))
+                .await
+                .map(|run_at| Outcome::Snoozed { run_at }),
+            Err(DeliveryError::Retryable {
+                message,
+                retry_after,
+            }) => {
+                let delay = retry_after.unwrap_or_else(|| self.config.retry.delay(job.attempts));
+                tracing::info!(error = %message, ?delay, "delivery failed; will retry");
+                self.with_store_retry(deadline, || {
+                    self.store.fail(lease, &message, Retry::After(delay))
+                })
+                .await
+                .map(|o| match o {
+                    FailOutcome::Scheduled { run_at } => Outcome::Retried { run_at },
+                    FailOutcome::Dead => Outcome::Dead {
+                        error: message.clone(),
+                    },
+                })
+            }
+            Err(DeliveryError::Permanent { message }) => {
+                tracing::warn!(error = %message, "delivery failed permanently");
+                self.with_store_retry(deadline, || self.store.fail(lease, &message, Retry::Never))
+                    .await
+                    .map(|_| Outcome::Dead {
+                        error: message.clone(),
+                    })
+            }
+        };
+        match written {
+            Ok(outcome) => outcome,
+            Err(StoreError::LeaseLost) => Outcome::LeaseLost,
+            Err(e) => {
+                tracing::error!(error = %e, "could not record the outcome; the job returns when its lease expires");
+                Outcome::Unrecorded
+            }
+        }
+    }
+
+    /// Retries a store write that failed as unavailable, with backoff, until the lease
+    /// would have expired anyway.
+    async fn with_store_retry<T, F, Fut>(
+        &self,
+        deadline: DateTime<Utc>,
+        mut write: F,
+    ) -> StoreResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = StoreResult<T>>,
+    {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let result = write().await;
+            self.observe_store(&result);
+            match result {
+                Err(StoreError::Unavailable(e)) if Utc::now() + backoff < deadline => {
+                    tracing::warn!(error = %e, "store unavailable; retrying the write");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Renews the lease every third of its length; returns only when it is lost.
+    async fn renew_while_running(&self, mut lease: Lease) -> RenewStopped {
+        let every = self.config.renew_interval();
+        loop {
+            tokio::time::sleep(every).await;
+            let renewed = self.store.renew(&lease, self.config.lock_duration).await;
+            self.observe_store(&renewed);
+            match renewed {
+                Ok(next) => {
+                    self.metrics.lease_renewals.inc();
+                    lease = next;
+                }
+                Err(StoreError::LeaseLost) => return RenewStopped::LeaseLost,
+                Err(e) => tracing::warn!(error = %e, "lease renewal failed; will try again"),
+            }
+        }
+    }
+
+    /// Gives a job back unfinished (shutdown), claimable at once without spending the
+    /// attempt.
+    async fn release(&self, lease: &Lease) -> Outcome {
+        let released = self.store.release(lease).await;
+        self.observe_store(&released);
+        match released {
+            Ok(()) => {
+                self.metrics.lease_releases.inc();
+                tracing::info!("released unfinished job at shutdown");
+                Outcome::Released
+            }
+            Err(StoreError::LeaseLost) => Outcome::LeaseLost,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not release; the job returns when its lease expires");
+                Outcome::Unrecorded
+            }
+        }
+    }
+
+    fn hold(&self, lease: &Lease) {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(lease.job_id.clone(), lease.clone());
+    }
+
+    fn unhold(&self, id: &JobId) {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+    }
+
+    /// Turns true when in-flight work must give up (the shutdown timeout passed).
+    pub fn abandon_signal(&self) -> watch::Receiver<bool> {
+        self.abandon.clone()
+    }
+
+    /// Leases held right now.
+    pub fn held_leases(&self) -> Vec<Lease> {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    /// Keeps `herald_store_up` and the error counter honest from every store call.
+    pub fn observe_store<T>(&self, result: &StoreResult<T>) {
+        match result {
+            Err(StoreError::Unavailable(_)) => {
+                self.metrics.store_up.set(0);
+                self.metrics.store_errors.inc();
+            }
+            _ => self.metrics.store_up.set(1),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum RenewStopped {
+    LeaseLost,
+}
+
+/// Bounded label values: unknown channel names from payloads become `unknown`.
+fn channel_label(name: &str) -> &'static str {
+    match name {
+        "webhook" => "webhook",
+        "log" => "log",
+        "email" => "email",
+        "sms" => "sms",
+        "push" => "push",
+        _ => "unknown",
+    }
+}
+
+type CompleteRequest = (Lease, oneshot::Sender<StoreResult<()>>);
+
+/// Folds concurrent completions into `complete_many` calls.
+#[derive(Debug, Clone)]
+struct Completer {
+    tx: mpsc::Sender<CompleteRequest>,
+}
+
+impl Completer {
+    fn spawn(store: Arc<dyn Store>, batch: usize) -> Self {
+        let (tx, mut rx) = mpsc::channel::<CompleteRequest>(batch.max(1) * 8);
+        tokio::spawn(async move {
+            let mut pending = Vec::with_capacity(batch);
+            while rx.recv_many(&mut pending, batch.max(1)).await > 0 {
+                let (leases, replies): (Vec<Lease>, Vec<_>) = pending.drain(..).unzip();
+                match store.complete_many(&leases).await {
+                    Ok(results) if results.len() == replies.len() => {
+                        for (reply, result) in replies.into_iter().zip(results) {
+                            let _ = reply.send(result);
+                        }
+                    }
+                    Ok(_) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(StoreError::Other(anyhow::anyhow!(
+                                "complete_many answered a different number of results"
+                            ))));
+                        }
+                    }
+                    Err(e) => {
+                        // StoreError is not Clone: every waiter gets the same kind.
+                        let unavailable = matches!(e, StoreError::Unavailable(_));
+                        let message = e.to_string();
+                        for reply in replies {
+                            let err = anyhow::anyhow!("{message}");
+                            let _ = reply.send(Err(if unavailable {
+                                StoreError::Unavailable(err)
+                            } else {
+                                StoreError::Other(err)
+                            }));
+                        }
+                    }
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    async fn complete(&self, lease: Lease) -> StoreResult<()> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((lease, reply))
+            .await
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("completer stopped")))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("completer stopped")))?
+    }
+}

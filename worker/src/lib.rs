@@ -1,0 +1,288 @@
+//! herald-worker: claims notification jobs through fenced leases and delivers them.
+//!
+//! Jobs reach a worker two ways. With `RABBITMQ_URL` set, every worker consumes the
+//! same priority-classed queues with prefetch — the consumer group — and claims each
+//! delivery's job by id. In every worker, a poller also claims due jobs straight from
+//! the store: scheduled retries, expired leases of crashed workers, jobs whose publish
+//! was lost; with no broker (embedded mode) it is the only path. Either way the job
+//! ends in [`engine::Engine::process`], which delivers while renewing the lease and
+//! writes the outcome fenced on the lease, so no two workers ever both record a job.
+//!
+//! Layout:
+//! - [`config`] — environment variables, checked at start-up;
+//! - [`engine`] — one claimed job → delivery → fenced outcome (`Outcome`), lease
+//!   renewal, batched completions;
+//! - [`poller`] — the jittered store poll;
+//! - [`consumer`] — the RabbitMQ consumer group (reconnects, prefetch, acks);
+//! - [`delivery`] — the `Channel` seam and the `log` and `webhook` channels;
+//! - [`http`], [`metrics`], [`stats`], [`resources`] — `/health`, `/metrics`,
+//!   `/stats`, `/resources`;
+//! - [`demo`] — `herald-worker demo`: the whole pipeline on a throwaway SQLite file.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use herald_core::store::WorkerHeartbeat;
+use herald_core::{Store, StoreError, WorkerId};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+
+pub mod config;
+pub mod consumer;
+pub mod delivery;
+pub mod demo;
+pub mod engine;
+pub mod http;
+pub mod metrics;
+pub mod poller;
+pub mod resources;
+pub mod stats;
+
+pub use config::Config;
+pub use engine::{Engine, Outcome, Step};
+
+use delivery::{log::LogChannel, webhook::WebhookChannel, Channels};
+
+/// Extra time in-flight jobs get, after the shutdown timeout, to write their release.
+const RELEASE_GRACE: Duration = Duration::from_secs(10);
+
+/// A running worker. Tests start one in-process; `main` starts one and waits for a
+/// signal.
+#[derive(Debug)]
+pub struct Worker {
+    engine: Arc<Engine>,
+    metrics_addr: SocketAddr,
+    slots: Arc<Semaphore>,
+    stop: watch::Sender<bool>,
+    abandon: watch::Sender<bool>,
+    consumer: Option<JoinHandle<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+/// What a graceful shutdown did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Every in-flight job finished within the timeout.
+    pub drained: bool,
+    /// Jobs given back unfinished because the timeout passed.
+    pub released: usize,
+}
+
+impl Worker {
+    /// Opens the store (retrying while it is unreachable), binds the metrics port,
+    /// and starts the poller, the consumer (when `RABBITMQ_URL` is set), the registry
+    /// heartbeat and the HTTP server.
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        Self::start_with_store(config, store).await
+    }
+
+    /// [`Worker::start`] on a store the caller opened (the demo, tests).
+    pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        let config = Arc::new(config);
+        let worker_id = WorkerId::generate();
+        let metrics = Arc::new(metrics::Metrics::new().context("registering metrics")?);
+        let channels = Channels::default()
+            .with(Arc::new(LogChannel))
+            .with(Arc::new(
+                WebhookChannel::new(&config.webhook).context("building the webhook client")?,
+            ));
+        let (stop, stop_rx) = watch::channel(false);
+        let (abandon, abandon_rx) = watch::channel(false);
+        let engine = Arc::new(Engine::new(
+            store,
+            worker_id.clone(),
+            config.clone(),
+            channels,
+            metrics,
+            abandon_rx,
+        ));
+        let slots = Arc::new(Semaphore::new(config.concurrency));
+
+        let listener = tokio::net::TcpListener::bind((config.metrics_host, config.metrics_port))
+            .await
+            .with_context(|| {
+                format!(
+                    "binding METRICS_PORT {} on {}",
+                    config.metrics_port, config.metrics_host
+                )
+            })?;
+        let metrics_addr = listener
+            .local_addr()
+            .context("reading the metrics address")?;
+        let state = http::AppState {
+            engine: engine.clone(),
+            sampler: Arc::new(resources::Sampler::default()),
+            broker_configured: config.rabbitmq_url.is_some(),
+        };
+        let mut http_stop = stop_rx.clone();
+        let mut background = vec![tokio::spawn(async move {
+            let served = axum::serve(listener, http::router(state))
+                .with_graceful_shutdown(async move {
+                    let () = crate::signal_on(&mut http_stop).await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "metrics server stopped");
+            }
+        })];
+        background.push(tokio::spawn(
+            poller::Poller::new(engine.clone(), slots.clone()).run(stop_rx.clone()),
+        ));
+        background.push(tokio::spawn(heartbeat(engine.clone(), stop_rx.clone())));
+        let consumer = config.rabbitmq_url.clone().map(|url| {
+            tokio::spawn(
+                consumer::Consumer::new(engine.clone(), slots.clone(), url).run(stop_rx.clone()),
+            )
+        });
+
+        tracing::info!(
+            worker_id = %worker_id,
+            metrics_addr = %metrics_addr,
+            store = %config.store.describe(),
+            mode = if config.rabbitmq_url.is_some() { "rabbitmq" } else { "embedded" },
+            consumer_group = %config.consumer_group,
+            concurrency = config.concurrency,
+            prefetch = config.prefetch,
+            lock_duration_ms = config.lock_duration.as_millis() as u64,
+            poll_interval_ms = config.poll_interval.as_millis() as u64,
+            "worker started; metrics listening on {metrics_addr}"
+        );
+        Ok(Self {
+            engine,
+            metrics_addr,
+            slots,
+            stop,
+            abandon,
+            consumer,
+            background,
+        })
+    }
+
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics_addr
+    }
+
+    pub fn worker_id(&self) -> &WorkerId {
+        &self.engine.worker
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    /// Graceful shutdown: stop taking work (the consumer cancels and requeues what it
+    /// has not started), let in-flight jobs finish within `SHUTDOWN_TIMEOUT_MS`, release
+    /// the leases of the rest so they are claimable at once, deregister.
+    pub async fn shutdown(self) -> anyhow::Result<ShutdownReport> {
+        let config = self.engine.config.clone();
+        tracing::info!(
+            in_flight = self.engine.stats.in_flight(),
+            timeout_ms = config.shutdown_timeout.as_millis() as u64,
+            "shutting down: no new work; waiting for in-flight jobs"
+        );
+        let _ = self.stop.send(true);
+        let all = u32::try_from(config.concurrency).unwrap_or(u32::MAX);
+        let drained = tokio::time::timeout(config.shutdown_timeout, self.slots.acquire_many(all))
+            .await
+            .is_ok();
+        let released_before = self.engine.metrics.lease_releases.get();
+        if !drained {
+            tracing::warn!(
+                in_flight = self.engine.stats.in_flight(),
+                "shutdown timeout passed; releasing unfinished jobs"
+            );
+            let _ = self.abandon.send(true);
+            if tokio::time::timeout(RELEASE_GRACE, self.slots.acquire_many(all))
+                .await
+                .is_err()
+            {
+                tracing::error!("in-flight jobs did not stop; their leases will expire");
+            }
+        }
+        let released = usize::try_from(self.engine.metrics.lease_releases.get() - released_before)
+            .unwrap_or(0);
+        if let Some(consumer) = self.consumer {
+            let _ = tokio::time::timeout(RELEASE_GRACE, consumer).await;
+        }
+        for task in self.background {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+        if let Err(e) = self.engine.store.deregister(&self.engine.worker).await {
+            tracing::warn!(error = %e, "could not deregister from the worker registry");
+        }
+        tracing::info!(
+            drained,
+            released,
+            processed = self.engine.stats.processed(),
+            "worker stopped"
+        );
+        Ok(ShutdownReport { drained, released })
+    }
+}
+
+/// Starts a worker, runs until `shutdown` resolves, then shuts down gracefully.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    tokio::pin!(shutdown);
+    let worker = tokio::select! {
+        worker = Worker::start(config) => worker?,
+        () = &mut shutdown => return Ok(()),
+    };
+    shutdown.await;
+    worker.shutdown().await.map(|_| ())
+}
+
+/// Resolves once the flag turns true (or its sender is gone, which also means stop).
+pub(crate) async fn signal_on(flag: &mut watch::Receiver<bool>) {
+    let _ = flag.wait_for(|set| *set).await;
+}
+
+/// Opens the configured store, retrying with backoff while it is unreachable (a
+/// worker started before its database should wait, not crash-loop).
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match herald_core::store::open(&config.store, herald_core::clock::system()).await {
+            Ok(store) => return Ok(store),
+            Err(StoreError::Unavailable(e)) => {
+                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store unreachable");
+                tokio::time::sleep(poller::jittered(backoff)).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("opening the job store")),
+        }
+    }
+}
+
+/// Reports this worker to the registry behind `GET /v1/workers`.
+async fn heartbeat(engine: Arc<Engine>, mut stop: watch::Receiver<bool>) {
+    let hostname = hostname::get()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default();
+    loop {
+        let beat = WorkerHeartbeat {
+            worker_id: engine.worker.clone(),
+            hostname: hostname.clone(),
+            pid: std::process::id(),
+            started_at: engine.stats.started_at,
+            in_flight: u32::try_from(engine.stats.in_flight()).unwrap_or(u32::MAX),
+            capacity: u32::try_from(engine.config.concurrency).unwrap_or(u32::MAX),
+            active_matches: 0,
+            match_capacity: engine.config.max_matches,
+            processed: engine.stats.processed(),
+        };
+        let result = engine.store.heartbeat(&beat).await;
+        engine.observe_store(&result);
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "registry heartbeat failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(engine.config.heartbeat_interval) => {}
+            () = crate::signal_on(&mut stop) => return,
+        }
+    }
+}

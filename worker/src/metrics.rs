@@ -1,0 +1,149 @@
+//! The worker's Prometheus metrics (DESIGN §8). The names inherited from the system
+//! Herald replaces are kept so existing dashboards work; everything new is `herald_*`.
+//! Each worker instance has its own registry, so several can run in one test process.
+
+use prometheus::{
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
+};
+
+/// Latency buckets, seconds: fine below 50 ms where the targets are, coarse above.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
+
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    registry: Registry,
+    // Herald's own.
+    pub jobs_processed: IntCounterVec,
+    pub processing_seconds: HistogramVec,
+    pub end_to_end_seconds: HistogramVec,
+    pub lease_claims: IntCounterVec,
+    pub lease_conflicts: IntCounterVec,
+    pub lease_lost: IntCounter,
+    pub lease_renewals: IntCounter,
+    pub lease_releases: IntCounter,
+    pub deliveries: IntCounterVec,
+    pub jobs_in_flight: IntGauge,
+    pub broker_connected: IntGauge,
+    pub broker_reconnects: IntCounter,
+    pub store_up: IntGauge,
+    pub store_errors: IntCounter,
+    pub deliveries_dropped: IntCounterVec,
+    // Kept from the previous system.
+    pub cpu_percent: Gauge,
+    pub memory_bytes: IntGauge,
+    pub heap_bytes: IntGauge,
+    pub database_connections: IntGauge,
+    pub queue_depth: IntGaugeVec,
+    pub uptime_seconds: Gauge,
+    pub active_workers: IntGauge,
+    pub active_matches: IntGauge,
+    pub idle_workers: IntGauge,
+}
+
+fn counter_vec(
+    r: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<IntCounterVec> {
+    let c = IntCounterVec::new(Opts::new(name, help), labels)?;
+    r.register(Box::new(c.clone()))?;
+    Ok(c)
+}
+
+fn counter(r: &Registry, name: &str, help: &str) -> prometheus::Result<IntCounter> {
+    let c = IntCounter::new(name, help)?;
+    r.register(Box::new(c.clone()))?;
+    Ok(c)
+}
+
+fn int_gauge(r: &Registry, name: &str, help: &str) -> prometheus::Result<IntGauge> {
+    let g = IntGauge::new(name, help)?;
+    r.register(Box::new(g.clone()))?;
+    Ok(g)
+}
+
+fn gauge(r: &Registry, name: &str, help: &str) -> prometheus::Result<Gauge> {
+    let g = Gauge::new(name, help)?;
+    r.register(Box::new(g.clone()))?;
+    Ok(g)
+}
+
+fn histogram_vec(
+    r: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::Result<HistogramVec> {
+    let h = HistogramVec::new(
+        HistogramOpts::new(name, help).buckets(LATENCY_BUCKETS.to_vec()),
+        labels,
+    )?;
+    r.register(Box::new(h.clone()))?;
+    Ok(h)
+}
+
+impl Metrics {
+    pub fn new() -> prometheus::Result<Self> {
+        let r = Registry::new();
+        Ok(Self {
+            jobs_processed: counter_vec(&r, "herald_jobs_processed_total", "Jobs processed, by kind and outcome (completed, retried, dead, snoozed, lease_lost, released, unrecorded)", &["kind", "outcome"])?,
+            processing_seconds: histogram_vec(&r, "herald_job_processing_seconds", "Time from claim to written outcome", &["kind"])?,
+            end_to_end_seconds: histogram_vec(&r, "herald_job_end_to_end_seconds", "Time from enqueue (createdAt) to completed", &["kind"])?,
+            lease_claims: counter_vec(&r, "herald_lease_claims_total", "Jobs claimed, by dispatch path (rabbitmq, poller)", &["source"])?,
+            lease_conflicts: counter_vec(&r, "herald_lease_conflicts_total", "Claims that did not take the job, by reason (held, finished, not_due, not_found, exhausted)", &["reason"])?,
+            lease_lost: counter(&r, "herald_lease_lost_total", "Fenced writes rejected because another holder took the job; the result was dropped")?,
+            lease_renewals: counter(&r, "herald_lease_renewals_total", "Leases extended while a job ran long")?,
+            lease_releases: counter(&r, "herald_lease_releases_total", "Leases given back unfinished at shutdown")?,
+            deliveries: counter_vec(&r, "herald_deliveries_total", "Delivery attempts by channel and outcome (delivered, retryable, permanent, snoozed)", &["channel", "outcome"])?,
+            jobs_in_flight: int_gauge(&r, "herald_jobs_in_flight", "Jobs being processed by this worker now")?,
+            broker_connected: int_gauge(&r, "herald_broker_connected", "1 while consuming from RabbitMQ")?,
+            broker_reconnects: counter(&r, "herald_broker_reconnects_total", "RabbitMQ connections re-established after a loss")?,
+            store_up: int_gauge(&r, "herald_store_up", "1 when the last store round trip succeeded")?,
+            store_errors: counter(&r, "herald_store_errors_total", "Store calls that failed as unavailable")?,
+            deliveries_dropped: counter_vec(&r, "herald_rabbitmq_deliveries_total", "RabbitMQ deliveries by what became of them (processed, skipped, requeued, invalid)", &["result"])?,
+            cpu_percent: gauge(&r, "worker_cpu_usage_percent", "CPU used by this process, percent of one core")?,
+            memory_bytes: int_gauge(&r, "worker_memory_usage_bytes", "Resident set size")?,
+            heap_bytes: int_gauge(&r, "worker_heap_usage_bytes", "Anonymous resident memory (heap and stacks)")?,
+            database_connections: int_gauge(&r, "database_connections_total", "Store connection pool size")?,
+            queue_depth: {
+                let g = IntGaugeVec::new(Opts::new("notification_queue_depth", "Jobs in the store by state"), &["state"])?;
+                r.register(Box::new(g.clone()))?;
+                g
+            },
+            uptime_seconds: gauge(&r, "worker_uptime_seconds", "Seconds since this worker started")?,
+            active_workers: int_gauge(&r, "matchserver_active_workers", "Live workers (registry) with work in hand")?,
+            active_matches: int_gauge(&r, "matchserver_active_matches_total", "Matches hosted across live workers")?,
+            idle_workers: int_gauge(&r, "matchserver_idle_workers", "Live workers (registry) with nothing in hand")?,
+            registry: r,
+        })
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = Vec::new();
+        if TextEncoder::new()
+            .encode(&self.registry.gather(), &mut out)
+            .is_err()
+        {
+            return String::new();
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    pub fn processed(&self, kind: &str, outcome: &str) {
+        self.jobs_processed
+            .with_label_values(&[kind, outcome])
+            .inc();
+    }
+
+    pub fn latency(&self, kind: &str) -> (Histogram, Histogram) {
+        (
+            self.processing_seconds.with_label_values(&[kind]),
+            self.end_to_end_seconds.with_label_values(&[kind]),
+        )
+    }
+}

@@ -135,10 +135,8 @@ fn mongo_from_env(uri: &str) -> Result<MongoConfig, ConfigError> {
             ));
         }
     }
-    config.write_concern = parse_or::<WriteConcernSetting>(
-        "MONGODB_WRITE_CONCERN",
-        WriteConcernSetting::Majority,
-    )?;
+    config.write_concern =
+        parse_or::<WriteConcernSetting>("MONGODB_WRITE_CONCERN", WriteConcernSetting::Majority)?;
     Ok(config)
 }
 

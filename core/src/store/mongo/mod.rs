@@ -50,6 +50,8 @@ pub const DEFAULT_DATABASE: &str = "herald";
 pub const WORKER_TTL: Duration = Duration::from_secs(86_400);
 /// Attempts at a batch transaction that hit a transient conflict.
 const TRANSACTION_ATTEMPTS: u32 = 5;
+const DUPLICATE_ID_IN_BATCH: &str =
+    "the batch repeats a job id or reuses an existing one; nothing was stored";
 
 const JOBS: &str = "jobs";
 const WORKERS: &str = "workers";
@@ -539,12 +541,10 @@ impl MongoStore {
                 {
                     tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
                 }
-                TxnError::Mongo(e) => return Err(match duplicate(&e) {
-                    Some(Duplicate::Id) => StoreError::Other(anyhow!(
-                        "the batch repeats a job id or reuses an existing one; nothing was stored"
-                    )),
-                    _ => mongo(e),
-                }),
+                TxnError::Mongo(e) if duplicate(&e) == Some(Duplicate::Id) => {
+                    return Err(StoreError::Other(anyhow!(DUPLICATE_ID_IN_BATCH)))
+                }
+                TxnError::Mongo(e) => return Err(mongo(e)),
                 TxnError::Store(e) => return Err(e),
             }
         }

@@ -1,0 +1,247 @@
+//! herald-api: Herald's HTTP API (DESIGN §7).
+//!
+//! A request to enqueue is validated, stored durably, then published to RabbitMQ with
+//! publisher confirms, and only then answered 202. The store is the source of truth:
+//! if the publish fails the job is still stored and a worker's poller dispatches it;
+//! if the store fails the answer is 503 and nothing is published. Without
+//! `RABBITMQ_URL` the API runs in embedded mode and only stores.
+//!
+//! # Entry points (stable: other crates' tests start the API with these)
+//!
+//! ```no_run
+//! # async fn example() -> anyhow::Result<()> {
+//! // The binary: config from the environment, a bound listener, a shutdown future.
+//! let config = herald_api::Config::from_env()?;
+//! let listener = tokio::net::TcpListener::bind(("0.0.0.0", config.port)).await?;
+//! herald_api::run(config, listener, async { /* SIGTERM */ }).await?;
+//!
+//! // Tests: start in-process on 127.0.0.1:<free port>, then shut down gracefully.
+//! # let config = herald_api::Config::from_env()?;
+//! let server = herald_api::Server::start(config).await?;
+//! let base = server.url(); // "http://127.0.0.1:PORT"
+//! server.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Layout:
+//! - [`config`] — `Config::from_env`, every variable checked at start-up;
+//! - [`auth`] — API keys (hashed), tenants, per-key token-bucket rate limits;
+//! - [`notifications`] — the enqueue routes: validate, store, publish, answer;
+//! - [`jobs`] — read, list, cancel, re-drive, dead letters (tenant-scoped);
+//! - [`workers`] — the live workers from the registry;
+//! - [`probes`] — `/health`, `/ready`, `/metrics`;
+//! - [`openapi`] — the OpenAPI document served at `/openapi.json`;
+//! - [`error`] — the one error type and its mapping to status codes;
+//! - [`extract`] — body and query reading (415, 413 while streaming, 400);
+//! - [`metrics`] — the Prometheus registry and the request-tracking middleware.
+
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "512"]
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use axum::Router;
+use herald_core::clock::SystemClock;
+use herald_core::dispatch::{Publisher, Topology};
+use herald_core::{Clock, Store};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::trace::TraceLayer;
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod jobs;
+pub mod metrics;
+pub mod notifications;
+pub mod openapi;
+pub mod probes;
+pub mod workers;
+
+pub use config::Config;
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// `None` in embedded mode (no `RABBITMQ_URL`).
+    pub publisher: Option<Arc<Publisher>>,
+    pub keys: Arc<auth::ApiKeys>,
+    pub limiter: Arc<auth::RateLimiter>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub clock: Arc<dyn Clock>,
+    pub max_body_bytes: usize,
+    pub live_within: Duration,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("publisher", &self.publisher)
+            .field("keys", &self.keys)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Opens the store and (unless embedded) the publisher. A broker that is down at
+    /// start is not fatal: jobs are stored, and the publisher reconnects later.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        anyhow::ensure!(!config.api_keys.is_empty(), "API_KEYS: no keys configured");
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
+        tracing::info!(store = %config.store.describe(), "opening the job store");
+        let store = herald_core::store::open(&config.store, clock.clone())
+            .await
+            .context("opening the job store")?;
+        let publisher = match &config.rabbitmq_url {
+            None => {
+                tracing::info!(
+                    "no RABBITMQ_URL: embedded mode, jobs are stored and the workers' poller dispatches them"
+                );
+                None
+            }
+            Some(url) => {
+                let publisher = Publisher::lazy(url, Topology::new(&config.consumer_group));
+                if publisher.is_healthy().await {
+                    tracing::info!(group = %config.consumer_group, "RabbitMQ topology declared");
+                } else {
+                    tracing::warn!(
+                        group = %config.consumer_group,
+                        "RabbitMQ unreachable at start; jobs are stored and dispatched by the poller until it is back"
+                    );
+                }
+                Some(Arc::new(publisher))
+            }
+        };
+        Ok(Self {
+            store,
+            publisher,
+            keys: Arc::new(config.api_keys.clone()),
+            limiter: Arc::new(auth::RateLimiter::new(
+                config.rate_limit,
+                config.api_keys.len(),
+            )),
+            metrics: Arc::new(metrics::Metrics::new().context("registering metrics")?),
+            clock,
+            max_body_bytes: config.max_body_bytes,
+            live_within: config.live_within(),
+        })
+    }
+}
+
+/// The routes of DESIGN §7 (without the match routes, which have their own module).
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/v1/notifications", post(notifications::create))
+        .route("/v1/notifications/batch", post(notifications::create_batch))
+        .route("/v1/jobs", get(jobs::list))
+        .route("/v1/jobs/{id}", get(jobs::get))
+        .route("/v1/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/v1/jobs/{id}/retry", post(jobs::retry))
+        .route("/v1/dead-letters", get(jobs::dead_letters))
+        .route("/v1/workers", get(workers::list))
+        // Authentication and rate limiting run before any body is read.
+        .route_layer(from_fn_with_state(state.clone(), auth::require_key));
+    let open = Router::new()
+        .route("/health", get(probes::health))
+        .route("/ready", get(probes::ready))
+        .route("/metrics", get(probes::metrics))
+        .route("/openapi.json", get(openapi::serve));
+    v1.merge(open)
+        .route_layer(from_fn_with_state(state.clone(), metrics::track))
+        .fallback(probes::not_found)
+        .method_not_allowed_fallback(probes::method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then stops accepting and
+/// waits for in-flight requests to finish.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let state = AppState::open(&config).await?;
+    let addr = listener
+        .local_addr()
+        .context("reading the listener's address")?;
+    tracing::info!(%addr, "herald-api listening");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("herald-api stopped");
+    Ok(())
+}
+
+/// An API running in this process on 127.0.0.1 and a free port, for tests.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Server {
+    /// Starts the API and returns once it accepts connections (the listener is bound
+    /// before this returns; start-up errors such as a bad store surface here).
+    pub async fn start(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .context("binding 127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let state = AppState::open(&config).await?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, router(state))
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .context("serving HTTP")
+        });
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, waits for in-flight requests, and returns the server's result.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.task).await.context("API task panicked")?
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.stop.is_some() {
+            self.task.abort();
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! `POST /v1/notifications` and `POST /v1/notifications/batch`: validate, store
+//! durably, publish with confirms, answer.
+//!
+//! The order is the contract (DESIGN §7): nothing is published before the store has
+//! the job, and 202 is never sent before that. A failed publish after the write still
+//! answers 202: the job is durable, and a worker's poller dispatches jobs whose
+//! publish was lost. A failed write answers 503 with nothing published.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use herald_core::dispatch::JobMessage;
+use herald_core::notification::{NotificationRequest, ValidationError};
+use herald_core::store::Inserted;
+use herald_core::{Job, JobStatus, NewJob};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::AppState;
+
+/// Most notifications in one batch.
+pub const MAX_BATCH: usize = 1000;
+/// Longest `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchRequest {
+    pub notifications: Vec<NotificationRequest>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub id: String,
+    pub status: JobStatus,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BatchAccepted {
+    pub ids: Vec<String>,
+}
+
+/// The `Idempotency-Key` header: printable ASCII, at most 255 characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        ApiError::Validation(ValidationError::new(
+            "Idempotency-Key",
+            format!("1 to {MAX_IDEMPOTENCY_KEY_LEN} printable ASCII characters"),
+        ))
+    };
+    let key = value.to_str().map_err(|_| invalid())?.trim();
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY_LEN
+        || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+    {
+        return Err(invalid());
+    }
+    Ok(Some(key.to_owned()))
+}
+
+fn new_job(
+    state: &AppState,
+    caller: &Caller,
+    request: &NotificationRequest,
+) -> Result<NewJob, ApiError> {
+    request.validate(state.clock.now())?;
+    request
+        .to_new_job(caller.tenant.clone())
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("encoding the payload")))
+}
+
+/// Publishes the new jobs that are due now. A scheduled job is left to the poller,
+/// which claims it when due: a message for it would only be acked and dropped.
+async fn dispatch(state: &AppState, created: &[&Job]) {
+    let Some(publisher) = &state.publisher else {
+        return; // embedded mode: the poller is the dispatch path
+    };
+    let msgs: Vec<JobMessage> = created
+        .iter()
+        .filter(|job| job.status == JobStatus::Pending)
+        .map(|job| JobMessage::for_job(job))
+        .collect();
+    if msgs.is_empty() {
+        return;
+    }
+    if let Err(e) = publisher.publish_many(&msgs).await {
+        state.metrics.publish_failed(msgs.len() as u64);
+        tracing::warn!(
+            error = %e,
+            jobs = msgs.len(),
+            first_job_id = %msgs[0].id,
+            "publish failed after the jobs were stored; the worker poller will dispatch them"
+        );
+    }
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<NotificationRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let mut job = new_job(&state, &caller, &request)?;
+    if let Some(key) = key {
+        job = job.idempotency_key(key);
+    }
+    let inserted = state.store.insert(job).await?;
+    tracing::Span::current().record("job_id", inserted.job().id.as_str());
+    let status = match &inserted {
+        Inserted::Created(job) => {
+            state.metrics.enqueued(job.kind, job.priority);
+            dispatch(&state, &[job]).await;
+            StatusCode::ACCEPTED
+        }
+        // A replay: the first request's job, nothing new stored or published.
+        Inserted::Existing(_) => StatusCode::OK,
+    };
+    let job = inserted.into_job();
+    Ok((
+        status,
+        Json(Accepted {
+            id: job.id.to_string(),
+            status: job.status,
+        }),
+    )
+        .into_response())
+}
+
+#[tracing::instrument(skip_all, fields(tenant = %caller.tenant, jobs))]
+pub async fn create_batch(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    JsonBody(batch): JsonBody<BatchRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let n = batch.notifications.len();
+    if n == 0 || n > MAX_BATCH {
+        return Err(ValidationError::new(
+            "notifications",
+            format!("a batch holds 1 to {MAX_BATCH} notifications, got {n}"),
+        )
+        .into());
+    }
+    tracing::Span::current().record("jobs", n);
+    // All or nothing: every item is checked before anything is stored.
+    let mut jobs = Vec::with_capacity(n);
+    for (i, request) in batch.notifications.iter().enumerate() {
+        let mut job = new_job(&state, &caller, request).map_err(|e| match e {
+            ApiError::Validation(v) => {
+                ApiError::Validation(v.within(&format!("notifications[{i}]")))
+            }
+            other => other,
+        })?;
+        // One key for the batch names each item by position, so a replayed batch
+        // finds every job it created.
+        if let Some(key) = &key {
+            job = job.idempotency_key(format!("{key}#{i}"));
+        }
+        jobs.push(job);
+    }
+    let inserted = state.store.insert_many(jobs).await?;
+    let created: Vec<&Job> = inserted
+        .iter()
+        .filter_map(|i| match i {
+            Inserted::Created(job) => Some(job),
+            Inserted::Existing(_) => None,
+        })
+        .collect();
+    for job in &created {
+        state.metrics.enqueued(job.kind, job.priority);
+    }
+    dispatch(&state, &created).await;
+    let status = if created.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::ACCEPTED
+    };
+    let ids = inserted.iter().map(|i| i.job().id.to_string()).collect();
+    Ok((status, Json(BatchAccepted { ids })).into_response())
+}

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use herald_core::notification::NotificationRequest;
 use herald_core::Job;
 
 pub mod log;
@@ -57,6 +58,8 @@ impl DeliveryError {
 #[derive(Debug, Clone, Copy)]
 pub struct Message<'a> {
     pub job: &'a Job,
+    /// The job's payload, read back as the request the API accepted.
+    pub request: &'a NotificationRequest,
     /// `recipient.address`: a URL for webhooks, an email address, a phone number.
     pub address: &'a str,
     /// This attempt's number (1 for the first), sent as `X-Herald-Attempt`.
@@ -88,39 +91,32 @@ impl Channels {
         self.by_name.get(name)
     }
 
-    /// Reads the channel and address out of a notification job's payload (the API's
-    /// notification request, stored as JSON) and delivers it.
+    /// Reads the notification request back out of the job's payload (the API stored
+    /// it validated) and delivers it on its channel.
     pub async fn deliver(&self, job: &Job) -> Result<&'static str, (String, DeliveryError)> {
-        let channel_name = job
-            .payload
-            .get("channel")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("");
+        let request = match NotificationRequest::from_payload(&job.payload) {
+            Ok(r) => r,
+            Err(e) => {
+                let err = DeliveryError::permanent(format!("unreadable notification payload: {e}"));
+                return Err(("unknown".to_owned(), err));
+            }
+        };
+        let channel_name = request.channel.as_str();
         let Some(channel) = self.get(channel_name) else {
             let err = DeliveryError::permanent(format!(
                 "channel {channel_name:?} is not available on this worker"
             ));
             return Err((channel_name.to_owned(), err));
         };
-        let name = channel.name();
-        let Some(address) = job
-            .payload
-            .pointer("/recipient/address")
-            .and_then(serde_json::Value::as_str)
-        else {
-            return Err((
-                name.to_owned(),
-                DeliveryError::permanent("the notification has no recipient.address"),
-            ));
-        };
         let message = Message {
             job,
-            address,
+            request: &request,
+            address: &request.recipient.address,
             attempt: job.attempts,
         };
         match channel.deliver(message).await {
-            Ok(()) => Ok(name),
-            Err(e) => Err((name.to_owned(), e)),
+            Ok(()) => Ok(channel.name()),
+            Err(e) => Err((channel_name.to_owned(), e)),
         }
     }
 }

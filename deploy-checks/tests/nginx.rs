@@ -1,0 +1,321 @@
+//! nginx.conf: `nginx -t` accepts it, and the real nginx, run on the committed file
+//! with only its addresses substituted (the two upstream servers and the two listen
+//! addresses), balances two real `herald-api` processes, keeps answering when one of
+//! them is killed, and refuses exactly the body sizes the API refuses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use deploy_checks::process::Proc;
+use deploy_checks::{free_port, http, repo, tools, wait_for};
+
+const API_KEY: &str = "deploy-checks-key";
+const STARTUP: Duration = Duration::from_secs(60);
+
+/// The committed nginx.conf with each API address and listen address replaced; each
+/// must occur exactly once, so a change to the file's shape fails here loudly.
+fn substituted(apis: [u16; 2], listen: u16, status: u16) -> String {
+    let mut conf = repo::read("nginx.conf");
+    for (from, to) in [
+        (
+            "server api1:3000 ",
+            format!("server 127.0.0.1:{} ", apis[0]),
+        ),
+        (
+            "server api2:3000 ",
+            format!("server 127.0.0.1:{} ", apis[1]),
+        ),
+        ("listen 80;", format!("listen 127.0.0.1:{listen};")),
+        ("listen 8081;", format!("listen 127.0.0.1:{status};")),
+    ] {
+        assert_eq!(conf.matches(from).count(), 1, "nginx.conf: `{from}` once");
+        conf = conf.replace(from, &to);
+    }
+    conf
+}
+
+/// nginx with its prefix, pid file and start-up error log in `dir` (none of these is
+/// set in the committed file), in the foreground.
+fn nginx(dir: &Path, conf: &Path) -> Command {
+    let mut command = Command::new(tools::tool("nginx", "nginx"));
+    command
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(conf)
+        .arg("-e")
+        .arg(dir.join("nginx-startup.log"))
+        .arg("-g")
+        .arg(format!(
+            "daemon off; pid {};",
+            dir.join("nginx.pid").display()
+        ));
+    command
+}
+
+fn write_conf(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The largest body nginx.conf lets through (`client_max_body_size`), in bytes.
+fn nginx_body_limit() -> usize {
+    let conf = repo::read("nginx.conf");
+    let value = conf
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("client_max_body_size "))
+        .expect("nginx.conf sets client_max_body_size")
+        .trim_end_matches(';')
+        .trim();
+    let (digits, unit) = value.split_at(value.trim_end_matches(char::is_alphabetic).len());
+    let n: usize = digits.parse().unwrap();
+    n * match unit.to_ascii_lowercase().as_str() {
+        "" => 1,
+        "k" => 1024,
+        "m" => 1024 * 1024,
+        "g" => 1024 * 1024 * 1024,
+        other => panic!("unknown size unit {other}"),
+    }
+}
+
+struct Stack {
+    dir: tempfile::TempDir,
+    apis: Vec<(Proc, u16)>,
+    nginx: Option<(Proc, u16)>,
+}
+
+impl Stack {
+    /// Two API instances on one SQLite file (embedded mode), ready.
+    fn with_two_apis() -> Stack {
+        let api_bin = tools::service_binary("herald-api");
+        let dir = tempfile::tempdir().unwrap();
+        let mut apis = Vec::new();
+        for i in 1..=2 {
+            let port = free_port();
+            let mut command = Command::new(&api_bin);
+            command
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("PORT", port.to_string())
+                .env("API_KEYS", format!("deploy:{API_KEY}"))
+                .env("SQLITE_PATH", dir.path().join("herald.db"))
+                .env("RUST_LOG", "warn");
+            apis.push((Proc::spawn(&format!("api{i}"), command, dir.path()), port));
+        }
+        let stack = Stack {
+            dir,
+            apis,
+            nginx: None,
+        };
+        for (proc, port) in &stack.apis {
+            wait_for(
+                &format!("{} /health", proc.name()),
+                STARTUP,
+                || match http::get(*port, "/health") {
+                    Ok(r) if r.status == 200 => Ok(()),
+                    Ok(r) => Err(format!("{} {}", r.status, r.body)),
+                    Err(e) => Err(format!("{e}\n{}", proc.log_tail())),
+                },
+            );
+        }
+        stack
+    }
+
+    fn start_nginx(&mut self) -> u16 {
+        let listen = free_port();
+        let conf = write_conf(
+            self.dir.path(),
+            &substituted([self.apis[0].1, self.apis[1].1], listen, free_port()),
+        );
+        let proc = Proc::spawn("nginx", nginx(self.dir.path(), &conf), self.dir.path());
+        wait_for("nginx to proxy /health", STARTUP, || {
+            match http::get(listen, "/health") {
+                Ok(r) if r.status == 200 => Ok(()),
+                Ok(r) => Err(format!("{} {}", r.status, r.body)),
+                Err(e) => Err(format!("{e}\n{}", proc.log_tail())),
+            }
+        });
+        self.nginx = Some((proc, listen));
+        listen
+    }
+
+    fn logs(&self) -> String {
+        let mut out: Vec<String> = self.apis.iter().map(|(p, _)| p.log_tail()).collect();
+        if let Some((p, _)) = &self.nginx {
+            out.push(p.log_tail());
+        }
+        out.join("\n")
+    }
+}
+
+fn post_notification(port: u16, n: usize) -> http::Response {
+    let body = format!(
+        r#"{{"channel":"log","recipient":{{"address":"user-{n}"}},"body":"deploy check {n}"}}"#
+    );
+    http::request(
+        port,
+        "POST",
+        "/v1/notifications",
+        &[
+            ("Authorization", &format!("Bearer {API_KEY}")),
+            ("Content-Type", "application/json"),
+        ],
+        body.as_bytes(),
+    )
+    .unwrap_or_else(|e| panic!("POST /v1/notifications via port {port}: {e}"))
+}
+
+/// `herald_api_requests_total` for POST /v1/notifications answered 202, from one
+/// instance's own /metrics.
+fn accepted_count(api_port: u16) -> u64 {
+    let metrics = http::get(api_port, "/metrics").unwrap();
+    assert_eq!(metrics.status, 200);
+    metrics
+        .body
+        .lines()
+        .filter(|l| {
+            l.starts_with("herald_api_requests_total{")
+                && l.contains(r#"route="/v1/notifications""#)
+                && l.contains(r#"status="202""#)
+        })
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap() as u64)
+        .sum()
+}
+
+#[test]
+fn nginx_accepts_the_committed_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = write_conf(dir.path(), &substituted([3001, 3002], 8080, 8081));
+    tools::run_ok("nginx -t", nginx(dir.path(), &conf).arg("-t"));
+}
+
+#[test]
+fn nginx_spreads_requests_over_both_apis_and_keeps_answering_when_one_dies() {
+    let mut stack = Stack::with_two_apis();
+    let proxy = stack.start_nginx();
+    let [p1, p2] = [stack.apis[0].1, stack.apis[1].1];
+    let (before1, before2) = (accepted_count(p1), accepted_count(p2));
+
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let r = post_notification(proxy, n);
+        assert_eq!(r.status, 202, "{}\n{}", r.body, stack.logs());
+        ids.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    let (served1, served2) = (accepted_count(p1) - before1, accepted_count(p2) - before2);
+    assert_eq!(
+        served1 + served2,
+        20,
+        "every request reached exactly one instance"
+    );
+    assert!(
+        served1 > 0 && served2 > 0,
+        "requests were not spread: api1 {served1}, api2 {served2}"
+    );
+
+    // One instance crashes: the next requests go to the other one. A POST is retried
+    // on the other instance only because the connection to the dead one failed, so
+    // the dead one never saw it (nginx.conf's proxy_next_upstream).
+    stack.apis[0].0.kill();
+    let before2 = accepted_count(p2);
+    for n in 20..40 {
+        let r = post_notification(proxy, n);
+        assert_eq!(
+            r.status,
+            202,
+            "after api1 died: {}\n{}",
+            r.body,
+            stack.logs()
+        );
+        ids.push(r.json()["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(accepted_count(p2) - before2, 20, "api2 took every request");
+    // Jobs accepted by the dead instance are in the shared store: still readable.
+    for id in &ids {
+        let r = http::request(
+            proxy,
+            "GET",
+            &format!("/v1/jobs/{id}"),
+            &[("Authorization", &format!("Bearer {API_KEY}"))],
+            b"",
+        )
+        .unwrap();
+        assert_eq!(r.status, 200, "GET /v1/jobs/{id}: {}", r.body);
+    }
+    // /metrics is not served through the proxy.
+    assert_eq!(http::get(proxy, "/metrics").unwrap().status, 404);
+
+    // The API handles SIGTERM itself (in a container it is PID 1, where an unhandled
+    // SIGTERM is ignored): it exits cleanly and promptly.
+    let status = stack.apis[1]
+        .0
+        .terminate(Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("herald-api ignored SIGTERM\n{}", stack.logs()));
+    assert!(
+        status.success(),
+        "herald-api exited with {status} on SIGTERM"
+    );
+}
+
+/// nginx's client_max_body_size and the API's default MAX_BODY_BYTES refuse exactly
+/// the same sizes: a body of the limit passes both, one byte more is refused by each.
+#[test]
+fn nginx_and_the_api_refuse_the_same_body_sizes() {
+    let limit = nginx_body_limit();
+    let mut stack = Stack::with_two_apis();
+    let proxy = stack.start_nginx();
+    let api = stack.apis[0].1;
+    // Valid JSON of exactly `size` bytes, which the API reads and then rejects as an
+    // unknown field (400/422) — anything but 413.
+    let body = |size: usize| {
+        let head = r#"{"channel":"log","padding":""#;
+        let tail = r#""}"#;
+        let mut text = String::from(head);
+        text.push_str(&"a".repeat(size - head.len() - tail.len()));
+        text.push_str(tail);
+        assert_eq!(text.len(), size);
+        text
+    };
+    let post = |port: u16, size: usize| {
+        http::request(
+            port,
+            "POST",
+            "/v1/notifications",
+            &[
+                ("Authorization", &format!("Bearer {API_KEY}")),
+                ("Content-Type", "application/json"),
+            ],
+            body(size).as_bytes(),
+        )
+        .unwrap()
+    };
+    let at_limit = post(api, limit);
+    assert_ne!(
+        at_limit.status, 413,
+        "the API refuses {limit} bytes, nginx lets them through"
+    );
+    assert!(at_limit.status < 500, "{}", at_limit.body);
+    let over = post(api, limit + 1);
+    assert_eq!(
+        over.status,
+        413,
+        "the API accepts {} bytes, nginx refuses them",
+        limit + 1
+    );
+
+    let via_nginx = post(proxy, limit);
+    assert_ne!(via_nginx.status, 413, "nginx refuses {limit} bytes");
+    assert_eq!(via_nginx.status, at_limit.status, "{}", via_nginx.body);
+    let over = post(proxy, limit + 1);
+    assert_eq!(over.status, 413);
+    assert!(
+        over.body.contains("nginx"),
+        "the 413 for {} bytes should come from nginx itself, not an instance: {}",
+        limit + 1,
+        over.body
+    );
+    drop(stack);
+}

@@ -142,8 +142,13 @@ impl Topology {
 
 /// Connects to the broker (bounded by [`CONNECT_TIMEOUT`]).
 pub async fn connect(url: &str) -> Result<Connection, DispatchError> {
-    let properties = ConnectionProperties::default()
-        .with_connection_name(format!("herald-{}", std::process::id()).into());
+    connect_named(url, &format!("herald-{}", std::process::id())).await
+}
+
+/// Connects under a name that operators see in the management UI and
+/// `rabbitmqctl list_connections` (never the URL: it may hold a password).
+pub async fn connect_named(url: &str, name: &str) -> Result<Connection, DispatchError> {
+    let properties = ConnectionProperties::default().with_connection_name(name.to_owned().into());
     match tokio::time::timeout(CONNECT_TIMEOUT, Connection::connect(url, properties)).await {
         Ok(Ok(connection)) => Ok(connection),
         Ok(Err(e)) => Err(DispatchError::unavailable("connect", e)),
@@ -398,7 +403,12 @@ impl Publisher {
     }
 
     async fn open(&self) -> Result<Link, DispatchError> {
-        let connection = connect(&self.url).await?;
+        let name = format!(
+            "herald-publisher:{}:{}",
+            self.topology.group(),
+            std::process::id()
+        );
+        let connection = connect_named(&self.url, &name).await?;
         let channel = connection
             .create_channel()
             .await

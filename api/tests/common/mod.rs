@@ -1,0 +1,319 @@
+//! Starts a real herald-api in this process against a real store (a fresh SQLite file,
+//! or a fresh database on the MongoDB test server) and a real RabbitMQ, with a consumer
+//! group of its own so each test has its own queues.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use herald_api::config::RateLimit;
+use herald_api::{auth::ApiKeys, Config, Server};
+use herald_core::config::StoreConfig;
+use herald_core::dispatch::{self, JobMessage, Topology};
+use herald_core::store::mongo::MongoConfig;
+use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::{ListFilter, PageRequest};
+use herald_core::{Job, Store, TenantId};
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use serde_json::{json, Value};
+
+pub const ACME: &str = "acme";
+pub const ACME_KEY: &str = "acme-test-key-0001";
+pub const GLOBEX: &str = "globex";
+pub const GLOBEX_KEY: &str = "globex-test-key-0002";
+
+pub fn rabbitmq_url() -> String {
+    std::env::var("HERALD_TEST_RABBITMQ_URL").expect(
+        "HERALD_TEST_RABBITMQ_URL is not set: run the tests through scripts/test.sh, \
+         or export it (e.g. amqp://guest:guest@127.0.0.1:5672/%2f)",
+    )
+}
+
+pub fn mongodb_uri() -> String {
+    std::env::var("HERALD_TEST_MONGODB_URI").expect(
+        "HERALD_TEST_MONGODB_URI is not set: run scripts/test.sh, which starts SecantusDB, \
+         or point it at a MongoDB-protocol server",
+    )
+}
+
+/// A port nothing listens on.
+pub fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Broker {
+    /// The test RabbitMQ.
+    Real,
+    /// `RABBITMQ_URL` pointing at a closed port.
+    Unreachable,
+    /// No `RABBITMQ_URL`: embedded mode.
+    Embedded,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Sqlite,
+    Mongo,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub broker: Broker,
+    pub store: StoreKind,
+    pub rate_limit: RateLimit,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            broker: Broker::Real,
+            store: StoreKind::Sqlite,
+            rate_limit: RateLimit::default(),
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+pub struct Harness {
+    server: Option<Server>,
+    pub url: String,
+    pub http: reqwest::Client,
+    /// The same store the API writes, opened separately (as a worker would).
+    pub store: Arc<dyn Store>,
+    pub topology: Topology,
+    pub config: Config,
+    amqp: Option<(lapin::Connection, lapin::Channel)>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn tenant(name: &str) -> TenantId {
+    TenantId::parse(name).unwrap()
+}
+
+/// A valid notification body.
+pub fn notification(address: &str) -> Value {
+    json!({
+        "channel": "webhook",
+        "recipient": {"address": address},
+        "body": "hello"
+    })
+}
+
+impl Harness {
+    pub async fn start(name: &str) -> Self {
+        Self::with(name, Options::default()).await
+    }
+
+    pub async fn with(name: &str, options: Options) -> Self {
+        herald_core::telemetry::init("warn");
+        let dir = tempfile::tempdir().unwrap();
+        let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let store_config = match options.store {
+            StoreKind::Sqlite => {
+                StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("herald.db")))
+            }
+            StoreKind::Mongo => {
+                let mut c = MongoConfig::new(mongodb_uri());
+                let short: String = name.chars().take(30).collect();
+                c.database = format!("herald_api_{short}_{}", &suffix[..8]);
+                StoreConfig::Mongo(c)
+            }
+        };
+        let mut keys = ApiKeys::default();
+        keys.add(tenant(ACME), ACME_KEY).unwrap();
+        keys.add(tenant(GLOBEX), GLOBEX_KEY).unwrap();
+        let mut config = Config::new(store_config.clone(), keys);
+        let group = format!("test-api-{name}-{}", &suffix[..12]);
+        config.consumer_group = group.clone();
+        config.rabbitmq_url = match options.broker {
+            Broker::Real => Some(rabbitmq_url()),
+            Broker::Unreachable => Some(format!(
+                "amqp://guest:guest@127.0.0.1:{}/%2f",
+                closed_port()
+            )),
+            Broker::Embedded => None,
+        };
+        config.rate_limit = options.rate_limit;
+        config.max_body_bytes = options.max_body_bytes;
+        let server = Server::start(config.clone()).await.unwrap();
+        let store = herald_core::store::open(&store_config, herald_core::clock::system())
+            .await
+            .unwrap();
+        let topology = Topology::new(&group);
+        let amqp = match options.broker {
+            Broker::Real => {
+                let connection = dispatch::connect(&rabbitmq_url()).await.unwrap();
+                let channel = connection.create_channel().await.unwrap();
+                // The API declared it at start; declaring again is a no-op.
+                dispatch::declare(&channel, &topology).await.unwrap();
+                Some((connection, channel))
+            }
+            _ => None,
+        };
+        Self {
+            url: server.url(),
+            server: Some(server),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            store,
+            topology,
+            config,
+            amqp,
+            _dir: dir,
+        }
+    }
+
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    pub fn get(&self, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.http.get(self.endpoint(path)).bearer_auth(key)
+    }
+
+    pub fn post(&self, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.http.post(self.endpoint(path)).bearer_auth(key)
+    }
+
+    pub fn post_json(&self, path: &str, key: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.post(path, key).json(body)
+    }
+
+    pub fn channel(&self) -> &lapin::Channel {
+        &self.amqp.as_ref().expect("this harness has no RabbitMQ").1
+    }
+
+    /// Messages waiting in each work queue and the dead-letter queue.
+    pub async fn queued(&self) -> u32 {
+        let mut queues = self.topology.work_queues();
+        queues.push(self.topology.dead_letter_queue());
+        let mut total = 0;
+        for q in queues {
+            let declared = self
+                .channel()
+                .queue_declare(
+                    q.as_str().into(),
+                    QueueDeclareOptions {
+                        passive: true,
+                        ..QueueDeclareOptions::default()
+                    },
+                    FieldTable::default(),
+                )
+                .await
+                .unwrap();
+            total += declared.message_count();
+        }
+        total
+    }
+
+    /// Takes `n` messages from `queue` (fails after 10 s without one).
+    pub async fn consume(&self, queue: &str, n: usize) -> Vec<JobMessage> {
+        let mut consumer = self
+            .channel()
+            .basic_consume(
+                queue.into(),
+                format!("test-{}", uuid::Uuid::new_v4().simple()).into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!("only {} of {n} messages on {queue} within 10 s", out.len())
+                })
+                .expect("consumer ended")
+                .expect("delivery error");
+            delivery.ack(BasicAckOptions::default()).await.unwrap();
+            let msg = JobMessage::decode(&delivery.data).unwrap();
+            assert_eq!(
+                delivery
+                    .properties
+                    .message_id()
+                    .as_ref()
+                    .map(|s| s.to_string()),
+                Some(msg.id.to_string()),
+                "message_id is the job id"
+            );
+            out.push(msg);
+        }
+        out
+    }
+
+    /// All jobs of a tenant in the store, newest first.
+    pub async fn jobs(&self, tenant_name: &str) -> Vec<Job> {
+        self.store
+            .list(
+                &tenant(tenant_name),
+                &ListFilter::default(),
+                &PageRequest::first(PageRequest::MAX_LIMIT),
+            )
+            .await
+            .unwrap()
+            .items
+    }
+
+    /// Jobs in the store, all tenants.
+    pub async fn stored(&self) -> u64 {
+        self.store.counts().await.unwrap().total()
+    }
+
+    /// A metric's value from `GET /metrics`: the first sample whose line starts with
+    /// `series` (name, and labels as rendered), or 0 when absent.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self
+            .http
+            .get(self.endpoint("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .find_map(|l| {
+                let (name, value) = l.rsplit_once(' ')?;
+                (name == series)
+                    .then(|| value.parse::<f64>().ok())
+                    .flatten()
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// Stops the API gracefully and deletes this test's queues.
+    pub async fn finish(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.unwrap();
+        }
+        if let Some((_, channel)) = &self.amqp {
+            dispatch::delete(channel, &self.topology).await.unwrap();
+        }
+    }
+}
+
+/// The `{"error":{...}}` of a response, asserting its shape.
+pub async fn error_of(response: reqwest::Response) -> (u16, String, Option<String>) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error.code in {body}"))
+        .to_owned();
+    assert!(
+        body["error"]["message"].is_string(),
+        "no error.message in {body}"
+    );
+    let field = body["error"]["field"].as_str().map(str::to_owned);
+    (status, code, field)
+}

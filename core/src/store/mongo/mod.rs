@@ -49,7 +49,7 @@ pub const DEFAULT_DATABASE: &str = "herald";
 /// Workers silent this long are forgotten by the registry's TTL index.
 pub const WORKER_TTL: Duration = Duration::from_secs(86_400);
 /// Attempts at a batch transaction that hit a transient conflict.
-const TRANSACTION_ATTEMPTS: u32 = 5;
+const TRANSACTION_ATTEMPTS: u32 = 8;
 const DUPLICATE_ID_IN_BATCH: &str =
     "the batch repeats a job id or reuses an existing one; nothing was stored";
 
@@ -539,10 +539,19 @@ impl MongoStore {
                         && (e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
                             || duplicate(&e) == Some(Duplicate::IdempotencyKey)) =>
                 {
-                    tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
+                    // Back off with jitter so conflicting batches stop colliding.
+                    let jitter = rand::random::<u64>() % 20;
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt) + jitter))
+                        .await;
                 }
                 TxnError::Mongo(e) if duplicate(&e) == Some(Duplicate::Id) => {
                     return Err(StoreError::Other(anyhow!(DUPLICATE_ID_IN_BATCH)))
+                }
+                // Still conflicting after every attempt: too busy, worth retrying later.
+                TxnError::Mongo(e)
+                    if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) =>
+                {
+                    return Err(StoreError::Unavailable(anyhow!(e)))
                 }
                 TxnError::Mongo(e) => return Err(mongo(e)),
                 TxnError::Store(e) => return Err(e),

@@ -1,0 +1,166 @@
+//! The built-in webhook sink: receives Herald's deliveries, checks each signature,
+//! and records the arrival of each job id in the ledger.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use tokio::net::TcpListener;
+
+use crate::tracker::Tracker;
+
+#[derive(Debug, Clone)]
+struct Sink {
+    tracker: Tracker,
+    secret: Option<Vec<u8>>,
+}
+
+/// A running sink; dropping the handle does not stop it, `shutdown` does.
+#[derive(Debug)]
+pub struct SinkHandle {
+    pub addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SinkHandle {
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Starts the sink on `listen`. With a `secret`, every delivery's
+/// `X-Herald-Signature` must be the HMAC-SHA256 of its body under that secret.
+pub async fn start(
+    listen: SocketAddr,
+    tracker: Tracker,
+    secret: Option<String>,
+) -> anyhow::Result<SinkHandle> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen for deliveries on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let app = Router::new()
+        .route("/{*path}", post(receive))
+        .route("/", post(receive))
+        .with_state(Sink {
+            tracker,
+            secret: secret.map(String::into_bytes),
+        });
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!(error = %e, "webhook sink stopped");
+        }
+    });
+    Ok(SinkHandle { addr, stop, task })
+}
+
+async fn receive(State(sink): State<Sink>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let at = Instant::now();
+    let Some(id) = headers.get("idempotency-key").and_then(|v| v.to_str().ok()) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    if let Some(secret) = &sink.secret {
+        let signature = headers
+            .get("x-herald-signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !verify(secret, &body, signature) {
+            sink.tracker.bad_signature();
+            // Counted, and refused: a real receiver would not trust it either.
+            return StatusCode::UNAUTHORIZED;
+        }
+    }
+    sink.tracker.delivered(id, at);
+    StatusCode::OK
+}
+
+/// Checks `sha256=<hex>` against the body's HMAC, in constant time.
+pub fn verify(secret: &[u8], body: &[u8], header: &str) -> bool {
+    let Some(hex_sig) = header.strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(expected) = hex::decode(hex_sig) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&expected).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(secret: &[u8], body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap();
+        mac.update(body);
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    }
+
+    #[test]
+    fn signatures_verify_only_with_the_right_secret_and_body() {
+        let sig = sign(b"s3cret", b"{\"a\":1}");
+        assert!(verify(b"s3cret", b"{\"a\":1}", &sig));
+        assert!(!verify(b"other", b"{\"a\":1}", &sig));
+        assert!(!verify(b"s3cret", b"{\"a\":2}", &sig));
+        assert!(!verify(
+            b"s3cret",
+            b"{\"a\":1}",
+            sig.trim_start_matches("sha256=")
+        ));
+        assert!(!verify(b"s3cret", b"{\"a\":1}", "sha256=zz"));
+    }
+
+    #[tokio::test]
+    async fn sink_records_signed_deliveries_and_refuses_forged_ones() {
+        let tracker = Tracker::new().unwrap();
+        let sink = start(
+            "127.0.0.1:0".parse().unwrap(),
+            tracker.clone(),
+            Some("k".into()),
+        )
+        .await
+        .unwrap();
+        let client = reqwest::Client::new();
+        let url = format!("http://{}/hook/user-1", sink.addr);
+        let body = b"{\"x\":1}".to_vec();
+        let ok = client
+            .post(&url)
+            .header("idempotency-key", "job-1")
+            .header("x-herald-signature", sign(b"k", &body))
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+        let forged = client
+            .post(&url)
+            .header("idempotency-key", "job-2")
+            .header("x-herald-signature", sign(b"wrong", &body))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 401);
+        let (_, _, _, unacknowledged) = tracker.tally();
+        assert_eq!(unacknowledged, 1, "only the signed delivery is recorded");
+        assert_eq!(tracker.lock().bad_signatures, 1);
+        sink.shutdown().await;
+    }
+}

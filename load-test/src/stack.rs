@@ -1,0 +1,339 @@
+//! `--spawn`: a whole local Herald for one run.
+//!
+//! It starts API and worker *processes* — this executable re-run with a hidden role
+//! argument, which calls the same library entry points as `herald-api` and
+//! `herald-worker` — on a fresh SQLite file, plus RabbitMQ dispatch when a broker
+//! answers (otherwise the workers' poller is the only dispatch path). Children run
+//! in their own process group, so a Ctrl-C reaches only the load test, which then
+//! stops them in order: SIGTERM, a grace period, SIGKILL. Their logs go to files in
+//! the run's temporary directory and are shown if a child fails to start.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use herald_core::dispatch::Topology;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use rand::Rng;
+use tokio::process::{Child, Command};
+
+/// The hidden first argument that makes this executable serve as an API process.
+pub const ROLE_API: &str = "__serve-api";
+/// The hidden first argument that makes this executable serve as a worker process.
+pub const ROLE_WORKER: &str = "__serve-worker";
+
+const TENANT: &str = "loadtest";
+const DEFAULT_RABBITMQ: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_GRACE: Duration = Duration::from_secs(20);
+
+#[derive(Debug)]
+struct Proc {
+    name: String,
+    child: Child,
+    log: PathBuf,
+    health: String,
+}
+
+/// A running local stack. Call [`Stack::stop`]; dropping it kills the children too.
+#[derive(Debug)]
+pub struct Stack {
+    dir: tempfile::TempDir,
+    apis: Vec<Proc>,
+    workers: Arc<Mutex<Vec<Proc>>>,
+    api_urls: Vec<String>,
+    api_key: String,
+    webhook_secret: String,
+    rabbitmq: Option<(String, Topology)>,
+    killed: Arc<AtomicU32>,
+}
+
+fn token() -> String {
+    let bytes: [u8; 16] = rand::thread_rng().gen();
+    hex::encode(bytes)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(l.local_addr()?.port())
+}
+
+impl Stack {
+    pub async fn start(args: &crate::Args) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("herald-load-test-")
+            .tempdir()
+            .context("creating the run directory")?;
+        let db = dir.path().join("herald.db");
+        let api_key = token();
+        let webhook_secret = token();
+        let rabbitmq = if args.no_rabbitmq {
+            None
+        } else {
+            let url = args
+                .rabbitmq_url
+                .clone()
+                .unwrap_or_else(|| DEFAULT_RABBITMQ.to_owned());
+            broker_reachable(&url).await.then(|| {
+                (
+                    url,
+                    Topology::new(&format!("herald-loadtest-{}", &token()[..8])),
+                )
+            })
+        };
+        match &rabbitmq {
+            Some((_, topology)) => tracing::info!(
+                group = topology.group(),
+                "spawning Herald with RabbitMQ dispatch"
+            ),
+            None => tracing::info!(
+                "no RabbitMQ reachable: spawning Herald in embedded mode (poller dispatch)"
+            ),
+        }
+
+        let mut common: Vec<(String, String)> = vec![
+            ("SQLITE_PATH".into(), db.display().to_string()),
+            (
+                "RUST_LOG".into(),
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            ),
+            ("API_KEYS".into(), format!("{TENANT}:{api_key}")),
+            (
+                "WEBHOOK_SECRETS".into(),
+                format!("{TENANT}:{webhook_secret}"),
+            ),
+            // The sink listens on loopback; allow it past the SSRF guard.
+            ("WEBHOOK_ALLOWED_CIDRS".into(), "127.0.0.0/8,::1/128".into()),
+            (
+                "LOCK_DURATION_MS".into(),
+                args.lock_duration.as_millis().to_string(),
+            ),
+            // The load test is the client here; don't let the API throttle it.
+            ("RATE_LIMIT_PER_SEC".into(), "1000000".into()),
+            ("RATE_LIMIT_BURST".into(), "1000000".into()),
+        ];
+        match &rabbitmq {
+            Some((url, topology)) => {
+                common.push(("RABBITMQ_URL".into(), url.clone()));
+                common.push((
+                    "RABBITMQ_CONSUMER_GROUP".into(),
+                    topology.group().to_owned(),
+                ));
+            }
+            None => common.push(("RABBITMQ_URL".into(), String::new())),
+        }
+        common.push(("MONGODB_URI".into(), String::new()));
+
+        let mut stack = Self {
+            dir,
+            apis: Vec::new(),
+            workers: Arc::new(Mutex::new(Vec::new())),
+            api_urls: Vec::new(),
+            api_key,
+            webhook_secret,
+            rabbitmq,
+            killed: Arc::new(AtomicU32::new(0)),
+        };
+        // The first API creates the schema before anyone else opens the file.
+        for i in 0..args.apis {
+            let port = free_port()?;
+            let mut env = common.clone();
+            env.push(("PORT".into(), port.to_string()));
+            let url = format!("http://127.0.0.1:{port}");
+            let proc = spawn(
+                stack.dir.path(),
+                &format!("api-{i}"),
+                ROLE_API,
+                &env,
+                format!("{url}/ready"),
+            )?;
+            stack.apis.push(proc);
+            stack.api_urls.push(url);
+        }
+        for i in 0..args.workers {
+            let port = free_port()?;
+            let mut env = common.clone();
+            env.push(("METRICS_PORT".into(), port.to_string()));
+            let proc = spawn(
+                stack.dir.path(),
+                &format!("worker-{i}"),
+                ROLE_WORKER,
+                &env,
+                format!("http://127.0.0.1:{port}/health"),
+            )?;
+            stack.workers_mut().push(proc);
+        }
+        let health: Vec<(String, String, PathBuf)> = stack
+            .apis
+            .iter()
+            .chain(stack.workers_mut().iter())
+            .map(|p| (p.name.clone(), p.health.clone(), p.log.clone()))
+            .collect();
+        for (name, url, log) in health {
+            if let Err(e) = wait_healthy(&url).await {
+                let tail = log_tail(&log);
+                stack.stop().await;
+                anyhow::bail!("{name} did not become healthy: {e:#}\n--- {name} log ---\n{tail}");
+            }
+        }
+        Ok(stack)
+    }
+
+    fn workers_mut(&self) -> std::sync::MutexGuard<'_, Vec<Proc>> {
+        self.workers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The API base URLs, one per API process.
+    pub fn api_urls(&self) -> Vec<String> {
+        self.api_urls.clone()
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+
+    pub fn webhook_secret(&self) -> &str {
+        &self.webhook_secret
+    }
+
+    pub fn uses_rabbitmq(&self) -> bool {
+        self.rabbitmq.is_some()
+    }
+
+    /// Workers killed by `--kill-worker-after` so far.
+    pub fn workers_killed(&self) -> u32 {
+        self.killed.load(Ordering::SeqCst)
+    }
+
+    /// Where the stack keeps its database and logs.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// kill -9 the first worker after `after`, as a crash would.
+    pub fn kill_a_worker_after(&self, after: Duration) {
+        let workers = self.workers.clone();
+        let killed = self.killed.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            let pid = workers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .first()
+                .and_then(|p| p.child.id());
+            if let Some(pid) = pid.and_then(|p| i32::try_from(p).ok()) {
+                tracing::warn!(pid, "killing worker-0 with SIGKILL");
+                if kill(Pid::from_raw(pid), Signal::SIGKILL).is_ok() {
+                    killed.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+    }
+
+    /// Stops every process (workers first, so nothing is left running against a
+    /// stopped API), deletes the run's RabbitMQ queues and the temporary directory.
+    pub async fn stop(mut self) {
+        let workers: Vec<Proc> = std::mem::take(&mut *self.workers_mut());
+        terminate(workers).await;
+        terminate(std::mem::take(&mut self.apis)).await;
+        if let Some((url, topology)) = &self.rabbitmq {
+            if let Err(e) = delete_topology(url, topology).await {
+                tracing::warn!(error = %e, "could not delete the run's RabbitMQ queues");
+            }
+        }
+    }
+}
+
+fn spawn(
+    dir: &Path,
+    name: &str,
+    role: &str,
+    env: &[(String, String)],
+    health: String,
+) -> anyhow::Result<Proc> {
+    let exe = std::env::current_exe().context("locating the load-test executable")?;
+    let log = dir.join(format!("{name}.log"));
+    let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+    let err = out.try_clone()?;
+    let mut cmd = Command::new(exe);
+    cmd.arg(role)
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        // Its own process group: a terminal's Ctrl-C reaches only us, and we stop
+        // the children in order.
+        .process_group(0)
+        .kill_on_drop(true);
+    let child = cmd.spawn().with_context(|| format!("starting {name}"))?;
+    Ok(Proc {
+        name: name.to_owned(),
+        child,
+        log,
+        health,
+    })
+}
+
+async fn terminate(procs: Vec<Proc>) {
+    for p in &procs {
+        if let Some(pid) = p.child.id().and_then(|p| i32::try_from(p).ok()) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+    }
+    let deadline = Instant::now() + STOP_GRACE;
+    for mut p in procs {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, p.child.wait()).await {
+            Ok(Ok(status)) if !status.success() && status.code().is_some() => {
+                tracing::warn!(process = p.name, %status, "exited with an error; log: {}", p.log.display());
+            }
+            Ok(_) => {}
+            Err(_) => {
+                tracing::warn!(process = p.name, "did not stop in time; killing it");
+                let _ = p.child.kill().await;
+            }
+        }
+    }
+}
+
+async fn wait_healthy(url: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()?;
+    let deadline = Instant::now() + START_TIMEOUT;
+    let mut last = String::from("no answer");
+    while Instant::now() < deadline {
+        match client.get(url).send().await {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) => last = format!("{url} answered {}", r.status()),
+            Err(e) => last = format!("{url}: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("{last} after {START_TIMEOUT:?}")
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+async fn broker_reachable(url: &str) -> bool {
+    matches!(
+        tokio::time::timeout(Duration::from_secs(3), herald_core::dispatch::connect(url)).await,
+        Ok(Ok(_))
+    )
+}
+
+async fn delete_topology(url: &str, topology: &Topology) -> anyhow::Result<()> {
+    let conn = herald_core::dispatch::connect(url).await?;
+    let channel = conn.create_channel().await?;
+    herald_core::dispatch::delete(&channel, topology).await?;
+    let _ = conn.close(200, "load test finished".into()).await;
+    Ok(())
+}

@@ -164,4 +164,62 @@ mod tests {
             Ok(Duration::from_millis(250))
         );
     }
+
+    #[test]
+    fn mongodb_settings_are_read_and_checked() {
+        // The only test that touches MONGODB_*: one function, so no test races another.
+        let vars = [
+            "MONGODB_URI",
+            "MONGODB_DATABASE",
+            "MONGODB_MAX_POOL_SIZE",
+            "MONGODB_MIN_POOL_SIZE",
+            "MONGODB_WRITE_CONCERN",
+        ];
+        let clear = || vars.iter().for_each(|v| std::env::remove_var(v));
+        clear();
+        std::env::set_var(
+            "MONGODB_URI",
+            "mongodb://herald:pw@db:27017/prod?replicaSet=rs0",
+        );
+        let StoreConfig::Mongo(c) = StoreConfig::from_env().unwrap() else {
+            panic!("MONGODB_URI should select MongoDB");
+        };
+        assert_eq!(c.database, "prod");
+        assert_eq!(c.write_concern, WriteConcernSetting::Majority);
+        assert_eq!((c.max_pool_size, c.min_pool_size), (None, None));
+        let line = StoreConfig::Mongo(c).describe();
+        assert!(line.contains("db:27017") && !line.contains("pw"), "{line}");
+
+        std::env::set_var("MONGODB_DATABASE", "herald_eu");
+        std::env::set_var("MONGODB_MAX_POOL_SIZE", "20");
+        std::env::set_var("MONGODB_MIN_POOL_SIZE", "2");
+        std::env::set_var("MONGODB_WRITE_CONCERN", "1");
+        let StoreConfig::Mongo(c) = StoreConfig::from_env().unwrap() else {
+            panic!("MONGODB_URI should select MongoDB");
+        };
+        assert_eq!(c.database, "herald_eu");
+        assert_eq!((c.max_pool_size, c.min_pool_size), (Some(20), Some(2)));
+        assert_eq!(c.write_concern, WriteConcernSetting::Nodes(1));
+
+        let rejected = |var: &str, value: &str| {
+            std::env::set_var(var, value);
+            let err = StoreConfig::from_env().unwrap_err();
+            assert!(err.to_string().contains(var), "{var}={value}: {err}");
+        };
+        rejected("MONGODB_MIN_POOL_SIZE", "50");
+        std::env::set_var("MONGODB_MIN_POOL_SIZE", "2");
+        rejected("MONGODB_MAX_POOL_SIZE", "0");
+        std::env::set_var("MONGODB_MAX_POOL_SIZE", "20");
+        rejected("MONGODB_WRITE_CONCERN", "0");
+        rejected("MONGODB_WRITE_CONCERN", "all");
+        std::env::set_var("MONGODB_WRITE_CONCERN", "majority");
+        rejected("MONGODB_DATABASE", "my.db");
+        std::env::set_var("MONGODB_DATABASE", "herald");
+        rejected("MONGODB_URI", "http://db:27017");
+        clear();
+        assert!(matches!(
+            StoreConfig::from_env(),
+            Ok(StoreConfig::Sqlite(_))
+        ));
+    }
 }

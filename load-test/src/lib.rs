@@ -153,6 +153,12 @@ pub struct Args {
     #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
     pub lock_duration: Duration,
 
+    /// With --spawn: instead of a constant rate, enqueue this many jobs (batch route)
+    /// while no worker runs, then start the workers and measure how fast they drain
+    /// the backlog. End-to-end latency then counts from the workers' start.
+    #[arg(long)]
+    pub backlog: Option<u64>,
+
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -250,7 +256,20 @@ async fn drive(
     }
 
     let started = Instant::now();
-    generator::run(&plan, &client, &tracker, &stop).await;
+    match (args.backlog, stack) {
+        (Some(jobs), Some(stack)) => {
+            bar.set_length(jobs);
+            generator::fill(&plan, jobs, &client, &tracker, &stop).await;
+            bar.set_prefix("draining");
+            // Deliveries count from the moment the workers start.
+            tracker.restart_clock(Instant::now(), chrono::Utc::now());
+            stack.start_workers(args.workers).await?;
+        }
+        (Some(_), None) => {
+            anyhow::bail!("--backlog needs --spawn (it starts the workers after filling)")
+        }
+        (None, _) => generator::run(&plan, &client, &tracker, &stop).await,
+    }
     let send_elapsed = started.elapsed();
     bar.set_prefix("waiting");
     await_deliveries(args, &plan, &client, &tracker, &stop).await;
@@ -263,6 +282,7 @@ async fn drive(
     let mut report = summarize(args, &tracker, send_elapsed);
     report.spawned_with_rabbitmq = stack.map(stack::Stack::uses_rabbitmq);
     report.workers_killed = stack.map_or(0, stack::Stack::workers_killed);
+    report.backlog = args.backlog;
     report.judge(&args.thresholds());
     Ok(report)
 }
@@ -357,6 +377,7 @@ fn summarize(args: &Args, tracker: &Tracker, send_elapsed: Duration) -> Report {
             delivered: delivered as f64 / secs(delivery_span),
         },
         spawned_with_rabbitmq: None,
+        backlog: None,
         workers_killed: 0,
         breaches: Vec::new(),
         passed: false,

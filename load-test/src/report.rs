@@ -90,6 +90,9 @@ pub struct Report {
     pub throughput: Throughput,
     /// Whether `--spawn` dispatched through RabbitMQ (`None` without `--spawn`).
     pub spawned_with_rabbitmq: Option<bool>,
+    /// Jobs enqueued before the workers started (`--backlog`); throughput.delivered
+    /// is then the drain rate.
+    pub backlog: Option<u64>,
     /// Worker processes killed during the run (`--kill-worker-after`).
     pub workers_killed: u32,
     /// Threshold breaches; empty when the run passed.
@@ -168,6 +171,13 @@ impl Report {
                 &mut out,
                 "delivered, not acknowledged",
                 self.delivered_unacknowledged.to_string(),
+            );
+        }
+        if let Some(backlog) = self.backlog {
+            row(
+                &mut out,
+                "backlog drained",
+                format!("{} of {backlog}", self.delivered),
             );
         }
         if self.workers_killed > 0 {

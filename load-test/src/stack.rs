@@ -50,6 +50,8 @@ pub struct Stack {
     webhook_secret: String,
     rabbitmq: Option<(String, Topology)>,
     killed: Arc<AtomicU32>,
+    /// Environment every child gets (ports are added per child).
+    env: Vec<(String, String)>,
 }
 
 fn token() -> String {
@@ -137,11 +139,12 @@ impl Stack {
             webhook_secret,
             rabbitmq,
             killed: Arc::new(AtomicU32::new(0)),
+            env: common,
         };
         // The first API creates the schema before anyone else opens the file.
         for i in 0..args.apis {
             let port = free_port()?;
-            let mut env = common.clone();
+            let mut env = stack.env.clone();
             env.push(("PORT".into(), port.to_string()));
             let url = format!("http://127.0.0.1:{port}");
             let proc = spawn(
@@ -151,36 +154,47 @@ impl Stack {
                 &env,
                 format!("{url}/ready"),
             )?;
+            let health = (proc.name.clone(), proc.health.clone(), proc.log.clone());
             stack.apis.push(proc);
             stack.api_urls.push(url);
+            if let Err(e) = wait_healthy(&health.1).await {
+                stack.stop().await;
+                return Err(failed_to_start(&health.0, &health.2, e));
+            }
         }
-        for i in 0..args.workers {
+        if args.backlog.is_none() {
+            if let Err(e) = stack.start_workers(args.workers).await {
+                stack.stop().await;
+                return Err(e);
+            }
+        }
+        Ok(stack)
+    }
+
+    /// Starts the worker processes and waits until each reports healthy.
+    pub async fn start_workers(&self, count: u32) -> anyhow::Result<()> {
+        let mut started = Vec::new();
+        for _ in 0..count {
             let port = free_port()?;
-            let mut env = common.clone();
+            let mut env = self.env.clone();
             env.push(("METRICS_PORT".into(), port.to_string()));
+            let name = format!("worker-{}", self.workers_mut().len());
             let proc = spawn(
-                stack.dir.path(),
-                &format!("worker-{i}"),
+                self.dir.path(),
+                &name,
                 ROLE_WORKER,
                 &env,
                 format!("http://127.0.0.1:{port}/health"),
             )?;
-            stack.workers_mut().push(proc);
+            started.push((proc.name.clone(), proc.health.clone(), proc.log.clone()));
+            self.workers_mut().push(proc);
         }
-        let health: Vec<(String, String, PathBuf)> = stack
-            .apis
-            .iter()
-            .chain(stack.workers_mut().iter())
-            .map(|p| (p.name.clone(), p.health.clone(), p.log.clone()))
-            .collect();
-        for (name, url, log) in health {
-            if let Err(e) = wait_healthy(&url).await {
-                let tail = log_tail(&log);
-                stack.stop().await;
-                anyhow::bail!("{name} did not become healthy: {e:#}\n--- {name} log ---\n{tail}");
-            }
+        for (name, url, log) in started {
+            wait_healthy(&url)
+                .await
+                .map_err(|e| failed_to_start(&name, &log, e))?;
         }
-        Ok(stack)
+        Ok(())
     }
 
     fn workers_mut(&self) -> std::sync::MutexGuard<'_, Vec<Proc>> {
@@ -315,6 +329,14 @@ async fn wait_healthy(url: &str) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     anyhow::bail!("{last} after {START_TIMEOUT:?}")
+}
+
+fn failed_to_start(name: &str, log: &Path, e: anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{name} did not become healthy: {e:#}\n--- {name} log ({}) ---\n{}",
+        log.display(),
+        log_tail(log)
+    )
 }
 
 fn log_tail(path: &Path) -> String {

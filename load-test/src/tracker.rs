@@ -80,6 +80,16 @@ impl Tracker {
         let _ = l.api_latency.record(micros(scheduled, now));
     }
 
+    /// Re-times every accepted job as scheduled at `at` (a backlog drain measures
+    /// from the workers' start, not from the enqueue).
+    pub fn restart_clock(&self, at: Instant, wall: DateTime<Utc>) {
+        let mut l = self.lock();
+        for s in l.accepted.values_mut() {
+            *s = Scheduled { at, wall };
+        }
+        l.first_send = Some(at);
+    }
+
     /// The API accepted `id`, scheduled at `at` (`wall` is the same moment by the wall clock).
     pub fn accepted(&self, id: String, at: Instant, wall: DateTime<Utc>) {
         let mut l = self.lock();

@@ -187,6 +187,44 @@ async fn record(
     }
 }
 
+/// Enqueues `jobs` as fast as the API takes them, through the batch route (1,000 per
+/// request, a few requests at a time): the backlog for a drain measurement.
+pub async fn fill(
+    plan: &Plan,
+    jobs: u64,
+    client: &reqwest::Client,
+    tracker: &Tracker,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) {
+    const PER_REQUEST: u64 = 1_000;
+    const CONCURRENT: usize = 4;
+    let Some(base) = plan.urls.first() else {
+        return;
+    };
+    let route = format!("{}/v1/notifications/batch", base.trim_end_matches('/'));
+    let mut rng = StdRng::from_entropy();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut queued = 0;
+    while queued < jobs && !*stop.borrow() {
+        let n = PER_REQUEST.min(jobs - queued);
+        queued += n;
+        let body = json!({ "notifications": (0..n).map(|_| plan.notification(&mut rng)).collect::<Vec<_>>() });
+        let request = client.post(&route).bearer_auth(&plan.api_key).json(&body);
+        let tracker = tracker.clone();
+        let scheduled = Instant::now();
+        tracker.sending(n, scheduled);
+        tasks.spawn(async move {
+            let response = request.send().await;
+            tracker.responded(scheduled, Instant::now());
+            record(&tracker, response, n, scheduled, Utc::now()).await;
+        });
+        while tasks.len() >= CONCURRENT {
+            let _ = tasks.join_next().await;
+        }
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,42 +265,4 @@ mod tests {
         );
         assert_eq!(n["priority"], "normal");
     }
-}
-
-/// Enqueues `jobs` as fast as the API takes them, through the batch route (1,000 per
-/// request, a few requests at a time): the backlog for a drain measurement.
-pub async fn fill(
-    plan: &Plan,
-    jobs: u64,
-    client: &reqwest::Client,
-    tracker: &Tracker,
-    stop: &tokio::sync::watch::Receiver<bool>,
-) {
-    const PER_REQUEST: u64 = 1_000;
-    const CONCURRENT: usize = 4;
-    let Some(base) = plan.urls.first() else {
-        return;
-    };
-    let route = format!("{}/v1/notifications/batch", base.trim_end_matches('/'));
-    let mut rng = StdRng::from_entropy();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut queued = 0;
-    while queued < jobs && !*stop.borrow() {
-        let n = PER_REQUEST.min(jobs - queued);
-        queued += n;
-        let body = json!({ "notifications": (0..n).map(|_| plan.notification(&mut rng)).collect::<Vec<_>>() });
-        let request = client.post(&route).bearer_auth(&plan.api_key).json(&body);
-        let tracker = tracker.clone();
-        let scheduled = Instant::now();
-        tracker.sending(n, scheduled);
-        tasks.spawn(async move {
-            let response = request.send().await;
-            tracker.responded(scheduled, Instant::now());
-            record(&tracker, response, n, scheduled, Utc::now()).await;
-        });
-        while tasks.len() >= CONCURRENT {
-            let _ = tasks.join_next().await;
-        }
-    }
-    while tasks.join_next().await.is_some() {}
 }

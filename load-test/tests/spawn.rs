@@ -285,11 +285,25 @@ async fn backlog_is_filled_before_workers_start_then_drained() {
     let url = rabbitmq_url();
     let report = report(
         &tag,
-        &["--backlog", "1500", "--workers", "2", "--channel", "log", "--rabbitmq-url", &url, "--grace", "120s"],
+        &[
+            "--backlog",
+            "1500",
+            "--workers",
+            "2",
+            "--channel",
+            "log",
+            "--rabbitmq-url",
+            &url,
+            "--grace",
+            "120s",
+        ],
     )
     .await;
     assert_counts_add_up(&report, 1500);
     assert_eq!(n(&report, &["backlog"]), 1500, "{report:#}");
     assert_eq!(n(&report, &["delivered"]), 1500, "{report:#}");
-    assert!(report["throughput"]["delivered"].as_f64().unwrap() > 0.0, "{report:#}");
+    assert!(
+        report["throughput"]["delivered"].as_f64().unwrap() > 0.0,
+        "{report:#}"
+    );
 }

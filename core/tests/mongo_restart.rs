@@ -19,7 +19,7 @@ use herald_core::store::{ClaimRequest, JobStore, LeaseStore};
 use herald_core::{JobId, JobKind, JobStatus, NewJob, StoreError, TenantId, WorkerId};
 use tokio::process::{Child, Command};
 
-const JOBS: usize = 40;
+const JOBS: usize = 60;
 /// Short, so a claim whose reply was lost in the outage comes back soon.
 const LEASE: Duration = Duration::from_secs(5);
 

@@ -312,3 +312,23 @@ async fn a_server_restart_is_unavailable_then_loses_and_doubles_nothing() {
     ));
     stop_server(server).await;
 }
+
+/// Start-up against a server that is not there: `Unavailable`, through the same
+/// `store::open` the binaries call.
+#[tokio::test]
+async fn opening_an_unreachable_server_is_unavailable() {
+    let port = free_port(); // bound and released: nothing listens there
+    let mut config = MongoConfig::new(format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
+    config.server_selection_timeout = Some(Duration::from_millis(500));
+    let started = Instant::now();
+    let opened = herald_core::store::open(
+        &herald_core::config::StoreConfig::Mongo(config),
+        herald_core::clock::system(),
+    )
+    .await;
+    assert_unavailable("open", opened.map(|_| ()));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the server-selection timeout was not applied"
+    );
+}

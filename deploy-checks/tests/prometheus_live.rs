@@ -497,6 +497,28 @@ fn every_dashboard_query_returns_data_from_live_services() {
         "{:?}: every dashboard query returned data",
         started.elapsed()
     );
+    // Per-worker panels show one series per replica, and the registry-based worker
+    // counts add up to the replicas running.
+    let scalar = |expr: &str| -> Result<f64, String> {
+        let result = query(prometheus_port, expr)?;
+        result
+            .first()
+            .and_then(|s| s["value"][1].as_str())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| format!("{expr}: {result:?}"))
+    };
+    for expr in [
+        "count(worker_cpu_usage_percent)",
+        "count(worker_memory_usage_bytes)",
+        "max(matchserver_active_workers) + max(matchserver_idle_workers)",
+    ] {
+        wait_for(&format!("{expr} to be 2"), STARTUP, || {
+            match scalar(expr)? {
+                v if v == 2.0 => Ok(()),
+                v => Err(format!("{expr} = {v}")),
+            }
+        });
+    }
     let trickled = trickle.stop();
     assert!(trickled > 0, "the background load got nothing accepted");
     // Every alert rule is loaded and evaluates, and names only exported metrics.

@@ -513,9 +513,11 @@ fn every_dashboard_query_returns_data_from_live_services() {
         "max(matchserver_active_workers) + max(matchserver_idle_workers)",
     ] {
         wait_for(&format!("{expr} to be 2"), STARTUP, || {
-            match scalar(expr)? {
-                v if v == 2.0 => Ok(()),
-                v => Err(format!("{expr} = {v}")),
+            let v = scalar(expr)?;
+            if v == 2.0 {
+                Ok(())
+            } else {
+                Err(format!("{expr} = {v}"))
             }
         });
     }

@@ -1,6 +1,7 @@
-//! nginx.conf: `nginx -t` accepts it, and the real nginx, run on the committed file
-//! with only its addresses substituted (the two upstream servers and the two listen
-//! addresses), balances two real `herald-api` processes, keeps answering when one of
+//! nginx.conf: `nginx -t` accepts it (with only the two upstream addresses
+//! substituted), and the real nginx, run on the committed file with only its
+//! addresses substituted (the two upstream servers and the two listen addresses),
+//! balances two real `herald-api` processes, keeps answering when one of
 //! them is killed, and refuses exactly the body sizes the API refuses.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,9 +15,10 @@ use deploy_checks::{free_port, http, repo, tools, wait_for};
 const API_KEY: &str = "deploy-checks-key";
 const STARTUP: Duration = Duration::from_secs(60);
 
-/// The committed nginx.conf with each API address and listen address replaced; each
-/// must occur exactly once, so a change to the file's shape fails here loudly.
-fn substituted(apis: [u16; 2], listen: u16, status: u16) -> String {
+/// The committed nginx.conf with the two API addresses (compose service names, which
+/// do not resolve here) replaced by local ones; each must occur exactly once, so a
+/// change to the file's shape fails here loudly.
+fn with_local_upstreams(apis: [u16; 2]) -> String {
     let mut conf = repo::read("nginx.conf");
     for (from, to) in [
         (
@@ -27,6 +29,18 @@ fn substituted(apis: [u16; 2], listen: u16, status: u16) -> String {
             "server api2:3000 ",
             format!("server 127.0.0.1:{} ", apis[1]),
         ),
+    ] {
+        assert_eq!(conf.matches(from).count(), 1, "nginx.conf: `{from}` once");
+        conf = conf.replace(from, &to);
+    }
+    conf
+}
+
+/// For the live tests, also the listen addresses: free loopback ports instead of 80
+/// and 8081, so tests can run in parallel and next to anything else on the machine.
+fn substituted(apis: [u16; 2], listen: u16, status: u16) -> String {
+    let mut conf = with_local_upstreams(apis);
+    for (from, to) in [
         ("listen 80;", format!("listen 127.0.0.1:{listen};")),
         ("listen 8081;", format!("listen 127.0.0.1:{status};")),
     ] {
@@ -188,8 +202,18 @@ fn accepted_count(api_port: u16) -> u64 {
 #[test]
 fn nginx_accepts_the_committed_config() {
     let dir = tempfile::tempdir().unwrap();
-    let conf = write_conf(dir.path(), &substituted([3001, 3002], 8080, 8081));
+    let conf = write_conf(dir.path(), &with_local_upstreams([3001, 3002]));
     tools::run_ok("nginx -t", nginx(dir.path(), &conf).arg("-t"));
+    // And it can fail: a directive nginx does not know is refused.
+    let broken = write_conf(
+        dir.path(),
+        &with_local_upstreams([3001, 3002]).replace("least_conn;", "least_conns;"),
+    );
+    let output = nginx(dir.path(), &broken).arg("-t").output().unwrap();
+    assert!(
+        !output.status.success(),
+        "nginx -t accepted an unknown directive"
+    );
 }
 
 #[test]

@@ -129,7 +129,9 @@ impl Consumer {
             dispatch::declare(&channel, &self.topology)
                 .await
                 .map_err(|e| e.to_string())?;
-            let _ = channel.close(200, "declared".into()).await;
+            // Kept open (not closed) for the session: closing a channel while the
+            // connection may be failing only adds noise to the log.
+            let _declared_on = channel;
             let mut queues = Vec::new();
             for queue in self.topology.work_queues() {
                 if queue

@@ -82,18 +82,16 @@ async fn stats(State(state): State<AppState>) -> Response {
 }
 
 pub fn store_pool_size(config: &StoreConfig) -> Option<usize> {
-    #[allow(unreachable_patterns)]
     match config {
         StoreConfig::Sqlite(c) => Some(c.pool_size),
-        _ => None,
+        StoreConfig::Mongo(c) => c.max_pool_size.and_then(|n| usize::try_from(n).ok()),
     }
 }
 
 fn store_kind(config: &StoreConfig) -> &'static str {
-    #[allow(unreachable_patterns)]
     match config {
         StoreConfig::Sqlite(_) => "sqlite",
-        _ => "mongodb",
+        StoreConfig::Mongo(_) => "mongodb",
     }
 }
 

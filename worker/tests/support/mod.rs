@@ -73,18 +73,46 @@ pub struct Harness {
     pub store: Arc<dyn Store>,
     pub group: String,
     pub publisher: Publisher,
+    /// Extra environment for workers (the MongoDB store's variables).
+    pub store_env: Vec<(String, String)>,
 }
 
 impl Harness {
     pub async fn new(name: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("herald.db");
-        let store = herald_core::store::open(
-            &StoreConfig::Sqlite(SqliteConfig::new(&db)),
-            herald_core::clock::system(),
-        )
-        .await
-        .unwrap();
+        let config = StoreConfig::Sqlite(SqliteConfig::new(&db));
+        Self::with_store(name, dir, db, config, Vec::new()).await
+    }
+
+    /// A harness on the MongoDB test server, in a database of its own.
+    pub async fn mongo(name: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("unused.db");
+        let uri = mongodb_uri();
+        let database = format!(
+            "worker_{name}_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let mut config = herald_core::store::mongo::MongoConfig::new(&uri);
+        config.database = database.clone();
+        let env = vec![
+            ("MONGODB_URI".to_owned(), uri),
+            ("MONGODB_DATABASE".to_owned(), database),
+        ];
+        Self::with_store(name, dir, db, StoreConfig::Mongo(config), env).await
+    }
+
+    async fn with_store(
+        name: &str,
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        config: StoreConfig,
+        store_env: Vec<(String, String)>,
+    ) -> Self {
+        let store = herald_core::store::open(&config, herald_core::clock::system())
+            .await
+            .unwrap();
         let group = format!(
             "test-{name}-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8]
@@ -98,6 +126,7 @@ impl Harness {
             store,
             group,
             publisher,
+            store_env,
         }
     }
 
@@ -145,9 +174,13 @@ impl Harness {
 
     /// A worker process on this harness's store and group.
     pub fn worker(&self) -> WorkerSpec {
-        WorkerSpec::new(&self.db)
+        let mut spec = WorkerSpec::new(&self.db)
             .env("RABBITMQ_URL", &rabbitmq_url())
-            .env("RABBITMQ_CONSUMER_GROUP", &self.group)
+            .env("RABBITMQ_CONSUMER_GROUP", &self.group);
+        for (k, v) in &self.store_env {
+            spec = spec.env(k, v);
+        }
+        spec
     }
 
     /// Removes this test's queues and exchanges from the broker.

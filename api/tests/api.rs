@@ -879,7 +879,14 @@ async fn publisher_reconnects_after_the_broker_drops_its_connection() {
 
 #[tokio::test]
 async fn store_unavailable_is_503_and_nothing_is_published() {
-    let h = Harness::start("storedown").await;
+    let h = Harness::with(
+        "storedown",
+        Options {
+            sqlite_busy_timeout: Some(Duration::from_millis(300)),
+            ..Options::default()
+        },
+    )
+    .await;
     let StoreConfigPath(path) = sqlite_path(&h);
     // Hold SQLite's write lock from another connection, as a stuck process would.
     let blocker = rusqlite::Connection::open(&path).unwrap();

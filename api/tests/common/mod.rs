@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use herald_api::config::RateLimit;
 use herald_api::{auth::ApiKeys, Config, Server};
 use herald_core::config::StoreConfig;
@@ -15,7 +14,7 @@ use herald_core::store::mongo::MongoConfig;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::{ListFilter, PageRequest};
 use herald_core::{Job, Store, TenantId};
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, QueueDeclareOptions};
+use lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use serde_json::{json, Value};
 
@@ -66,6 +65,8 @@ pub struct Options {
     pub store: StoreKind,
     pub rate_limit: RateLimit,
     pub max_body_bytes: usize,
+    /// SQLite's busy timeout (how long a write waits for the lock before `Unavailable`).
+    pub sqlite_busy_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -75,6 +76,7 @@ impl Default for Options {
             store: StoreKind::Sqlite,
             rate_limit: RateLimit::default(),
             max_body_bytes: 256 * 1024,
+            sqlite_busy_timeout: None,
         }
     }
 }
@@ -115,7 +117,11 @@ impl Harness {
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let store_config = match options.store {
             StoreKind::Sqlite => {
-                StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("herald.db")))
+                let mut c = SqliteConfig::new(dir.path().join("herald.db"));
+                if let Some(t) = options.sqlite_busy_timeout {
+                    c.busy_timeout = t;
+                }
+                StoreConfig::Sqlite(c)
             }
             StoreKind::Mongo => {
                 let mut c = MongoConfig::new(mongodb_uri());
@@ -213,27 +219,28 @@ impl Harness {
         total
     }
 
-    /// Takes `n` messages from `queue` (fails after 10 s without one).
+    /// Takes (gets and acks) exactly `n` messages from `queue`, failing after 10 s
+    /// without one. `basic.get` rather than a consumer: a consumer would prefetch
+    /// further messages and hide them, unacked, from [`Self::queued`].
     pub async fn consume(&self, queue: &str, n: usize) -> Vec<JobMessage> {
-        let mut consumer = self
-            .channel()
-            .basic_consume(
-                queue.into(),
-                format!("test-{}", uuid::Uuid::new_v4().simple()).into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
         let mut out = Vec::with_capacity(n);
+        let mut deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         while out.len() < n {
-            let delivery = tokio::time::timeout(Duration::from_secs(10), consumer.next())
+            let got = self
+                .channel()
+                .basic_get(queue.into(), BasicGetOptions::default())
                 .await
-                .unwrap_or_else(|_| {
-                    panic!("only {} of {n} messages on {queue} within 10 s", out.len())
-                })
-                .expect("consumer ended")
-                .expect("delivery error");
+                .unwrap();
+            let Some(got) = got else {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "only {} of {n} messages on {queue} within 10 s",
+                    out.len()
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            };
+            let delivery = got.delivery;
             delivery.ack(BasicAckOptions::default()).await.unwrap();
             let msg = JobMessage::decode(&delivery.data).unwrap();
             assert_eq!(
@@ -245,7 +252,9 @@ impl Harness {
                 Some(msg.id.to_string()),
                 "message_id is the job id"
             );
+            assert_eq!(delivery.properties.delivery_mode(), &Some(2), "persistent");
             out.push(msg);
+            deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         }
         out
     }

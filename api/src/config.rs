@@ -86,6 +86,18 @@ impl Config {
                 ))
             }
         };
+        if let Some(filter) = env::var("RUST_LOG") {
+            tracing_subscriber::EnvFilter::try_new(&filter)
+                .map_err(|e| ConfigError::new("RUST_LOG", format!("{filter:?}: {e}")))?;
+        }
+        if let Some(format) = env::var("LOG_FORMAT") {
+            if !(format.eq_ignore_ascii_case("json") || format.eq_ignore_ascii_case("text")) {
+                return Err(ConfigError::new(
+                    "LOG_FORMAT",
+                    format!("{format:?}: use json or text"),
+                ));
+            }
+        }
         let store = StoreConfig::from_env()?;
         let rabbitmq_url = env::var("RABBITMQ_URL");
         if let Some(url) = &rabbitmq_url {

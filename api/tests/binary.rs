@@ -46,7 +46,8 @@ fn help_explains_the_environment() {
 #[test]
 fn a_bad_variable_stops_start_up_and_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, Option<&str>, &str); 7] = [
+    let cases: [(&str, Option<&str>, &str); 8] = [
+        ("RUST_LOG", Some("info,[[["), "RUST_LOG"),
         ("API_KEYS", None, "API_KEYS"),
         ("API_KEYS", Some("acme"), "API_KEYS"),
         ("PORT", Some("eighty"), "PORT"),

@@ -47,6 +47,32 @@ fn profile_dir() -> PathBuf {
         .expect("test executables live in <target>/<profile>/deps")
 }
 
+/// Runs `cargo build <args>` on the workspace into this test's target directory and
+/// profile; returns the profile directory, where the built binaries are.
+pub fn cargo_build(args: &[&str]) -> PathBuf {
+    let profile = profile_dir();
+    let target_dir = profile
+        .parent()
+        .expect("the profile directory is inside the target directory");
+    let cargo = std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .or_else(|| option_env!("CARGO").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("cargo"));
+    let mut build = Command::new(cargo);
+    build
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(super::repo::path("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .args(args);
+    if profile.file_name().is_some_and(|n| n == "release") {
+        build.arg("--release");
+    }
+    run_ok(&format!("cargo build {}", args.join(" ")), &mut build);
+    profile
+}
+
 /// The path of one of the workspace's service binaries (`herald-api`,
 /// `herald-worker`), built first.
 ///
@@ -58,29 +84,7 @@ fn profile_dir() -> PathBuf {
 /// found next to the `deps/` directory the test runs from.
 pub fn service_binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let dir = BUILT.get_or_init(|| {
-        let profile = profile_dir();
-        let target_dir = profile
-            .parent()
-            .expect("the profile directory is inside the target directory");
-        let cargo = std::env::var_os("CARGO")
-            .map(PathBuf::from)
-            .or_else(|| option_env!("CARGO").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("cargo"));
-        let mut build = Command::new(cargo);
-        build
-            .arg("build")
-            .arg("--manifest-path")
-            .arg(super::repo::path("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(target_dir)
-            .args(["-p", "herald-api", "-p", "herald-worker"]);
-        if profile.file_name().is_some_and(|n| n == "release") {
-            build.arg("--release");
-        }
-        run_ok("cargo build -p herald-api -p herald-worker", &mut build);
-        profile
-    });
+    let dir = BUILT.get_or_init(|| cargo_build(&["-p", "herald-api", "-p", "herald-worker"]));
     let path = dir.join(name);
     assert!(path.is_file(), "{} was not built", path.display());
     path

@@ -282,3 +282,45 @@ fn cargo_lock_is_in_step_for_the_images_locked_build() {
         .lines()
         .any(|l| l.trim() == "target/"));
 }
+
+/// The builder stage's own commands, run here: its `cargo build` line (without
+/// `--release`, into this test's profile) succeeds, and every file its `install`
+/// takes from `target/release/` is a binary that command produced.
+#[test]
+fn the_builders_cargo_build_produces_every_binary_it_installs() {
+    let stages = parse(&repo::read("Dockerfile.worker"));
+    let run = stages["builder"]
+        .all("RUN")
+        .into_iter()
+        .find(|r| r.contains("cargo build"))
+        .expect("the builder runs cargo build");
+    let mut parts = run.split("&&").map(str::trim);
+    let build: Vec<&str> = parts.next().unwrap().split_whitespace().collect();
+    assert_eq!(&build[..2], ["cargo", "build"]);
+    assert!(build.contains(&"--release") && build.contains(&"--locked"));
+    let args: Vec<&str> = build[2..]
+        .iter()
+        .copied()
+        .filter(|a| *a != "--release")
+        .collect();
+    let install: Vec<&str> = parts
+        .find(|p| p.starts_with("install "))
+        .expect("the builder installs the binaries")
+        .split_whitespace()
+        .collect();
+    let sources: Vec<&str> = install
+        .iter()
+        .copied()
+        .filter_map(|a| a.strip_prefix("target/release/"))
+        .collect();
+    assert_eq!(sources.len(), 3, "{install:?}");
+    let profile = tools::cargo_build(&args);
+    for binary in sources {
+        let path = profile.join(binary);
+        assert!(
+            path.is_file(),
+            "cargo build {} does not produce {binary}",
+            args.join(" ")
+        );
+    }
+}

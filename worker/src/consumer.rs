@@ -383,12 +383,7 @@ async fn claim(
 ) -> Result<ClaimOutcome, ClaimFailed> {
     let mut backoff = Duration::from_millis(100);
     loop {
-        let result = engine
-            .store
-            .claim(&message.id, &engine.worker, engine.config.lock_duration)
-            .await;
-        engine.observe_store(&result);
-        match result {
+        match engine.claim_by_id(&message.id).await {
             Ok(outcome) => return Ok(outcome),
             Err(StoreError::Unavailable(e)) => {
                 tracing::warn!(error = %e, job_id = %message.id, "store unavailable; claim will be retried");

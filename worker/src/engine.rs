@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use herald_core::store::{ClaimRequest, FailOutcome, Retry, StoreError, StoreResult};
+use herald_core::store::{ClaimOutcome, ClaimRequest, FailOutcome, Retry, StoreError, StoreResult};
 use herald_core::{ClaimedJob, JobId, JobKind, Lease, Store, WorkerId};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument;
@@ -91,6 +91,7 @@ pub struct Engine {
     pub stats: Arc<Stats>,
     pub metrics: Arc<Metrics>,
     channels: Channels,
+    claimer: Claimer,
     completer: Completer,
     /// Leases held right now, so shutdown can release what did not finish.
     held: Mutex<HashMap<JobId, Lease>>,
@@ -108,6 +109,12 @@ impl Engine {
         abandon: watch::Receiver<bool>,
     ) -> Self {
         let completer = Completer::spawn(store.clone(), config.batch_size);
+        let claimer = Claimer::spawn(
+            store.clone(),
+            worker.clone(),
+            config.lock_duration,
+            config.batch_size,
+        );
         Self {
             store,
             worker,
@@ -115,6 +122,7 @@ impl Engine {
             stats: Arc::new(Stats::default()),
             metrics,
             channels,
+            claimer,
             completer,
             held: Mutex::new(HashMap::new()),
             abandon,
@@ -132,6 +140,14 @@ impl Engine {
                 Ok(Step::Processed { id, outcome })
             }
         }
+    }
+
+    /// Claims one job by id (a RabbitMQ delivery names it). Claims requested at the
+    /// same moment share one store write.
+    pub async fn claim_by_id(&self, id: &JobId) -> StoreResult<ClaimOutcome> {
+        let result = self.claimer.claim(id.clone()).await;
+        self.observe_store(&result);
+        result
     }
 
     /// Claims up to `limit` due notifications (the poller's query).
@@ -455,5 +471,66 @@ impl Completer {
         answer
             .await
             .map_err(|_| StoreError::Other(anyhow::anyhow!("completer stopped")))?
+    }
+}
+
+/// Rebuilds a batch-level store error for each waiter (`StoreError` is not `Clone`).
+fn batch_error(e: &StoreError) -> StoreError {
+    let err = anyhow::anyhow!("{e}");
+    match e {
+        StoreError::Unavailable(_) => StoreError::Unavailable(err),
+        _ => StoreError::Other(err),
+    }
+}
+
+type ClaimRequestById = (JobId, oneshot::Sender<StoreResult<ClaimOutcome>>);
+
+/// Folds concurrent claims by id into `claim_many` calls, as [`Completer`] does for
+/// completions: one delivery alone is claimed at once; a burst shares a transaction.
+#[derive(Debug, Clone)]
+struct Claimer {
+    tx: mpsc::Sender<ClaimRequestById>,
+}
+
+impl Claimer {
+    fn spawn(store: Arc<dyn Store>, worker: WorkerId, lease: Duration, batch: usize) -> Self {
+        let (tx, mut rx) = mpsc::channel::<ClaimRequestById>(batch.max(1) * 8);
+        tokio::spawn(async move {
+            let mut pending = Vec::with_capacity(batch);
+            while rx.recv_many(&mut pending, batch.max(1)).await > 0 {
+                let (ids, replies): (Vec<JobId>, Vec<_>) = pending.drain(..).unzip();
+                match store.claim_many(&ids, &worker, lease).await {
+                    Ok(outcomes) if outcomes.len() == replies.len() => {
+                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                            let _ = reply.send(Ok(outcome));
+                        }
+                    }
+                    Ok(_) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(StoreError::Other(anyhow::anyhow!(
+                                "claim_many answered a different number of outcomes"
+                            ))));
+                        }
+                    }
+                    Err(e) => {
+                        for reply in replies {
+                            let _ = reply.send(Err(batch_error(&e)));
+                        }
+                    }
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    async fn claim(&self, id: JobId) -> StoreResult<ClaimOutcome> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send((id, reply))
+            .await
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("claimer stopped")))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Other(anyhow::anyhow!("claimer stopped")))?
     }
 }

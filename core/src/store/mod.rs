@@ -254,6 +254,22 @@ pub trait LeaseStore: Send + Sync {
         lease: Duration,
     ) -> StoreResult<ClaimOutcome>;
 
+    /// Claims several jobs by id (a batch of RabbitMQ deliveries) in one write where the
+    /// store can; one outcome per id, in order, each as [`LeaseStore::claim`] would
+    /// answer it. The default claims them one by one.
+    async fn claim_many(
+        &self,
+        ids: &[JobId],
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Vec<ClaimOutcome>> {
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for id in ids {
+            outcomes.push(self.claim(id, worker, lease).await?);
+        }
+        Ok(outcomes)
+    }
+
     /// Claims up to `limit` due jobs, critical first, then by run time. Jobs whose lease
     /// expired on their last attempt are moved to dead on the way.
     async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>>;

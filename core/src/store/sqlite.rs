@@ -759,20 +759,31 @@ impl LeaseStore for SqliteStore {
         self.pool
             .run(move |conn| {
                 let tx = immediate(conn)?;
-                if let Some(claimed) = claim_one(&tx, &id, &worker, lease, &now)? {
-                    tx.commit().map_err(sql)?;
-                    return Ok(ClaimOutcome::Claimed(Box::new(claimed)));
-                }
-                let why = if bury_exhausted(&tx, &now, Some(&id), None)? > 0 {
-                    NotClaimed::Exhausted
-                } else {
-                    match select_job(&tx, None, &id)? {
-                        None => NotClaimed::NotFound,
-                        Some(job) => describe_unclaimable(&job),
-                    }
-                };
+                let outcome = claim_by_id(&tx, &id, &worker, lease, &now)?;
                 tx.commit().map_err(sql)?;
-                Ok(ClaimOutcome::NotClaimed(why))
+                Ok(outcome)
+            })
+            .await
+    }
+
+    async fn claim_many(
+        &self,
+        ids: &[JobId],
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Vec<ClaimOutcome>> {
+        let ids: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
+        let worker = worker.clone();
+        let now = self.now();
+        self.pool
+            .run(move |conn| {
+                let tx = immediate(conn)?;
+                let mut outcomes = Vec::with_capacity(ids.len());
+                for id in &ids {
+                    outcomes.push(claim_by_id(&tx, id, &worker, lease, &now)?);
+                }
+                tx.commit().map_err(sql)?;
+                Ok(outcomes)
             })
             .await
     }
@@ -962,6 +973,28 @@ impl LeaseStore for SqliteStore {
             })
             .await
     }
+}
+
+/// One claim by id inside a transaction: the claim write, or why it did not apply.
+fn claim_by_id(
+    tx: &Transaction<'_>,
+    id: &str,
+    worker: &WorkerId,
+    lease: Duration,
+    now: &Now,
+) -> StoreResult<ClaimOutcome> {
+    if let Some(claimed) = claim_one(tx, id, worker, lease, now)? {
+        return Ok(ClaimOutcome::Claimed(Box::new(claimed)));
+    }
+    let why = if bury_exhausted(tx, now, Some(id), None)? > 0 {
+        NotClaimed::Exhausted
+    } else {
+        match select_job(tx, None, id)? {
+            None => NotClaimed::NotFound,
+            Some(job) => describe_unclaimable(&job),
+        }
+    };
+    Ok(ClaimOutcome::NotClaimed(why))
 }
 
 fn describe_unclaimable(job: &Job) -> NotClaimed {

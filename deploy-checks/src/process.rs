@@ -1,5 +1,6 @@
-//! Processes a test starts: their output goes to a log file, and they are killed when
-//! the guard drops, so a failing test leaves nothing running.
+//! Processes a test starts: their output goes to a log file, and they are stopped when
+//! the guard drops, so a failing test leaves nothing running. Each must be a single
+//! process or stop its own children on SIGTERM (nginx does).
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -66,11 +67,18 @@ impl Proc {
     /// Sends SIGTERM (what Docker sends to a container's PID 1) and waits up to
     /// `timeout` for the process to exit; `None` if it is still running then.
     pub fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let sent = Command::new("kill")
+        assert!(self.send_term(), "could not send SIGTERM to {}", self.name);
+        self.wait_exit(timeout)
+    }
+
+    fn send_term(&self) -> bool {
+        Command::new("kill")
             .args(["-TERM", &self.pid().to_string()])
             .status()
-            .is_ok_and(|s| s.success());
-        assert!(sent, "could not send SIGTERM to {}", self.name);
+            .is_ok_and(|s| s.success())
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Some(status) = self.exited() {
@@ -83,8 +91,13 @@ impl Proc {
 }
 
 impl Drop for Proc {
+    /// SIGTERM first, SIGKILL if it is still there after a few seconds: a process
+    /// with children of its own (nginx's master) only takes them down when asked —
+    /// SIGKILL to the master would leave its workers running.
     fn drop(&mut self) {
-        if self.exited().is_none() {
+        if self.exited().is_none()
+            && !(self.send_term() && self.wait_exit(Duration::from_secs(10)).is_some())
+        {
             self.kill();
         }
     }

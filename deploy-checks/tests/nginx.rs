@@ -282,6 +282,13 @@ fn nginx_spreads_requests_over_both_apis_and_keeps_answering_when_one_dies() {
         status.success(),
         "herald-api exited with {status} on SIGTERM"
     );
+
+    // Stopping the stack stops nginx's worker processes too: nothing answers.
+    drop(stack);
+    assert!(
+        http::get(proxy, "/health").is_err(),
+        "nginx still answers after the test stopped it"
+    );
 }
 
 /// nginx's client_max_body_size and the API's default MAX_BODY_BYTES refuse exactly

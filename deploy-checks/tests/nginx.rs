@@ -3,6 +3,10 @@
 //! addresses substituted (the two upstream servers and the two listen addresses),
 //! balances two real `herald-api` processes, keeps answering when one of
 //! them is killed, and refuses exactly the body sizes the API refuses.
+//!
+//! nginx buffers large request bodies in its compiled-in temp directory
+//! (/var/lib/nginx/body on Debian), which the committed file does not override: the
+//! body-size test needs it writable, as it is for root (how the tests run here).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};

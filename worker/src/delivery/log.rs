@@ -15,12 +15,10 @@ impl Channel for LogChannel {
     }
 
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError> {
+        // The job span already carries job_id, attempt and priority.
         tracing::info!(
-            job_id = %message.job.id,
             tenant = %message.job.tenant,
-            priority = %message.job.priority,
             recipient = message.address,
-            attempt = message.attempt,
             "delivered (log channel)"
         );
         Ok(())

@@ -28,8 +28,14 @@ pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 pub const ENV_HELP: &str = "\
 Environment (every value is checked at start-up; a bad one names the variable):
   MONGODB_URI              MongoDB job store; unset = embedded SQLite store
+  MONGODB_DATABASE         database name (from the URI, else herald)
+  MONGODB_MAX_POOL_SIZE    MongoDB connection pool bounds (driver defaults)
+  MONGODB_MIN_POOL_SIZE
+  MONGODB_WRITE_CONCERN    majority (default) or a number of nodes
   SQLITE_PATH              SQLite file when MONGODB_URI is unset (./herald.db)
   SQLITE_SYNCHRONOUS       normal (default) | full: SQLite durability, see docs
+  SQLITE_POOL_SIZE         SQLite connections per process (8)
+  SQLITE_BUSY_TIMEOUT_MS   how long a writer waits for SQLite's write lock (10000)
   RABBITMQ_URL             amqp:// URL; unset = embedded mode (the poller alone dispatches)
   RABBITMQ_CONSUMER_GROUP  queue/exchange name prefix shared by the group (notification-workers)
   PREFETCH_COUNT           unacked deliveries per work queue (10)

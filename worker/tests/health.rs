@@ -1,0 +1,117 @@
+//! `/health` follows reachability: 200 while the store answers (broker down), 503 when
+//! neither the store nor the broker can be reached, 200 again once the store is back —
+//! with the worker running throughout (no crash, no restart). Uses its own SecantusDB
+//! (`$SECANTUSD`, exported by scripts/test.sh) so it can stop it, and a RabbitMQ URL
+//! where nothing listens.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use herald_core::config::StoreConfig;
+use herald_core::store::mongo::MongoConfig;
+use herald_worker::{Config, Worker};
+use tokio::process::{Child, Command};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_secantus(port: u16) -> Child {
+    let bin = std::env::var("SECANTUSD").expect(
+        "SECANTUSD is not set: run scripts/test.sh, which installs SecantusDB and exports \
+         the path of its secantusd-py",
+    );
+    let child = Command::new(bin)
+        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--storage-path", ":memory:", "--log-level", "WARNING"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start secantusd");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "SecantusDB did not open port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    child
+}
+
+async fn health(addr: std::net::SocketAddr) -> (u16, serde_json::Value) {
+    let r = reqwest::get(format!("http://{addr}/health")).await.unwrap();
+    let status = r.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&r.text().await.unwrap()).unwrap(),
+    )
+}
+
+async fn wait_health(addr: std::net::SocketAddr, want: u16) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = health(addr).await;
+        if status == want {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "/health stayed {status} {body}, wanted {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_is_503_only_while_neither_store_nor_broker_is_reachable() {
+    let port = free_port();
+    let mut server = start_secantus(port).await;
+    let mut mongo = MongoConfig::new(format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
+    mongo.database = format!(
+        "worker_health_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    mongo.server_selection_timeout = Some(Duration::from_millis(500));
+    let store_config = StoreConfig::Mongo(mongo);
+    let store = herald_core::store::open(&store_config, herald_core::clock::system())
+        .await
+        .unwrap();
+    let mut config = Config::embedded(store_config);
+    config.rabbitmq_url = Some(format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()));
+    config.poll_interval = Duration::from_secs(3600);
+    config.heartbeat_interval = Duration::from_secs(3600);
+    let worker = Worker::start_with_store(config, store).await.unwrap();
+    let addr = worker.metrics_addr();
+
+    let body = wait_health(addr, 200).await;
+    assert_eq!(body["store"], "up");
+    assert_eq!(body["broker"], "down");
+
+    server.kill().await.unwrap();
+    let body = wait_health(addr, 503).await;
+    assert_eq!(body["store"], "down");
+    assert_eq!(body["broker"], "down");
+
+    // The store comes back on the same address: the worker, still running, sees it.
+    let _server = start_secantus(port).await;
+    let body = wait_health(addr, 200).await;
+    assert_eq!(body["store"], "up");
+    let metrics = reqwest::get(format!("http://{addr}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("herald_broker_connected 0"), "{metrics}");
+    worker.shutdown().await.unwrap();
+}

@@ -127,32 +127,34 @@ async fn the_same_job_published_twice_is_delivered_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_critical_job_overtakes_a_normal_backlog() {
     let h = Harness::new("critical").await;
+    // 10,000 normal jobs wait in the queue, then a critical one behind them.
+    let backlog = h
+        .enqueue((0..10_000).map(|_| log_job(Priority::Normal)).collect())
+        .await;
+    let first = h.enqueue(vec![log_job(Priority::Critical)]).await;
     // The poller would claim by priority too; keep it out so the queues alone decide.
     let w = h
         .worker()
         .env("POLL_INTERVAL_MS", "600000")
         .spawn(h.dir.path(), "w");
-    w.wait_consuming().await;
-
-    let backlog = h
-        .enqueue((0..10_000).map(|_| log_job(Priority::Normal)).collect())
-        .await;
-    // Behind the backlog: wait until the worker is well into it.
+    // And once more in the middle of the drain.
     support::wait_for(
         Duration::from_secs(60),
-        "the backlog to start draining",
+        "the drain to be under way",
         || async {
             let c = h.store.counts().await.ok()?;
-            (c.get(JobStatus::Succeeded) >= 100).then_some(())
+            (c.get(JobStatus::Succeeded) >= 2_000).then_some(())
         },
     )
     .await;
-    let critical = h.enqueue(vec![log_job(Priority::Critical)]).await;
+    let second_enqueued_at = chrono::Utc::now();
+    let second = h.enqueue(vec![log_job(Priority::Critical)]).await;
     let mut all = backlog.clone();
-    all.extend(critical.iter().cloned());
+    all.extend(first.iter().cloned());
+    all.extend(second.iter().cloned());
     h.wait_final(&all, Duration::from_secs(180)).await;
+    drop(w);
 
-    let critical_done = h.job(&critical[0]).await.completed_at.unwrap();
     let mut normal_done: Vec<_> = h
         .jobs(&backlog)
         .await
@@ -160,10 +162,29 @@ async fn a_critical_job_overtakes_a_normal_backlog() {
         .map(|j| j.completed_at.unwrap())
         .collect();
     normal_done.sort();
-    let ahead = normal_done.iter().filter(|t| **t < critical_done).count();
+    let done_before =
+        |t: chrono::DateTime<chrono::Utc>| normal_done.iter().filter(|n| **n < t).count();
+
+    let first_done = h.job(&first[0]).await.completed_at.unwrap();
+    eprintln!(
+        "first critical job completed after {} normal ones",
+        done_before(first_done)
+    );
     assert!(
-        critical_done < normal_done[999],
-        "the critical job completed after {ahead} normal ones (must be before the 1,000th)"
+        first_done < normal_done[999],
+        "the critical job completed after {} normal ones (must be before the 1,000th)",
+        done_before(first_done)
+    );
+
+    let second_done = h.job(&second[0]).await.completed_at.unwrap();
+    let (at_enqueue, at_done) = (done_before(second_enqueued_at), done_before(second_done));
+    eprintln!(
+        "second critical job: enqueued after {at_enqueue} normal jobs, completed after {at_done}"
+    );
+    assert!(
+        at_done - at_enqueue < 1_000 && at_done < normal_done.len(),
+        "enqueued mid-drain after {at_enqueue} normal jobs, it completed after {at_done}: \
+         it waited for the backlog"
     );
     let distinct: HashSet<_> = backlog.iter().collect();
     assert_eq!(distinct.len(), 10_000);

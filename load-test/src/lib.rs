@@ -140,6 +140,11 @@ pub struct Args {
     #[arg(long, env = "RABBITMQ_URL")]
     pub rabbitmq_url: Option<String>,
 
+    /// With --spawn: use this MongoDB as the store instead of a fresh SQLite file
+    /// (give each run its own database in the URI path).
+    #[arg(long)]
+    pub mongodb_uri: Option<String>,
+
     /// With --spawn: don't use RabbitMQ even if one is reachable.
     #[arg(long)]
     pub no_rabbitmq: bool,

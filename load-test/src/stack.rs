@@ -2,7 +2,7 @@
 //!
 //! It starts API and worker *processes* — this executable re-run with a hidden role
 //! argument, which calls the same library entry points as `herald-api` and
-//! `herald-worker` — on a fresh SQLite file, plus RabbitMQ dispatch when a broker
+//! `herald-worker` — on a fresh SQLite file (or `--mongodb-uri`), plus RabbitMQ dispatch when a broker
 //! answers (otherwise the workers' poller is the only dispatch path). Children run
 //! in their own process group, so a Ctrl-C reaches only the load test, which then
 //! stops them in order: SIGTERM, a grace period, SIGKILL. Their logs go to files in
@@ -128,7 +128,11 @@ impl Stack {
             }
             None => common.push(("RABBITMQ_URL".into(), String::new())),
         }
-        common.push(("MONGODB_URI".into(), String::new()));
+        // An empty value overrides a MONGODB_URI in the caller's environment.
+        common.push((
+            "MONGODB_URI".into(),
+            args.mongodb_uri.clone().unwrap_or_default(),
+        ));
 
         let mut stack = Self {
             dir,

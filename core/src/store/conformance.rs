@@ -89,6 +89,7 @@ macro_rules! conformance_suite {
             list_pages_newest_first_with_filters,
             claim_due_takes_priority_then_run_at,
             claim_by_id_says_why_not,
+            claim_many_takes_only_claimable_jobs_once,
             counts_by_state,
             worker_registry_heartbeats,
         );
@@ -1094,6 +1095,91 @@ pub async fn claim_by_id_says_why_not(h: &impl Harness) {
         not_claimed(&store, &job.id, &worker).await,
         NotClaimed::Finished(JobStatus::Succeeded)
     );
+}
+
+/// A batch of deliveries claimed together: one outcome per id, in order, each as a
+/// single claim would answer; concurrent batches over the same ids never share a job.
+pub async fn claim_many_takes_only_claimable_jobs_once(h: &impl Harness) {
+    let store = real(h).await;
+    let (a, b) = (WorkerId::generate(), WorkerId::generate());
+    let lease = Duration::from_secs(60);
+    let free = insert(&store, note("t1", 1)).await;
+    let held = insert(&store, note("t1", 2)).await;
+    claim(&store, &held.id, &b, lease).await;
+    let later = insert(
+        &store,
+        note("t1", 3).run_at(Utc::now() + chrono::Duration::hours(1)),
+    )
+    .await;
+    let cancelled = insert(&store, note("t1", 4)).await;
+    store.cancel(&tenant("t1"), &cancelled.id).await.unwrap();
+    let missing = JobId::new();
+    let ids = vec![
+        free.id.clone(),
+        held.id.clone(),
+        later.id.clone(),
+        cancelled.id.clone(),
+        missing,
+        free.id.clone(),
+    ];
+    let outcomes = store.claim_many(&ids, &a, lease).await.unwrap();
+    assert_eq!(outcomes.len(), ids.len(), "one outcome per id");
+    match &outcomes[0] {
+        ClaimOutcome::Claimed(c) => {
+            assert_eq!(c.job.id, free.id);
+            assert_eq!(c.lease.worker, a);
+        }
+        other => panic!("the free job should be claimed: {other:?}"),
+    }
+    assert!(
+        matches!(&outcomes[1], ClaimOutcome::NotClaimed(NotClaimed::Held { by, .. }) if by.as_ref() == Some(&b))
+    );
+    assert!(matches!(
+        &outcomes[2],
+        ClaimOutcome::NotClaimed(NotClaimed::NotDue { .. })
+    ));
+    assert!(matches!(
+        &outcomes[3],
+        ClaimOutcome::NotClaimed(NotClaimed::Finished(JobStatus::Cancelled))
+    ));
+    assert!(matches!(
+        &outcomes[4],
+        ClaimOutcome::NotClaimed(NotClaimed::NotFound)
+    ));
+    assert!(
+        matches!(&outcomes[5], ClaimOutcome::NotClaimed(NotClaimed::Held { by, .. }) if by.as_ref() == Some(&a)),
+        "the same id twice in one batch is claimed once: {:?}",
+        outcomes[5]
+    );
+
+    // Two handles race batches over the same ids, in opposite orders.
+    let n = (h.scale().jobs / 10).max(20);
+    let ids = insert_batch(&store, n).await;
+    let mut tasks = Vec::new();
+    for reversed in [false, true] {
+        let handle = h.open(Arc::new(SystemClock::default())).await;
+        let mut mine = ids.clone();
+        if reversed {
+            mine.reverse();
+        }
+        tasks.push(tokio::spawn(async move {
+            let worker = WorkerId::generate();
+            let mut claimed = Vec::new();
+            for chunk in mine.chunks(7) {
+                for outcome in handle.claim_many(chunk, &worker, lease).await.unwrap() {
+                    if let ClaimOutcome::Claimed(c) = outcome {
+                        claimed.push(c.job.id);
+                    }
+                }
+            }
+            claimed
+        }));
+    }
+    let mut claims = Vec::new();
+    for t in tasks {
+        claims.extend(t.await.unwrap());
+    }
+    assert_exactly_once(&ids, &claims);
 }
 
 pub async fn counts_by_state(h: &impl Harness) {

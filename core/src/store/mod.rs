@@ -146,6 +146,35 @@ pub enum NotClaimed {
     Exhausted,
 }
 
+impl NotClaimed {
+    /// Why `job`, as read after a claim that did not take it, was not claimable.
+    pub fn describe(job: &Job) -> Self {
+        match job.status {
+            JobStatus::Succeeded | JobStatus::Dead | JobStatus::Cancelled => {
+                NotClaimed::Finished(job.status)
+            }
+            JobStatus::Running => NotClaimed::Held {
+                by: job.locked_by.clone(),
+                until: job.lock_expiry.unwrap_or(job.updated_at),
+            },
+            JobStatus::Pending | JobStatus::Scheduled => NotClaimed::NotDue { run_at: job.run_at },
+        }
+    }
+}
+
+/// Errors come from remote systems; every store keeps what it stores bounded.
+pub(crate) fn truncate_error(error: &str) -> String {
+    const MAX: usize = 2_000;
+    if error.len() <= MAX {
+        return error.to_owned();
+    }
+    let mut end = MAX;
+    while !error.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &error[..end])
+}
+
 /// The answer to a claim by id.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClaimOutcome {

@@ -893,7 +893,7 @@ impl LeaseStore for SqliteStore {
 
     async fn fail(&self, lease: &Lease, error: &str, retry: Retry) -> StoreResult<FailOutcome> {
         let lease = lease.clone();
-        let error = truncate_error(error);
+        let error = super::truncate_error(error);
         let now = self.now();
         self.pool
             .run(move |conn| {
@@ -943,7 +943,7 @@ impl LeaseStore for SqliteStore {
         reason: &str,
     ) -> StoreResult<DateTime<Utc>> {
         let lease = lease.clone();
-        let reason = truncate_error(reason);
+        let reason = super::truncate_error(reason);
         let now = self.now();
         self.pool
             .run(move |conn| {
@@ -991,36 +991,10 @@ fn claim_by_id(
     } else {
         match select_job(tx, None, id)? {
             None => NotClaimed::NotFound,
-            Some(job) => describe_unclaimable(&job),
+            Some(job) => NotClaimed::describe(&job),
         }
     };
     Ok(ClaimOutcome::NotClaimed(why))
-}
-
-fn describe_unclaimable(job: &Job) -> NotClaimed {
-    match job.status {
-        JobStatus::Succeeded | JobStatus::Dead | JobStatus::Cancelled => {
-            NotClaimed::Finished(job.status)
-        }
-        JobStatus::Running => NotClaimed::Held {
-            by: job.locked_by.clone(),
-            until: job.lock_expiry.unwrap_or(job.updated_at),
-        },
-        JobStatus::Pending | JobStatus::Scheduled => NotClaimed::NotDue { run_at: job.run_at },
-    }
-}
-
-/// Errors come from remote systems; keep what is stored bounded.
-fn truncate_error(error: &str) -> String {
-    const MAX: usize = 2_000;
-    if error.len() <= MAX {
-        return error.to_owned();
-    }
-    let mut end = MAX;
-    while !error.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &error[..end])
 }
 
 #[async_trait]
@@ -1199,7 +1173,7 @@ mod tests {
     #[test]
     fn long_errors_are_truncated_on_a_char_boundary() {
         let s = "é".repeat(3_000);
-        let t = truncate_error(&s);
+        let t = crate::store::truncate_error(&s);
         assert!(t.len() <= 2_000 + "…".len());
         assert!(t.ends_with('…'));
     }

@@ -840,7 +840,7 @@ impl LeaseStore for MongoStore {
         }
         let why = match self.find_job(doc! { "_id": id.as_str() }).await? {
             None => NotClaimed::NotFound,
-            Some(job) => describe_unclaimable(&job),
+            Some(job) => NotClaimed::describe(&job),
         };
         Ok(ClaimOutcome::NotClaimed(why))
     }
@@ -894,7 +894,7 @@ impl LeaseStore for MongoStore {
     }
 
     async fn fail(&self, lease: &Lease, error: &str, retry: Retry) -> StoreResult<FailOutcome> {
-        let error = truncate_error(error);
+        let error = crate::store::truncate_error(error);
         let retry_after = match retry {
             Retry::After(delay) => Some(delay),
             Retry::Never => None,
@@ -917,7 +917,7 @@ impl LeaseStore for MongoStore {
         delay: Duration,
         reason: &str,
     ) -> StoreResult<DateTime<Utc>> {
-        let reason = truncate_error(reason);
+        let reason = crate::store::truncate_error(reason);
         let job = self.fenced(lease, q::snooze_update(delay, &reason)).await?;
         Ok(job.run_at)
     }
@@ -925,32 +925,6 @@ impl LeaseStore for MongoStore {
     async fn release(&self, lease: &Lease) -> StoreResult<()> {
         self.fenced(lease, q::release_update()).await.map(|_| ())
     }
-}
-
-fn describe_unclaimable(job: &Job) -> NotClaimed {
-    match job.status {
-        JobStatus::Succeeded | JobStatus::Dead | JobStatus::Cancelled => {
-            NotClaimed::Finished(job.status)
-        }
-        JobStatus::Running => NotClaimed::Held {
-            by: job.locked_by.clone(),
-            until: job.lock_expiry.unwrap_or(job.updated_at),
-        },
-        JobStatus::Pending | JobStatus::Scheduled => NotClaimed::NotDue { run_at: job.run_at },
-    }
-}
-
-/// Errors come from remote systems; keep what is stored bounded.
-fn truncate_error(error: &str) -> String {
-    const MAX: usize = 2_000;
-    if error.len() <= MAX {
-        return error.to_owned();
-    }
-    let mut end = MAX;
-    while !error.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &error[..end])
 }
 
 #[async_trait]

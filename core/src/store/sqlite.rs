@@ -294,8 +294,21 @@ impl Pool {
             Synchronous::Normal => "NORMAL",
             Synchronous::Full => "FULL",
         };
+        // Switching a fresh file to WAL needs a moment of exclusive access, and SQLite
+        // answers SQLITE_BUSY at once (without its busy handler) while another process
+        // opens the same file: retry within the busy timeout.
+        let deadline = std::time::Instant::now() + self.config.busy_timeout;
+        loop {
+            match conn.execute_batch("PRAGMA journal_mode = WAL;") {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(sql(e)),
+            }
+        }
         conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
         ))
         .map_err(sql)?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -329,6 +342,11 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
 fn immediate(conn: &mut Connection) -> StoreResult<Transaction<'_>> {
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(sql)
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
 }
 
 /// Maps a SQLite error: lock timeouts and I/O trouble mean "unavailable, try later".
@@ -1168,6 +1186,31 @@ mod tests {
         .unwrap();
         let job = again.get(&tenant(), &id).await.unwrap();
         assert_eq!(job.payload, serde_json::json!({"a": 1}));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn many_processes_can_open_a_fresh_file_at_once() {
+        // Separate OS processes racing the first open are what the API and workers of
+        // one host do at start-up; separate pools in threads race the same way.
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("race-{round}.db"));
+            let opens: Vec<_> = (0..8)
+                .map(|_| {
+                    let path = path.clone();
+                    tokio::spawn(async move {
+                        let store =
+                            SqliteStore::open(SqliteConfig::new(path), crate::clock::system())
+                                .await?;
+                        store.ping().await?;
+                        Ok::<_, StoreError>(())
+                    })
+                })
+                .collect();
+            for open in opens {
+                open.await.unwrap().unwrap();
+            }
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! - [`config`] — reading and checking environment variables;
 //! - [`dispatch`] — the RabbitMQ topology, job messages and the confirming publisher;
 //! - [`notification`] — the notification request a client sends, and its validation;
+//! - [`shutdown`] — the SIGTERM/SIGINT future every process waits for;
 //! - [`telemetry`] — tracing set-up shared by the binaries.
 
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod job;
 pub mod lease;
 pub mod notification;
 pub mod retry;
+pub mod shutdown;
 pub mod store;
 pub mod telemetry;
 

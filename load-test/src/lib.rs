@@ -441,7 +441,7 @@ pub async fn serve_api() -> std::process::ExitCode {
     let served = async {
         let config = herald_api::Config::from_env()?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
-        herald_api::run(config, listener, terminated()).await
+        herald_api::run(config, listener, herald_core::shutdown::signal()).await
     };
     exit_code("api", served.await)
 }
@@ -452,7 +452,7 @@ pub async fn serve_worker() -> std::process::ExitCode {
     herald_core::telemetry::init("warn");
     let served = async {
         let config = herald_worker::Config::from_env()?;
-        herald_worker::run(config, terminated()).await
+        herald_worker::run(config, herald_core::shutdown::signal()).await
     };
     exit_code("worker", served.await)
 }
@@ -464,21 +464,5 @@ fn exit_code(role: &str, result: anyhow::Result<()>) -> std::process::ExitCode {
             eprintln!("herald-load-test {role}: {e:#}");
             std::process::ExitCode::FAILURE
         }
-    }
-}
-
-/// Resolves on SIGTERM (how the stack stops its children) or SIGINT.
-async fn terminated() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = term => {}
-        _ = tokio::signal::ctrl_c() => {}
     }
 }

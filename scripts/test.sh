@@ -79,6 +79,17 @@ ensure_secantus() {
   export HERALD_TEST_MONGODB_URI="mongodb://127.0.0.1:$port/?directConnection=true"
 }
 
+# The email tests run a real SMTP server (aiosmtpd, worker/tests/smtp_sink.py) with the
+# test venv's Python.
+ensure_smtp_sink() {
+  local venv="$STATE/secantus-venv"
+  if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    log "installing aiosmtpd into $venv (SMTP server for the email tests)"
+    "$venv/bin/pip" install -q aiosmtpd
+  fi
+  export HERALD_TEST_PYTHON="$venv/bin/python"
+}
+
 # The deployment checks (deploy-checks/) run the real tools on the committed artifacts.
 ensure_deploy_tools() {
   local missing=()
@@ -98,6 +109,7 @@ trap cleanup EXIT
 
 ensure_rabbitmq
 ensure_secantus
+ensure_smtp_sink
 ensure_deploy_tools
 
 # Tests read the test servers from HERALD_TEST_*; the services under test must not

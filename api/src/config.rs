@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use herald_core::config::{self as env, ConfigError, StoreConfig};
 use herald_core::dispatch::DEFAULT_CONSUMER_GROUP;
+use herald_core::ssrf::{TargetGuard, ALLOWED_CIDRS_VAR};
 
 use crate::auth::ApiKeys;
 
@@ -13,6 +14,8 @@ use crate::auth::ApiKeys;
 pub const DEFAULT_PORT: u16 = 3000;
 /// `MAX_BODY_BYTES` when unset: room for a batch of 1000 ordinary notifications.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
+/// `BODY_TIMEOUT_MS` when unset: how long a request body may take to arrive.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// `RATE_LIMIT_PER_SEC` / `RATE_LIMIT_BURST` when unset (per API key).
 pub const DEFAULT_RATE_LIMIT_PER_SEC: u32 = 1000;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 2000;
@@ -57,8 +60,13 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// `MAX_BODY_BYTES`: larger request bodies are refused (413) before being read.
     pub max_body_bytes: usize,
+    /// `BODY_TIMEOUT_MS`: a body that has not fully arrived by then is refused (408).
+    pub body_timeout: Duration,
     /// `HEARTBEAT_INTERVAL_MS`: the workers' heartbeat period.
     pub heartbeat_interval: Duration,
+    /// `WEBHOOK_ALLOWED_CIDRS`: internal ranges a webhook URL may still name. Empty
+    /// (the default) refuses every loopback, private and link-local literal target.
+    pub webhook_guard: TargetGuard,
 }
 
 impl Config {
@@ -72,7 +80,9 @@ impl Config {
             api_keys,
             rate_limit: RateLimit::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
             heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            webhook_guard: TargetGuard::default(),
         }
     }
 
@@ -118,6 +128,12 @@ impl Config {
         let max_body_bytes =
             usize::try_from(env::positive_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?)
                 .map_err(|_| ConfigError::new("MAX_BODY_BYTES", "too large"))?;
+        let webhook_guard = match env::var(ALLOWED_CIDRS_VAR) {
+            Some(raw) => {
+                TargetGuard::parse(&raw).map_err(|m| ConfigError::new(ALLOWED_CIDRS_VAR, m))?
+            }
+            None => TargetGuard::default(),
+        };
         Ok(Self {
             port: env::parse_or("PORT", DEFAULT_PORT)?,
             store,
@@ -126,10 +142,12 @@ impl Config {
             api_keys,
             rate_limit,
             max_body_bytes,
+            body_timeout: env::millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
             heartbeat_interval: env::millis_or(
                 "HEARTBEAT_INTERVAL_MS",
                 DEFAULT_HEARTBEAT_INTERVAL,
             )?,
+            webhook_guard,
         })
     }
 

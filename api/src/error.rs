@@ -30,11 +30,23 @@ pub enum ApiError {
     Conflict(String),
     #[error("request body larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// The client stopped sending its body: a slow or stalled upload does not get to
+    /// hold a connection and a task for ever.
+    #[error("the request body did not arrive within {}s", .0.as_secs())]
+    RequestTimeout(Duration),
     #[error("the body must be application/json")]
     UnsupportedMediaType,
     /// Well-formed, but a value is not acceptable.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// A webhook URL names an internal address (the SSRF guard, DESIGN §5) that
+    /// `WEBHOOK_ALLOWED_CIDRS` does not allow. 422 like a validation error, with its
+    /// own code so a client can tell "fix the URL" from "ask the operator".
+    #[error(transparent)]
+    ForbiddenTarget(ValidationError),
+    /// An event for a match that has finished (succeeded, dead or cancelled).
+    #[error("the match is {0}: it takes no more events")]
+    MatchEnded(herald_core::JobStatus),
     #[error("rate limit exceeded")]
     RateLimited { retry_after: Duration },
     /// The store could not take or give the data; nothing was done.
@@ -62,6 +74,16 @@ impl ApiError {
         }
     }
 
+    /// The same error for an item of a larger document: a validation error's field
+    /// gets the prefix (`notifications[3]` + `recipient.address`); others are unchanged.
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            ApiError::Validation(v) => ApiError::Validation(v.within(prefix)),
+            ApiError::ForbiddenTarget(v) => ApiError::ForbiddenTarget(v.within(prefix)),
+            other => other,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
@@ -69,8 +91,12 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::ForbiddenTarget(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::MatchEnded(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -84,8 +110,11 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "invalid_state",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
+            ApiError::ForbiddenTarget(_) => "forbidden_target",
+            ApiError::MatchEnded(_) => "match_ended",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -102,6 +131,7 @@ impl From<StoreError> for ApiError {
                 t.from,
                 conflict_reason(t.from)
             )),
+            StoreError::MatchFinished { status } => ApiError::MatchEnded(status),
             StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }
@@ -134,12 +164,14 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let message = match &self {
-            ApiError::Validation(v) => v.to_string(),
+            ApiError::Validation(v) | ApiError::ForbiddenTarget(v) => v.to_string(),
             other => other.to_string(),
         };
         let mut error = json!({ "code": self.code(), "message": message });
         match &self {
-            ApiError::Validation(v) => error["field"] = json!(v.field),
+            ApiError::Validation(v) | ApiError::ForbiddenTarget(v) => {
+                error["field"] = json!(v.field)
+            }
             ApiError::BadRequest {
                 field: Some(field), ..
             } => error["field"] = json!(field),

@@ -27,8 +27,12 @@ fn is_json(headers: &HeaderMap) -> bool {
     essence.eq_ignore_ascii_case("application/json")
 }
 
-/// Reads at most `limit` bytes of a body.
-pub async fn read_limited(request: Request, limit: usize) -> Result<bytes::Bytes, ApiError> {
+/// Reads at most `limit` bytes of a body, within `timeout` (a stalled upload gets 408).
+pub async fn read_limited(
+    request: Request,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<bytes::Bytes, ApiError> {
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
@@ -38,7 +42,11 @@ pub async fn read_limited(request: Request, limit: usize) -> Result<bytes::Bytes
         return Err(ApiError::PayloadTooLarge { limit });
     }
     let body: Body = request.into_body();
-    match axum::body::to_bytes(body, limit).await {
+    let read = tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await;
+    let Ok(read) = read else {
+        return Err(ApiError::RequestTimeout(timeout));
+    };
+    match read {
         Ok(bytes) => Ok(bytes),
         Err(e) => {
             let inner = e.into_inner();
@@ -112,7 +120,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = read_limited(request, state.max_body_bytes).await?;
+        let bytes = read_limited(request, state.max_body_bytes, state.body_timeout).await?;
         parse_json(&bytes).map(JsonBody)
     }
 }

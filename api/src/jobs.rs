@@ -17,7 +17,7 @@ use crate::notifications::Accepted;
 use crate::AppState;
 
 /// A malformed id names no job: 404, like an unknown one.
-fn job_id(raw: &str) -> Result<JobId, ApiError> {
+pub(crate) fn job_id(raw: &str) -> Result<JobId, ApiError> {
     raw.parse().map_err(|_| ApiError::NotFound)
 }
 

@@ -27,6 +27,7 @@
 //! - [`config`] — `Config::from_env`, every variable checked at start-up;
 //! - [`auth`] — API keys (hashed), tenants, per-key token-bucket rate limits;
 //! - [`notifications`] — the enqueue routes: validate, store, publish, answer;
+//! - [`matches`] — create a match, append its events, read its state;
 //! - [`jobs`] — read, list, cancel, re-drive, dead letters (tenant-scoped);
 //! - [`workers`] — the live workers from the registry;
 //! - [`probes`] — `/health`, `/ready`, `/metrics`;
@@ -50,6 +51,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use herald_core::clock::SystemClock;
 use herald_core::dispatch::{Publisher, Topology};
+use herald_core::ssrf::TargetGuard;
 use herald_core::{Clock, Store};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -61,6 +63,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod matches;
 pub mod metrics;
 pub mod notifications;
 pub mod openapi;
@@ -80,7 +83,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
+    pub body_timeout: Duration,
     pub live_within: Duration,
+    /// The SSRF guard for webhook URLs (`WEBHOOK_ALLOWED_CIDRS`).
+    pub webhook_guard: Arc<TargetGuard>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -135,16 +141,21 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::new().context("registering metrics")?),
             clock,
             max_body_bytes: config.max_body_bytes,
+            body_timeout: config.body_timeout,
             live_within: config.live_within(),
+            webhook_guard: Arc::new(config.webhook_guard.clone()),
         })
     }
 }
 
-/// The routes of DESIGN §7 (without the match routes, which have their own module).
+/// The routes of DESIGN §7.
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/notifications", post(notifications::create))
         .route("/v1/notifications/batch", post(notifications::create_batch))
+        .route("/v1/matches", post(matches::create))
+        .route("/v1/matches/{id}", get(matches::get))
+        .route("/v1/matches/{id}/events", post(matches::append_event))
         .route("/v1/jobs", get(jobs::list))
         .route("/v1/jobs/{id}", get(jobs::get))
         .route("/v1/jobs/{id}/cancel", post(jobs::cancel))

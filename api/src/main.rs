@@ -4,8 +4,8 @@
 use anyhow::Context as _;
 use clap::Parser;
 
-/// Herald's HTTP API: accepts notification jobs, stores them durably, and publishes
-/// them to RabbitMQ for the workers.
+/// Herald's HTTP API: accepts notification and match jobs and match events, stores
+/// them durably, and publishes them to RabbitMQ for the workers.
 #[derive(Debug, Parser)]
 #[command(
     name = "herald-api",
@@ -21,7 +21,10 @@ use clap::Parser;
   RATE_LIMIT_PER_SEC       requests per second per API key, 0 = off (1000)
   RATE_LIMIT_BURST         token-bucket size per API key (2000)
   MAX_BODY_BYTES           largest request body (4194304)
+  BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)
   HEARTBEAT_INTERVAL_MS    workers' heartbeat period; GET /v1/workers lists those seen within 3 (5000)
+  WEBHOOK_ALLOWED_CIDRS    comma-separated CIDRs a webhook URL may name although internal
+                           (loopback, private, link-local); none by default, e.g. 127.0.0.0/8
   RUST_LOG, LOG_FORMAT=json  logging
 A bad value stops the process with a message naming the variable."
 )]

@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use herald_core::dispatch::JobMessage;
-use herald_core::notification::{NotificationRequest, ValidationError};
+use herald_core::notification::{Channel, NotificationRequest, ValidationError};
+use herald_core::ssrf::Refused;
 use herald_core::store::Inserted;
 use herald_core::{Job, JobStatus, NewJob};
 use serde::{Deserialize, Serialize};
@@ -45,7 +46,7 @@ pub struct BatchAccepted {
 }
 
 /// The `Idempotency-Key` header: printable ASCII, at most 255 characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
@@ -71,14 +72,56 @@ fn new_job(
     request: &NotificationRequest,
 ) -> Result<NewJob, ApiError> {
     request.validate(state.clock.now())?;
+    check_target(state, request.channel, &request.recipient.address)?;
     request
         .to_new_job(caller.tenant.clone())
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("encoding the payload")))
 }
 
+/// The SSRF guard on what the URL alone says (DESIGN §5): a webhook whose host is an
+/// internal IP literal or `localhost` is refused before anything is stored, unless
+/// `WEBHOOK_ALLOWED_CIDRS` allows it. Host names are left to the worker, which checks
+/// the addresses they resolve to when it delivers; the API does no DNS.
+pub(crate) fn check_target(
+    state: &AppState,
+    channel: Channel,
+    address: &str,
+) -> Result<(), ApiError> {
+    const FIELD: &str = "recipient.address";
+    if channel != Channel::Webhook {
+        return Ok(());
+    }
+    match state.webhook_guard.check_url(address) {
+        Ok(()) => Ok(()),
+        Err(refused @ Refused::Internal { .. }) => Err(ApiError::ForbiddenTarget(
+            ValidationError::new(FIELD, format!("{address} is refused: {refused}")),
+        )),
+        Err(Refused::BadUrl(message)) => Err(ValidationError::new(FIELD, message).into()),
+    }
+}
+
+/// Stores one job under its `Idempotency-Key` (if any) and, when it is new, publishes
+/// it; a replayed key stores and publishes nothing. Records the id on the request span.
+pub(crate) async fn store_and_dispatch(
+    state: &AppState,
+    mut job: NewJob,
+    key: Option<String>,
+) -> Result<Inserted, ApiError> {
+    if let Some(key) = key {
+        job = job.idempotency_key(key);
+    }
+    let inserted = state.store.insert(job).await?;
+    tracing::Span::current().record("job_id", inserted.job().id.as_str());
+    if let Inserted::Created(job) = &inserted {
+        state.metrics.enqueued(job.kind, job.priority);
+        dispatch(state, &[job]).await;
+    }
+    Ok(inserted)
+}
+
 /// Publishes the new jobs that are due now. A scheduled job is left to the poller,
 /// which claims it when due: a message for it would only be acked and dropped.
-async fn dispatch(state: &AppState, created: &[&Job]) {
+pub(crate) async fn dispatch(state: &AppState, created: &[&Job]) {
     let Some(publisher) = &state.publisher else {
         return; // embedded mode: the poller is the dispatch path
     };
@@ -109,18 +152,10 @@ pub async fn create(
     JsonBody(request): JsonBody<NotificationRequest>,
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
-    let mut job = new_job(&state, &caller, &request)?;
-    if let Some(key) = key {
-        job = job.idempotency_key(key);
-    }
-    let inserted = state.store.insert(job).await?;
-    tracing::Span::current().record("job_id", inserted.job().id.as_str());
+    let job = new_job(&state, &caller, &request)?;
+    let inserted = store_and_dispatch(&state, job, key).await?;
     let status = match &inserted {
-        Inserted::Created(job) => {
-            state.metrics.enqueued(job.kind, job.priority);
-            dispatch(&state, &[job]).await;
-            StatusCode::ACCEPTED
-        }
+        Inserted::Created(_) => StatusCode::ACCEPTED,
         // A replay: the first request's job, nothing new stored or published.
         Inserted::Existing(_) => StatusCode::OK,
     };
@@ -155,12 +190,8 @@ pub async fn create_batch(
     // All or nothing: every item is checked before anything is stored.
     let mut jobs = Vec::with_capacity(n);
     for (i, request) in batch.notifications.iter().enumerate() {
-        let mut job = new_job(&state, &caller, request).map_err(|e| match e {
-            ApiError::Validation(v) => {
-                ApiError::Validation(v.within(&format!("notifications[{i}]")))
-            }
-            other => other,
-        })?;
+        let mut job = new_job(&state, &caller, request)
+            .map_err(|e| e.within(&format!("notifications[{i}]")))?;
         // One key for the batch names each item by position, so a replayed batch
         // finds every job it created.
         if let Some(key) = &key {

@@ -5,6 +5,9 @@
 use axum::Json;
 use serde_json::{json, Value};
 
+use herald_core::matches::{MAX_DURATION_SEC, MAX_PLAYERS, MAX_PLAYER_ID_CHARS, MAX_POINTS};
+use herald_core::notification::{MAX_PUSH_BODY_BYTES, MAX_PUSH_TITLE_CHARS, MAX_SMS_BODY_CHARS};
+
 use crate::notifications::{MAX_BATCH, MAX_IDEMPOTENCY_KEY_LEN};
 
 pub async fn serve() -> Json<Value> {
@@ -68,6 +71,10 @@ pub fn document() -> Value {
         ),
         ("415", "Content-Type is not application/json"),
         (
+            "408",
+            "The body did not fully arrive within BODY_TIMEOUT_MS",
+        ),
+        (
             "422",
             "Valid JSON that fails validation (error.field names the field)",
         ),
@@ -104,6 +111,24 @@ pub fn document() -> Value {
     ]);
     retry_responses.insert("202".into(), json!({"description": "Pending again with fresh attempts, and published", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}));
 
+    let mut match_create_responses = common(&body_errors);
+    match_create_responses.insert("202".into(), json!({"description": "Stored durably and published to the match queue; a worker with a free slot hosts it", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}));
+    match_create_responses.insert("200".into(), json!({"description": "Idempotent replay: the match the key already names", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accepted"}}}}));
+
+    let mut event_responses = common(&body_errors);
+    event_responses.insert(
+        "404".into(),
+        error_response("No such match for this tenant"),
+    );
+    event_responses.insert(
+        "409".into(),
+        error_response("The match has ended (error.code match_ended)"),
+    );
+    event_responses.insert("202".into(), json!({"description": "Appended durably to the match's log with the next sequence number; the hosting worker is woken", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventAccepted"}}}}));
+
+    let mut match_get_responses = common(&[("404", "No such match for this tenant")]);
+    match_get_responses.insert("200".into(), json!({"description": "The match", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MatchView"}}}}));
+
     let mut workers_responses = common(&[]);
     workers_responses.insert("200".into(), json!({"description": "Workers heard from within 3 heartbeat intervals", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Workers"}}}}));
 
@@ -124,9 +149,22 @@ pub fn document() -> Value {
             }},
             "/v1/notifications/batch": {"post": {
                 "summary": format!("Enqueue up to {MAX_BATCH} notifications, validated all-or-nothing"),
-                "parameters": [idempotency],
+                "parameters": [idempotency.clone()],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}}},
                 "responses": batch_responses
+            }},
+            "/v1/matches": {"post": {
+                "summary": "Create a match; a worker hosts it until it ends",
+                "parameters": [idempotency.clone()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Match"}}}},
+                "responses": match_create_responses
+            }},
+            "/v1/matches/{id}": {"get": {"summary": "A match: status, host, state, progress, result", "parameters": [job_id_param()], "responses": match_get_responses}},
+            "/v1/matches/{id}/events": {"post": {
+                "summary": "Append an event to a match's log",
+                "parameters": [job_id_param()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MatchEvent"}}}},
+                "responses": event_responses
             }},
             "/v1/jobs": {"get": {"summary": "List this tenant's jobs, newest first", "parameters": page_params(true), "responses": list_responses.clone()}},
             "/v1/jobs/{id}": {"get": {"summary": "One job", "parameters": [job_id_param()], "responses": get_responses}},
@@ -145,7 +183,7 @@ pub fn document() -> Value {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "An API key from API_KEYS; it selects the tenant"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-                    "code": {"type": "string", "examples": ["malformed_json", "invalid_field", "validation_failed", "unauthorized", "not_found", "invalid_state", "payload_too_large", "unsupported_media_type", "rate_limited", "unavailable"]},
+                    "code": {"type": "string", "examples": ["malformed_json", "invalid_field", "validation_failed", "forbidden_target", "unauthorized", "not_found", "invalid_state", "match_ended", "payload_too_large", "unsupported_media_type", "rate_limited", "unavailable"]},
                     "message": {"type": "string"},
                     "field": {"type": "string", "description": "The failing field's path, e.g. recipient.address or notifications[3].channel"}}}}},
                 "Channel": {"type": "string", "enum": ["webhook", "email", "sms", "push", "log"]},
@@ -155,12 +193,12 @@ pub fn document() -> Value {
                 "TimeOfDay": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
                 "Notification": {
                     "type": "object", "additionalProperties": false, "required": ["channel", "recipient"],
-                    "description": "Exactly one of body and template. For webhook the address is an http(s) URL; email local@domain; sms E.164 (+14155550123).",
+                    "description": format!("Exactly one of body and template. For webhook the address is an http(s) URL, refused with 422 forbidden_target when its host is a loopback, private, link-local or otherwise internal IP literal or localhost (unless WEBHOOK_ALLOWED_CIDRS allows it); email local@domain; sms E.164 (+14155550123). Body limits: sms {MAX_SMS_BODY_CHARS} characters, push {MAX_PUSH_BODY_BYTES} bytes (subject, the title, {MAX_PUSH_TITLE_CHARS} characters), others {} bytes.", herald_core::notification::MAX_BODY_BYTES),
                     "properties": {
                         "channel": {"$ref": "#/components/schemas/Channel"},
                         "recipient": {"type": "object", "additionalProperties": false, "required": ["address"], "properties": {
                             "address": {"type": "string", "maxLength": herald_core::notification::MAX_ADDRESS_CHARS},
-                            "timezone": {"type": "string", "description": "IANA zone for quiet hours, e.g. Europe/Paris"}}},
+                            "timezone": {"type": "string", "description": "IANA zone name (tz database) for quiet hours, e.g. Europe/Paris"}}},
                         "subject": {"type": "string", "maxLength": herald_core::notification::MAX_SUBJECT_CHARS},
                         "body": {"type": "string", "description": format!("At most {} bytes", herald_core::notification::MAX_BODY_BYTES)},
                         "template": {"type": "string", "maxLength": herald_core::notification::MAX_TEMPLATE_CHARS},
@@ -181,7 +219,7 @@ pub fn document() -> Value {
                 "Job": {"type": "object", "properties": {
                     "id": {"type": "string"}, "kind": {"$ref": "#/components/schemas/JobKind"}, "tenant": {"type": "string"},
                     "priority": {"$ref": "#/components/schemas/Priority"}, "status": {"$ref": "#/components/schemas/JobStatus"},
-                    "payload": {"type": "object", "description": "For a notification: the validated request"},
+                    "payload": {"type": "object", "description": "The validated request (a notification or a match)"},
                     "runAt": {"type": "string", "format": "date-time"}, "attempts": {"type": "integer"}, "maxAttempts": {"type": "integer"},
                     "lastError": {"type": ["string", "null"]}, "lockedBy": {"type": ["string", "null"]},
                     "lockedAt": {"type": ["string", "null"], "format": "date-time"}, "lockExpiry": {"type": ["string", "null"], "format": "date-time"},
@@ -194,6 +232,53 @@ pub fn document() -> Value {
                 "JobPage": {"type": "object", "required": ["items", "nextCursor"], "properties": {
                     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
                     "nextCursor": {"type": ["string", "null"], "description": "Pass as cursor for the next page; null on the last"}}},
+                "Match": {
+                    "type": "object", "additionalProperties": false, "required": ["type", "players", "durationSec"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["scoreboard"]},
+                        "players": {"type": "array", "minItems": 1, "maxItems": MAX_PLAYERS, "items": {
+                            "type": "object", "additionalProperties": false, "required": ["id", "notify"], "properties": {
+                                "id": {"type": "string", "maxLength": MAX_PLAYER_ID_CHARS, "pattern": "^[A-Za-z0-9._-]+$", "description": "Unique within the match"},
+                                "notify": {"type": "object", "additionalProperties": false, "required": ["channel", "recipient"],
+                                    "description": "Where the player's result notification goes (validated like a notification's)",
+                                    "properties": {
+                                        "channel": {"$ref": "#/components/schemas/Channel"},
+                                        "recipient": {"type": "object", "additionalProperties": false, "required": ["address"], "properties": {
+                                            "address": {"type": "string"}, "timezone": {"type": "string"}}}}}}}},
+                        "durationSec": {"type": "integer", "minimum": 1, "maximum": MAX_DURATION_SEC, "description": "The match ends this long after a host starts it, or at an end event"},
+                        "metadata": {"type": "object"}
+                    }
+                },
+                "MatchEvent": {
+                    "type": "object", "additionalProperties": false, "required": ["type"],
+                    "description": "join and score name a player of the match; score carries points; end has neither",
+                    "properties": {
+                        "type": {"type": "string", "enum": ["join", "score", "end"]},
+                        "playerId": {"type": "string"},
+                        "points": {"type": "integer", "minimum": -MAX_POINTS, "maximum": MAX_POINTS}
+                    }
+                },
+                "EventAccepted": {"type": "object", "required": ["seq"], "properties": {
+                    "seq": {"type": "integer", "description": "The event's place in the match's log: 1, 2, 3… with no gaps, whichever API instance appended it"}}},
+                "MatchView": {"type": "object", "properties": {
+                    "id": {"type": "string"}, "type": {"type": "string", "enum": ["scoreboard"]},
+                    "status": {"$ref": "#/components/schemas/JobStatus"},
+                    "hostedBy": {"type": ["string", "null"], "description": "The worker hosting the match while it runs"},
+                    "state": {"type": "object", "description": "{\"scores\": {playerId: points}, \"joined\": [...]}; before a host starts the match, the state it starts from"},
+                    "stateVersion": {"type": "integer"},
+                    "appliedSeq": {"type": "integer", "description": "The last event folded into state"},
+                    "lastSeq": {"type": "integer", "description": "The last event appended"},
+                    "startedAt": {"type": ["string", "null"], "format": "date-time"},
+                    "endsAt": {"type": ["string", "null"], "format": "date-time"},
+                    "result": {"type": ["object", "null"], "properties": {
+                        "standings": {"type": "array", "items": {"type": "object", "properties": {
+                            "playerId": {"type": "string"}, "points": {"type": "integer"}, "rank": {"type": "integer"}}}},
+                        "endedBy": {"type": "string", "enum": ["end", "time"]}}},
+                    "players": {"type": "array", "items": {"type": "object"}},
+                    "durationSec": {"type": "integer"}, "metadata": {"type": "object"},
+                    "attempts": {"type": "integer"}, "lastError": {"type": ["string", "null"]},
+                    "createdAt": {"type": "string", "format": "date-time"},
+                    "completedAt": {"type": ["string", "null"], "format": "date-time"}}},
                 "Workers": {"type": "object", "properties": {
                     "totalWorkers": {"type": "integer"}, "activeWorkers": {"type": "integer", "description": "With jobs in flight or matches hosted"},
                     "idleWorkers": {"type": "integer"}, "totalMatches": {"type": "integer"}, "generatedAt": {"type": "string", "format": "date-time"},

@@ -952,6 +952,51 @@ async fn read_head(stream: &mut tokio::net::TcpStream) -> String {
 }
 
 #[tokio::test]
+async fn a_stalled_body_is_refused_with_408_and_nothing_is_stored() {
+    let h = Harness::with(
+        "bodytimeout",
+        Options {
+            body_timeout: Some(Duration::from_millis(500)),
+            ..Options::default()
+        },
+    )
+    .await;
+    let addr = h.url.trim_start_matches("http://").to_owned();
+    let body = serde_json::to_string(&notification("https://example.com/hook")).unwrap();
+    let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /v1/notifications HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {ACME_KEY}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    // Half the body, then nothing: the client has stalled.
+    s.write_all(&body.as_bytes()[..body.len() / 2])
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = tokio::time::timeout(Duration::from_secs(10), read_head(&mut s))
+        .await
+        .expect("no answer to a stalled body");
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "answered before the timeout: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(h.stored().await, 0);
+
+    // A body that arrives in time is taken as usual.
+    let r = h
+        .post("/v1/notifications", ACME_KEY)
+        .json(&notification("https://example.com/hook"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(h.stored().await, 1);
+}
+
+#[tokio::test]
 async fn an_oversized_body_is_refused_before_it_is_read() {
     let h = Harness::start("bodylimit").await; // limit 256 KiB
     let addr = h.url.trim_start_matches("http://").to_owned();

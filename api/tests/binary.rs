@@ -38,6 +38,7 @@ fn help_explains_the_environment() {
         "RATE_LIMIT_PER_SEC",
         "RATE_LIMIT_BURST",
         "MAX_BODY_BYTES",
+        "WEBHOOK_ALLOWED_CIDRS",
     ] {
         assert!(text.contains(var), "--help does not mention {var}");
     }
@@ -46,7 +47,7 @@ fn help_explains_the_environment() {
 #[test]
 fn a_bad_variable_stops_start_up_and_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&str, Option<&str>, &str); 8] = [
+    let cases: [(&str, Option<&str>, &str); 10] = [
         ("RUST_LOG", Some("info,[[["), "RUST_LOG"),
         ("API_KEYS", None, "API_KEYS"),
         ("API_KEYS", Some("acme"), "API_KEYS"),
@@ -63,6 +64,16 @@ fn a_bad_variable_stops_start_up_and_is_named() {
         ),
         ("RATE_LIMIT_BURST", Some("0"), "RATE_LIMIT_BURST"),
         ("MAX_BODY_BYTES", Some("lots"), "MAX_BODY_BYTES"),
+        (
+            "WEBHOOK_ALLOWED_CIDRS",
+            Some("10.0.0.0/33"),
+            "WEBHOOK_ALLOWED_CIDRS",
+        ),
+        (
+            "WEBHOOK_ALLOWED_CIDRS",
+            Some("127.0.0.0/8,localhost"),
+            "WEBHOOK_ALLOWED_CIDRS",
+        ),
     ];
     for (var, value, named) in cases {
         let mut c = api(dir.path());

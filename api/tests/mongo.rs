@@ -129,3 +129,56 @@ async fn idempotency_across_instances_and_batches_on_mongodb() {
     assert_eq!(h.consume(&normal, 4).await.len(), 4);
     h.finish().await;
 }
+
+#[tokio::test]
+async fn a_match_on_mongodb_takes_events_in_order_and_is_tenant_scoped() {
+    let h = Harness::with("mongo_match", mongo()).await;
+    let spec = json!({
+        "type": "scoreboard",
+        "players": [
+            {"id": "ann", "notify": {"channel": "log", "recipient": {"address": "ann"}}},
+            {"id": "bob", "notify": {"channel": "log", "recipient": {"address": "bob"}}}
+        ],
+        "durationSec": 60
+    });
+    let r = h
+        .post_json("/v1/matches", ACME_KEY, &spec)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let id = body(r).await["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/matches/{id}/events");
+    for (event, seq) in [
+        (json!({"type": "join", "playerId": "ann"}), 1),
+        (json!({"type": "score", "playerId": "bob", "points": 4}), 2),
+    ] {
+        let r = h.post_json(&path, ACME_KEY, &event).send().await.unwrap();
+        assert_eq!(r.status(), 202);
+        assert_eq!(body(r).await, json!({ "seq": seq }));
+    }
+    let r = h
+        .post_json(&path, GLOBEX_KEY, &json!({"type": "end"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(r).await.0, 404);
+    let m = body(
+        h.get(&format!("/v1/matches/{id}"), ACME_KEY)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(m["status"], "pending");
+    assert_eq!(m["lastSeq"], 2);
+    assert_eq!(m["appliedSeq"], 0);
+    assert_eq!(m["state"]["scores"], json!({"ann": 0, "bob": 0}));
+    let r = h
+        .get(&format!("/v1/matches/{id}"), GLOBEX_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(r).await.0, 404);
+    h.finish().await;
+}

@@ -12,7 +12,12 @@
 //!   `G.notification.normal` (normal and low) and `G.match`: durable quorum queues
 //!   with `x-delivery-limit` = [`DELIVERY_LIMIT`] and `x-dead-letter-exchange` = `G.dlx`;
 //! - `G.dlx` (fanout, durable) bound to `G.dead`, where a message lands once it has
-//!   been delivered [`DELIVERY_LIMIT`] times without an ack (a poison message).
+//!   been delivered [`DELIVERY_LIMIT`] times without an ack (a poison message);
+//! - `G.match-events` (direct, durable, no queues of its own): match wake-ups. The API
+//!   publishes one after appending a match event, routed by the match id; the worker
+//!   hosting that match binds its private queue under the id. A wake-up is only a hint
+//!   (the event log in the store is the truth, and the host also polls it), so it is
+//!   transient and never retried.
 
 use std::time::{Duration, Instant};
 
@@ -42,6 +47,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a publish may wait for the broker's confirm (a broker under a memory
 /// alarm blocks publishers indefinitely; the caller must not hang with it).
 pub const CONFIRM_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a match wake-up waits for the broker's confirm: a wake-up only saves the
+/// host a poll interval, so it is never worth waiting for long.
+pub const WAKE_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Reconnect back-off after a failed connection: doubles from the first to the max.
 const BACKOFF_FIRST: Duration = Duration::from_millis(100);
@@ -105,6 +114,11 @@ impl Topology {
     /// Where messages go once their delivery limit is spent.
     pub fn dead_letter_exchange(&self) -> String {
         format!("{}.dlx", self.group)
+    }
+
+    /// The direct exchange match wake-ups are published to, routed by match id.
+    pub fn match_events_exchange(&self) -> String {
+        format!("{}.match-events", self.group)
     }
 
     /// The queue bound to [`Self::dead_letter_exchange`].
@@ -233,6 +247,16 @@ pub async fn declare(channel: &Channel, topology: &Topology) -> Result<(), Dispa
         )
         .await
         .map_err(|e| declare_error(&exchange, e))?;
+    let match_events = topology.match_events_exchange();
+    channel
+        .exchange_declare(
+            match_events.as_str().into(),
+            ExchangeKind::Direct,
+            durable,
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|e| declare_error(&match_events, e))?;
     for queue in topology.work_queues() {
         channel
             .queue_declare(
@@ -267,7 +291,11 @@ pub async fn delete(channel: &Channel, topology: &Topology) -> Result<(), Dispat
             .await
             .map_err(|e| declare_error(&queue, e))?;
     }
-    for exchange in [topology.exchange(), topology.dead_letter_exchange()] {
+    for exchange in [
+        topology.exchange(),
+        topology.dead_letter_exchange(),
+        topology.match_events_exchange(),
+    ] {
         channel
             .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
             .await
@@ -307,6 +335,13 @@ impl JobMessage {
             .with_content_type("application/json".into())
             .with_message_id(self.id.as_str().into())
     }
+}
+
+/// The body of a match wake-up: `{"matchId": "<id>"}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WakeMessage<'a> {
+    match_id: &'a JobId,
 }
 
 /// An open connection and its confirm-mode channel.
@@ -505,6 +540,61 @@ impl Publisher {
         Ok(())
     }
 
+    /// Tells the worker hosting match `id` to read its event log now. Best effort: the
+    /// message is transient and unroutable when no worker hosts the match (nobody
+    /// listens, which is fine). Connecting is the shared link's (bounded by
+    /// [`CONNECT_TIMEOUT`], then failing at once during the back-off); the publish and
+    /// its confirm are bounded by [`WAKE_TIMEOUT`]. An error only means the host
+    /// learns of the event at its next poll. A caller that must not wait even for the
+    /// connect (the API) runs this in a task of its own.
+    pub async fn wake_match(&self, id: &JobId) -> Result<(), DispatchError> {
+        // Not under the timeout: a connect cut short would record no back-off, and
+        // every later wake-up would try (and wait) again.
+        let channel = self.channel().await?;
+        match tokio::time::timeout(WAKE_TIMEOUT, self.send_wake(&channel, id)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                self.forget(&channel).await;
+                Err(DispatchError::Unavailable(format!(
+                    "match wake-up not confirmed within {WAKE_TIMEOUT:?}"
+                )))
+            }
+        }
+    }
+
+    async fn send_wake(&self, channel: &Channel, id: &JobId) -> Result<(), DispatchError> {
+        let body = serde_json::to_vec(&WakeMessage { match_id: id })?;
+        let exchange = self.topology.match_events_exchange();
+        // The channel is in confirm mode; the confirm is awaited (not dropped) because
+        // lapin keeps every dropped, unresolved confirm until `wait_for_confirms`.
+        let sent = async {
+            channel
+                .basic_publish(
+                    exchange.as_str().into(),
+                    id.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &body,
+                    BasicProperties::default()
+                        .with_delivery_mode(1)
+                        .with_content_type("application/json".into()),
+                )
+                .await
+                .map_err(|e| DispatchError::unavailable("publish wake-up", e))?
+                .await
+                .map_err(|e| DispatchError::unavailable("confirm wake-up", e))
+        }
+        .await;
+        match sent {
+            Ok(Confirmation::Nack(_)) => Err(DispatchError::Nacked),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                self.forget(channel).await;
+                Err(e)
+            }
+        }
+    }
+
     /// Whether the broker is reachable now (reconnecting if allowed), for readiness.
     pub async fn is_healthy(&self) -> bool {
         self.channel().await.is_ok()
@@ -522,6 +612,7 @@ mod tests {
         assert_eq!(t.exchange(), "g1.jobs");
         assert_eq!(t.dead_letter_exchange(), "g1.dlx");
         assert_eq!(t.dead_letter_queue(), "g1.dead");
+        assert_eq!(t.match_events_exchange(), "g1.match-events");
         assert_eq!(
             t.queue(JobKind::Notification, Priority::Critical),
             "g1.notification.critical"
@@ -549,6 +640,13 @@ mod tests {
             ]
         );
         assert_eq!(Topology::default().group(), DEFAULT_CONSUMER_GROUP);
+    }
+
+    #[test]
+    fn wake_up_body_names_the_match() {
+        let id = JobId::new();
+        let body = serde_json::to_value(WakeMessage { match_id: &id }).unwrap_or_default();
+        assert_eq!(body, serde_json::json!({ "matchId": id.as_str() }));
     }
 
     #[test]

@@ -14,7 +14,11 @@
 //!   suite every store passes;
 //! - [`config`] — reading and checking environment variables;
 //! - [`dispatch`] — the RabbitMQ topology, job messages and the confirming publisher;
+//! - [`matches`] — match requests and events, snapshots, the `MatchEngine` trait and
+//!   the built-in scoreboard;
 //! - [`notification`] — the notification request a client sends, and its validation;
+//! - [`quiet_hours`] — the recipient's quiet window on their wall clock (DST included);
+//! - [`ssrf`] — the guard that keeps tenant-chosen targets out of internal networks;
 //! - [`shutdown`] — the SIGTERM/SIGINT future every process waits for;
 //! - [`telemetry`] — tracing set-up shared by the binaries.
 
@@ -23,9 +27,12 @@ pub mod config;
 pub mod dispatch;
 pub mod job;
 pub mod lease;
+pub mod matches;
 pub mod notification;
+pub mod quiet_hours;
 pub mod retry;
 pub mod shutdown;
+pub mod ssrf;
 pub mod store;
 pub mod telemetry;
 

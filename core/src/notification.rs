@@ -22,8 +22,15 @@ use crate::job::{JobKind, NewJob, Priority, TenantId, DEFAULT_MAX_ATTEMPTS};
 pub const MAX_ATTEMPTS_LIMIT: u32 = 25;
 /// Longest subject, in characters.
 pub const MAX_SUBJECT_CHARS: usize = 998;
-/// Largest body, in bytes.
+/// Largest body, in bytes (email, webhook, log; sms and push have their own limits).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest sms body, in characters: what Twilio accepts in one message (it splits it
+/// into segments; longer bodies are refused by the provider).
+pub const MAX_SMS_BODY_CHARS: usize = 1600;
+/// Largest push body, in bytes: APNs and FCM refuse payloads over 4 KB.
+pub const MAX_PUSH_BODY_BYTES: usize = 4 * 1024;
+/// Longest push title (`subject`), in characters; longer ones are cut off on devices.
+pub const MAX_PUSH_TITLE_CHARS: usize = 256;
 /// Largest `data` (template variables) or `metadata`, as JSON bytes.
 pub const MAX_DATA_BYTES: usize = 64 * 1024;
 pub const MAX_METADATA_BYTES: usize = 8 * 1024;
@@ -244,20 +251,17 @@ impl NotificationRequest {
 
     /// Checks every value, returning the first failing field. `now` bounds `sendAt`.
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), ValidationError> {
-        validate_address(self.channel, &self.recipient.address)?;
-        if let Some(tz) = &self.recipient.timezone {
-            check(
-                is_plausible_time_zone(tz),
-                "recipient.timezone",
-                format!("{tz:?} is not an IANA time zone name such as Europe/Paris"),
-            )?;
-        }
+        validate_recipient(self.channel, &self.recipient)?;
         if let Some(subject) = &self.subject {
             check(!subject.trim().is_empty(), "subject", "must not be empty")?;
+            let max = match self.channel {
+                Channel::Push => MAX_PUSH_TITLE_CHARS,
+                _ => MAX_SUBJECT_CHARS,
+            };
             check(
-                subject.chars().count() <= MAX_SUBJECT_CHARS,
+                subject.chars().count() <= max,
                 "subject",
-                format!("longer than {MAX_SUBJECT_CHARS} characters"),
+                format!("longer than {max} characters for {}", self.channel),
             )?;
         }
         match (&self.body, &self.template) {
@@ -272,11 +276,7 @@ impl NotificationRequest {
             }
             (Some(body), None) => {
                 check(!body.is_empty(), "body", "must not be empty")?;
-                check(
-                    body.len() <= MAX_BODY_BYTES,
-                    "body",
-                    format!("larger than {MAX_BODY_BYTES} bytes"),
-                )?;
+                check_body_size(self.channel, body)?;
                 check(self.data.is_none(), "data", "data goes with a template")?;
             }
             (None, Some(template)) => {
@@ -342,7 +342,43 @@ impl NotificationRequest {
     }
 }
 
-fn validate_address(channel: Channel, address: &str) -> Result<(), ValidationError> {
+/// The body limit of each channel: what its provider accepts in one message.
+fn check_body_size(channel: Channel, body: &str) -> Result<(), ValidationError> {
+    const FIELD: &str = "body";
+    match channel {
+        Channel::Sms => check(
+            body.chars().count() <= MAX_SMS_BODY_CHARS,
+            FIELD,
+            format!("longer than {MAX_SMS_BODY_CHARS} characters for sms"),
+        ),
+        Channel::Push => check(
+            body.len() <= MAX_PUSH_BODY_BYTES,
+            FIELD,
+            format!("larger than {MAX_PUSH_BODY_BYTES} bytes for push"),
+        ),
+        Channel::Email | Channel::Webhook | Channel::Log => check(
+            body.len() <= MAX_BODY_BYTES,
+            FIELD,
+            format!("larger than {MAX_BODY_BYTES} bytes"),
+        ),
+    }
+}
+
+/// A recipient for `channel`: its address ([`validate_address`]) and, when given, a
+/// time zone that exists in the tz database (so quiet hours can always be computed).
+pub fn validate_recipient(channel: Channel, recipient: &Recipient) -> Result<(), ValidationError> {
+    validate_address(channel, &recipient.address)?;
+    if let Some(tz) = &recipient.timezone {
+        check(
+            is_time_zone(tz),
+            "recipient.timezone",
+            format!("{tz:?} is not an IANA time zone name such as Europe/Paris"),
+        )?;
+    }
+    Ok(())
+}
+
+pub fn validate_address(channel: Channel, address: &str) -> Result<(), ValidationError> {
     const FIELD: &str = "recipient.address";
     check(!address.trim().is_empty(), FIELD, "must not be empty")?;
     check(
@@ -432,8 +468,10 @@ fn is_port(s: &str) -> bool {
         && s.parse::<u16>().is_ok_and(|p| p > 0)
 }
 
-/// One `@`, a non-empty local part, a dotted domain. Deliverability is the SMTP
-/// server's call; this only refuses what can never be an address.
+/// `local@domain` with an RFC 5322 dot-atom local part (no quoted strings, no
+/// comments: nothing that could break out of an SMTP command or header) and a domain
+/// of at least two labels. Deliverability is the SMTP server's call; this only
+/// refuses what can never be an address.
 fn is_email(s: &str) -> bool {
     if s.len() > 254 || s.matches('@').count() != 1 {
         return false;
@@ -441,18 +479,27 @@ fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    !local.is_empty()
+    let atom_char = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let local_ok = !local.is_empty()
         && local.len() <= 64
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains("..")
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atom_char));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.chars().count() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
 }
 
-/// `+` then 7 to 15 digits, the first not zero.
+/// `+` then 7 to 15 digits, the first (the country code's) not zero. ITU-T E.164
+/// caps numbers at 15 digits and sets no minimum; the shortest in service are 7
+/// (Niue, Tokelau: a 3-digit country code and 4 digits), so 7 is the floor.
 fn is_e164(s: &str) -> bool {
     let Some(digits) = s.strip_prefix('+') else {
         return false;
@@ -462,16 +509,11 @@ fn is_e164(s: &str) -> bool {
         && !digits.starts_with('0')
 }
 
-/// Shape of an IANA zone name (`UTC`, `Europe/Paris`, `America/Argentina/Buenos_Aires`,
-/// `Etc/GMT+5`). Whether the zone exists is checked where it is used.
-fn is_plausible_time_zone(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && !s.starts_with('/')
-        && !s.ends_with('/')
-        && !s.contains("//")
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'))
+/// A zone of the IANA tz database as chrono-tz knows it (`UTC`, `Europe/Paris`,
+/// `America/Argentina/Buenos_Aires`, `Etc/GMT+5`), spelled exactly: the worker reads
+/// the same name back to compute quiet hours.
+fn is_time_zone(s: &str) -> bool {
+    s.len() <= 64 && chrono_tz::Tz::from_str(s).is_ok()
 }
 
 #[cfg(test)]
@@ -577,22 +619,113 @@ mod tests {
         ] {
             assert_eq!(field_of(base("webhook", bad)), "recipient.address", "{bad}");
         }
-        assert_eq!(field_of(base("email", "a@b.co")), "<valid>");
-        for bad in ["ab.co", "a@@b.co", "a@b@c.co", "@b.co", "a@bco", "a@.b.co"] {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@mail.example.com",
+            "o'brien@example.ie",
+            "user@xn--bcher-kva.example",
+        ] {
+            assert_eq!(field_of(base("email", ok)), "<valid>", "{ok}");
+        }
+        for bad in [
+            "ab.co",
+            "a@@b.co",
+            "a@b@c.co",
+            "@b.co",
+            "a@bco",
+            "a@.b.co",
+            "a@b.co.",
+            "a..b@c.co",
+            ".a@b.co",
+            "a.@b.co",
+            "\"a\"@b.co",
+            "a<b>@c.co",
+            "a,b@c.co",
+            "a@-b.co",
+            "a@b-.co",
+            "a@b_c.co",
+        ] {
             assert_eq!(field_of(base("email", bad)), "recipient.address", "{bad}");
         }
-        assert_eq!(field_of(base("sms", "+14155550123")), "<valid>");
+        for ok in ["+14155550123", "+6834002", "+123456789012345"] {
+            assert_eq!(field_of(base("sms", ok)), "<valid>", "{ok}");
+        }
         for bad in [
             "14155550123",
             "+0123456789",
             "+123",
+            "+683400",
             "+1234567890123456",
             "+1415555012a",
+            "+1 415 555 0123",
+            "+1-415-555-0123",
+            "++14155550123",
         ] {
             assert_eq!(field_of(base("sms", bad)), "recipient.address", "{bad}");
         }
         assert_eq!(field_of(base("push", "device-token-1")), "<valid>");
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "gopher://example.com/",
+            "//example.com/hook",
+        ] {
+            assert_eq!(field_of(base("webhook", bad)), "recipient.address", "{bad}");
+        }
         assert_eq!(field_of(base("log", "")), "recipient.address");
+    }
+
+    /// Each channel's body limit, at the limit and one past it.
+    #[test]
+    fn body_size_is_limited_per_channel() {
+        let with_body = |channel: &str, address: &str, body: String| {
+            let mut v = base(channel, address);
+            v["body"] = json!(body);
+            field_of(v)
+        };
+        let sms = "+14155550123";
+        // Characters, not bytes: 1600 two-byte characters are one valid sms.
+        assert_eq!(
+            with_body("sms", sms, "é".repeat(MAX_SMS_BODY_CHARS)),
+            "<valid>"
+        );
+        assert_eq!(
+            with_body("sms", sms, "x".repeat(MAX_SMS_BODY_CHARS + 1)),
+            "body"
+        );
+        assert_eq!(
+            with_body("push", "tok", "x".repeat(MAX_PUSH_BODY_BYTES)),
+            "<valid>"
+        );
+        assert_eq!(
+            with_body("push", "tok", "x".repeat(MAX_PUSH_BODY_BYTES + 1)),
+            "body"
+        );
+        for (channel, address) in [
+            ("email", "a@b.co"),
+            ("webhook", "https://example.com/h"),
+            ("log", "x"),
+        ] {
+            assert_eq!(
+                with_body(channel, address, "x".repeat(MAX_BODY_BYTES)),
+                "<valid>",
+                "{channel}"
+            );
+            assert_eq!(
+                with_body(channel, address, "x".repeat(MAX_BODY_BYTES + 1)),
+                "body",
+                "{channel}"
+            );
+        }
+        let titled = |channel: &str, address: &str, chars: usize| {
+            let mut v = base(channel, address);
+            v["subject"] = json!("t".repeat(chars));
+            field_of(v)
+        };
+        assert_eq!(titled("push", "tok", MAX_PUSH_TITLE_CHARS), "<valid>");
+        assert_eq!(titled("push", "tok", MAX_PUSH_TITLE_CHARS + 1), "subject");
+        assert_eq!(titled("email", "a@b.co", MAX_SUBJECT_CHARS), "<valid>");
+        assert_eq!(titled("email", "a@b.co", MAX_SUBJECT_CHARS + 1), "subject");
     }
 
     #[test]
@@ -617,9 +750,22 @@ mod tests {
         let mut far = base("log", "x");
         far["sendAt"] = json!("2999-01-01T00:00:00Z");
         assert_eq!(field_of(far), "sendAt");
-        let mut tz = base("log", "x");
-        tz["recipient"]["timezone"] = json!("not a zone");
-        assert_eq!(field_of(tz), "recipient.timezone");
+        for (zone, ok) in [
+            ("Europe/Paris", true),
+            ("America/Argentina/Buenos_Aires", true),
+            ("UTC", true),
+            ("Etc/GMT+5", true),
+            ("not a zone", false),
+            ("Europe/Atlantis", false),
+            ("Mars/Olympus_Mons", false),
+            ("europe/paris", false),
+            ("", false),
+        ] {
+            let mut tz = base("log", "x");
+            tz["recipient"]["timezone"] = json!(zone);
+            let expected = if ok { "<valid>" } else { "recipient.timezone" };
+            assert_eq!(field_of(tz), expected, "timezone {zone:?}");
+        }
         let mut same = base("log", "x");
         same["quietHours"] = json!({"start": "08:00", "end": "08:00"});
         assert_eq!(field_of(same), "quietHours");

@@ -240,3 +240,63 @@ async fn a_message_rejected_past_the_delivery_limit_is_dead_lettered() {
     );
     dispatch::delete(&channel, &topology).await.unwrap();
 }
+
+#[tokio::test]
+async fn match_wake_up_reaches_a_queue_bound_to_the_match_id_and_fails_fast_when_down() {
+    let url = rabbitmq_url();
+    let topology = unique_topology("wake");
+    let publisher = Publisher::connect(&url, topology.clone()).await.unwrap();
+    let connection = dispatch::connect(&url).await.unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    // A host's private queue, bound under the id of the match it hosts.
+    let queue = channel
+        .queue_declare(
+            "".into(),
+            QueueDeclareOptions {
+                exclusive: true,
+                auto_delete: true,
+                ..QueueDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let hosted = JobId::new();
+    channel
+        .queue_bind(
+            queue.name().as_str().into(),
+            topology.match_events_exchange().as_str().into(),
+            hosted.as_str().into(),
+            lapin::options::QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+
+    // A wake-up for a match nobody hosts is fine (and reaches nobody).
+    publisher.wake_match(&JobId::new()).await.unwrap();
+    publisher.wake_match(&hosted).await.unwrap();
+    let delivery = consume_one(&channel, queue.name().as_str()).await;
+    let body: serde_json::Value = serde_json::from_slice(&delivery.data).unwrap();
+    assert_eq!(body, serde_json::json!({ "matchId": hosted.as_str() }));
+    assert_eq!(delivery.routing_key.as_str(), hosted.as_str());
+    assert_eq!(delivery.properties.delivery_mode(), &Some(1));
+    dispatch::delete(&channel, &topology).await.unwrap();
+
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let down = Publisher::lazy(
+        &format!("amqp://guest:guest@127.0.0.1:{port}/%2f"),
+        unique_topology("wake-down"),
+    );
+    let started = std::time::Instant::now();
+    for _ in 0..10 {
+        assert!(matches!(
+            down.wake_match(&hosted).await,
+            Err(DispatchError::Unavailable(_))
+        ));
+    }
+    assert!(started.elapsed() < dispatch::WAKE_TIMEOUT * 2);
+}

@@ -1,5 +1,6 @@
 //! The external tools the checks run, and Herald's own service binaries.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -74,17 +75,20 @@ pub fn cargo_build(args: &[&str]) -> PathBuf {
 }
 
 /// The path of one of the workspace's service binaries (`herald-api`,
-/// `herald-worker`), built first.
+/// `herald-worker`), brought up to date first.
 ///
 /// `env!("CARGO_BIN_EXE_…")` only exists for binaries of the test's own package, and
 /// this crate cannot depend on binaries of other packages. So the first call runs
-/// `cargo build -p herald-api -p herald-worker` into the same target directory and
-/// profile as this test executable (a no-op when they are up to date: `cargo
-/// nextest run --workspace` has usually built them already), then the binaries are
-/// found next to the `deps/` directory the test runs from.
+/// `cargo build` into the same target directory and profile as this test executable,
+/// with the very target selection `cargo test --workspace` (and `cargo nextest run
+/// --workspace`) builds: the same selection resolves the same features, so under
+/// scripts/test.sh it is a no-op. A narrower one (`-p herald-api -p herald-worker`)
+/// would resolve other features, rebuild half the dependency tree a second time and
+/// overwrite the binaries the other tests run.
 pub fn service_binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    let dir = BUILT.get_or_init(|| cargo_build(&["-p", "herald-api", "-p", "herald-worker"]));
+    let dir = BUILT
+        .get_or_init(|| cargo_build(&["--workspace", "--lib", "--bins", "--tests", "--examples"]));
     let path = dir.join(name);
     assert!(path.is_file(), "{} was not built", path.display());
     path
@@ -93,6 +97,14 @@ pub fn service_binary(name: &str) -> PathBuf {
 /// The workspace's binary targets, from `cargo metadata`: the names the Dockerfile
 /// must use.
 pub fn workspace_binaries() -> Vec<String> {
+    let mut bins: Vec<String> = package_binaries().into_values().flatten().collect();
+    bins.sort();
+    bins
+}
+
+/// Each workspace package's binary targets, by package name, from `cargo metadata`:
+/// what `cargo build -p <package> --bins` produces.
+pub fn package_binaries() -> BTreeMap<String, Vec<String>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = run_ok(
         "cargo metadata",
@@ -108,18 +120,24 @@ pub fn workspace_binaries() -> Vec<String> {
     );
     let metadata: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
-    let mut bins: Vec<String> = metadata["packages"]
+    let is_bin = |t: &&serde_json::Value| {
+        t["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "bin"))
+    };
+    metadata["packages"]
         .as_array()
         .into_iter()
         .flatten()
-        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
-        .filter(|t| {
-            t["kind"]
+        .filter_map(|p| {
+            let bins = p["targets"]
                 .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "bin"))
+                .into_iter()
+                .flatten()
+                .filter(is_bin)
+                .filter_map(|t| t["name"].as_str().map(str::to_owned))
+                .collect();
+            Some((p["name"].as_str()?.to_owned(), bins))
         })
-        .filter_map(|t| t["name"].as_str().map(str::to_owned))
-        .collect();
-    bins.sort();
-    bins
+        .collect()
 }

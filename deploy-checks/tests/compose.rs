@@ -171,6 +171,23 @@ fn the_services_use_the_configuration_names_of_the_design() {
         "WEBHOOK_ALLOWED_CIDRS",
         // README: log format.
         "LOG_FORMAT",
+        // docs/channels.md and docs/worker.md (Policy): channels and circuit breakers.
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_TLS",
+        "SMTP_USERNAME",
+        "SMTP_PASSWORD",
+        "EMAIL_FROM",
+        "EMAIL_FROM_TENANTS",
+        "SMS_BASE_URL",
+        "SMS_ACCOUNT_SID",
+        "SMS_AUTH_TOKEN",
+        "SMS_FROM",
+        "PUSH_BASE_URL",
+        "PUSH_PROJECT_ID",
+        "PUSH_ACCESS_TOKEN",
+        "BREAKER_FAILURE_THRESHOLD",
+        "BREAKER_OPEN_MS",
     ]
     .into();
     for name in ["api1", "api2", "worker"] {

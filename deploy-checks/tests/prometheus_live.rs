@@ -304,6 +304,8 @@ fn every_dashboard_query_returns_data_from_live_services() {
         &common(&[
             ("PORT", api_port.to_string()),
             ("API_KEYS", format!("deploy:{API_KEY}")),
+            // The webhook sink listens on loopback: allow it past the API's SSRF guard.
+            ("WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8".to_owned()),
         ]),
     );
     wait_healthy(&api, api_port);

@@ -58,7 +58,12 @@ fn the_definitions_name_the_default_groups_topology() {
     assert_eq!(names(&defs, "queues"), queues);
     assert_eq!(
         names(&defs, "exchanges"),
-        [topology.exchange(), topology.dead_letter_exchange()].into()
+        [
+            topology.exchange(),
+            topology.dead_letter_exchange(),
+            topology.match_events_exchange()
+        ]
+        .into()
     );
     let bindings: BTreeSet<(String, String, String)> = defs["bindings"]
         .as_array()

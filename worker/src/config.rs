@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::str::FromStr;
 use std::time::Duration;
 
 use herald_core::config::{millis_or, parse_or, positive_or, var, ConfigError, StoreConfig};
 use herald_core::{RetryPolicy, TenantId};
+
+use crate::delivery::breaker::BreakerConfig;
 
 pub const DEFAULT_CONSUMER_GROUP: &str = "notification-workers";
 pub const DEFAULT_PREFETCH_COUNT: u16 = 10;
@@ -22,6 +23,14 @@ pub const DEFAULT_CONCURRENCY: usize = 64;
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
 pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+pub const DEFAULT_SMTP_PORT: u16 = 587;
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Per-request timeout of the SMS and push providers' APIs.
+pub const DEFAULT_PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Twilio's REST API.
+pub const DEFAULT_SMS_BASE_URL: &str = "https://api.twilio.com";
+/// Firebase Cloud Messaging's HTTP v1 API.
+pub const DEFAULT_PUSH_BASE_URL: &str = "https://fcm.googleapis.com";
 
 /// Every environment variable the worker reads, with what it means; `--help` prints
 /// this table so operators see one source of truth.
@@ -51,6 +60,25 @@ Environment (every value is checked at start-up; a bad one names the variable):
   WEBHOOK_SECRETS          tenant:secret,... HMAC-SHA256 keys for X-Herald-Signature
   WEBHOOK_ALLOWED_CIDRS    CIDRs a webhook may target although private/loopback (none)
   WEBHOOK_TIMEOUT_MS       per-request webhook timeout (10000)
+  SMTP_HOST                SMTP relay of the email channel; unset = no email channel
+  SMTP_PORT                SMTP port (587)
+  SMTP_TLS                 starttls (default) | tls (implicit TLS, usually port 465) | none
+  SMTP_USERNAME            SMTP AUTH credentials (optional; set both)
+  SMTP_PASSWORD
+  SMTP_TIMEOUT_MS          per-command SMTP timeout (10000)
+  EMAIL_FROM               From address of emails, e.g. \"Herald <no-reply@example.com>\"
+  EMAIL_FROM_TENANTS       tenant:address,... per-tenant From addresses (else EMAIL_FROM)
+  SMS_ACCOUNT_SID          Twilio account SID of the sms channel; unset = no sms channel
+  SMS_AUTH_TOKEN           Twilio auth token
+  SMS_FROM                 sender phone number (E.164) or Twilio sender id
+  SMS_BASE_URL             Twilio API base URL (https://api.twilio.com)
+  SMS_TIMEOUT_MS           per-request SMS provider timeout (10000)
+  PUSH_PROJECT_ID          Firebase project of the push channel (FCM HTTP v1); unset = no push
+  PUSH_ACCESS_TOKEN        OAuth 2.0 access token for FCM (Bearer)
+  PUSH_BASE_URL            FCM API base URL (https://fcm.googleapis.com)
+  PUSH_TIMEOUT_MS          per-request push provider timeout (10000)
+  BREAKER_FAILURE_THRESHOLD consecutive retryable failures that open a channel/provider circuit (5)
+  BREAKER_OPEN_MS          how long an open circuit snoozes its jobs before a probe (30000)
   RETRY_BASE_MS            first retry delay; doubles per attempt (2000)
   RETRY_MAX_MS             retry delay cap (900000)
   RUST_LOG                 log filter (info); LOG_FORMAT=json for JSON logs";
@@ -74,6 +102,14 @@ pub struct Config {
     pub heartbeat_interval: Duration,
     pub retry: RetryPolicy,
     pub webhook: WebhookConfig,
+    /// `None` when `SMTP_HOST` is unset: no email channel on this worker.
+    pub email: Option<EmailConfig>,
+    /// `None` when `SMS_ACCOUNT_SID` is unset.
+    pub sms: Option<SmsConfig>,
+    /// `None` when `PUSH_PROJECT_ID` is unset.
+    pub push: Option<PushConfig>,
+    /// Circuit breakers per channel and provider.
+    pub breaker: BreakerConfig,
 }
 
 /// What the webhook channel needs.
@@ -92,6 +128,105 @@ impl std::fmt::Debug for WebhookConfig {
         f.debug_struct("WebhookConfig")
             .field("secrets_for", &tenants)
             .field("allowed_cidrs", &self.allowed_cidrs)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or a test server).
+    None,
+    /// Plain connect, then `STARTTLS`, required (submission on port 587).
+    StartTls,
+    /// TLS from the first byte (implicit TLS, port 465).
+    Tls,
+}
+
+impl std::str::FromStr for SmtpTls {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::StartTls),
+            "tls" => Ok(Self::Tls),
+            other => Err(format!("{other:?} is not one of none, starttls, tls")),
+        }
+    }
+}
+
+/// What the email channel needs.
+#[derive(Clone)]
+pub struct EmailConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    /// Never logged.
+    pub password: Option<String>,
+    pub timeout: Duration,
+    pub from: Mailbox,
+    pub from_tenants: HashMap<TenantId, Mailbox>,
+}
+
+impl std::fmt::Debug for EmailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .field("from", &self.from.to_string())
+            .field("from_tenants", &self.from_tenants.len())
+            .finish()
+    }
+}
+
+/// What the sms channel (Twilio's Messages API) needs.
+#[derive(Clone)]
+pub struct SmsConfig {
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub account_sid: String,
+    /// Never logged.
+    pub auth_token: String,
+    pub from: String,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for SmsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsConfig")
+            .field("base_url", &self.base_url)
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &"<redacted>")
+            .field("from", &self.from)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// What the push channel (Firebase Cloud Messaging HTTP v1) needs.
+#[derive(Clone)]
+pub struct PushConfig {
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub project_id: String,
+    /// Never logged.
+    pub access_token: String,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for PushConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushConfig")
+            .field("base_url", &self.base_url)
+            .field("project_id", &self.project_id)
+            .field("access_token", &"<redacted>")
             .field("timeout", &self.timeout)
             .finish()
     }
@@ -167,6 +302,10 @@ impl Config {
             allowed_cidrs: parse_cidrs(var("WEBHOOK_ALLOWED_CIDRS").as_deref())?,
             timeout: millis_or("WEBHOOK_TIMEOUT_MS", DEFAULT_WEBHOOK_TIMEOUT)?,
         };
+        let email = email_from_env()?;
+        let sms = sms_from_env()?;
+        let push = push_from_env()?;
+        let breaker = breaker_from_env()?;
         Ok(Self {
             store,
             rabbitmq_url,
@@ -183,6 +322,10 @@ impl Config {
             heartbeat_interval,
             retry,
             webhook,
+            email,
+            sms,
+            push,
+            breaker,
         })
     }
 
@@ -208,6 +351,10 @@ impl Config {
                 timeout: DEFAULT_WEBHOOK_TIMEOUT,
                 ..WebhookConfig::default()
             },
+            email: None,
+            sms: None,
+            push: None,
+            breaker: BreakerConfig::default(),
         }
     }
 
@@ -215,6 +362,30 @@ impl Config {
     pub fn renew_interval(&self) -> Duration {
         self.lock_duration / 3
     }
+}
+
+/// Longest `BREAKER_OPEN_MS`: a day.
+const MAX_BREAKER_OPEN: Duration = Duration::from_secs(86_400);
+
+fn breaker_from_env() -> Result<BreakerConfig, ConfigError> {
+    let defaults = BreakerConfig::default();
+    let failure_threshold = u32::try_from(small_count(
+        "BREAKER_FAILURE_THRESHOLD",
+        defaults.failure_threshold as usize,
+        1_000,
+    )?)
+    .map_err(|_| ConfigError::new("BREAKER_FAILURE_THRESHOLD", "must be at most 1000"))?;
+    let open_for = millis_or("BREAKER_OPEN_MS", defaults.open_for)?;
+    if open_for > MAX_BREAKER_OPEN {
+        return Err(ConfigError::new(
+            "BREAKER_OPEN_MS",
+            "must be at most 86400000 (a day)",
+        ));
+    }
+    Ok(BreakerConfig {
+        failure_threshold,
+        open_for,
+    })
 }
 
 fn small_count(name: &'static str, default: usize, max: usize) -> Result<usize, ConfigError> {
@@ -270,67 +441,166 @@ fn parse_cidrs(raw: Option<&str>) -> Result<Vec<Cidr>, ConfigError> {
         .collect()
 }
 
-/// An address range such as `10.0.0.0/8` or `::1/128` (a bare address is a /32 or /128).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix: u8,
+/// The email channel's variables; `None` when `SMTP_HOST` is unset.
+fn email_from_env() -> Result<Option<EmailConfig>, ConfigError> {
+    let Some(host) = var("SMTP_HOST") else {
+        for name in ["EMAIL_FROM", "SMTP_USERNAME", "SMTP_PASSWORD"] {
+            if var(name).is_some() {
+                return Err(ConfigError::new(
+                    "SMTP_HOST",
+                    format!("must be set when {name} is (the email channel needs a relay)"),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let username = var("SMTP_USERNAME");
+    let password = var("SMTP_PASSWORD");
+    if username.is_some() != password.is_some() {
+        let missing = if username.is_none() {
+            "SMTP_USERNAME"
+        } else {
+            "SMTP_PASSWORD"
+        };
+        return Err(ConfigError::new(
+            missing,
+            "set SMTP_USERNAME and SMTP_PASSWORD together",
+        ));
+    }
+    let from = var("EMAIL_FROM")
+        .ok_or_else(|| ConfigError::new("EMAIL_FROM", "must be set when SMTP_HOST is"))?;
+    let from = parse_mailbox("EMAIL_FROM", &from)?;
+    Ok(Some(EmailConfig {
+        host: host.trim().to_owned(),
+        port: parse_or("SMTP_PORT", DEFAULT_SMTP_PORT)?,
+        tls: parse_or("SMTP_TLS", SmtpTls::StartTls)?,
+        username,
+        password,
+        timeout: millis_or("SMTP_TIMEOUT_MS", DEFAULT_SMTP_TIMEOUT)?,
+        from,
+        from_tenants: parse_tenant_senders(var("EMAIL_FROM_TENANTS").as_deref())?,
+    }))
 }
 
-impl Cidr {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-            v4 => v4,
+fn parse_mailbox(name: &'static str, raw: &str) -> Result<Mailbox, ConfigError> {
+    raw.trim()
+        .parse::<Mailbox>()
+        .map_err(|e| ConfigError::new(name, format!("{raw:?} is not an email address: {e}")))
+}
+
+/// `tenant:address,tenant:address` (an address may carry a display name).
+fn parse_tenant_senders(raw: Option<&str>) -> Result<HashMap<TenantId, Mailbox>, ConfigError> {
+    const NAME: &str = "EMAIL_FROM_TENANTS";
+    let mut senders = HashMap::new();
+    for pair in raw.unwrap_or("").split(',').map(str::trim) {
+        if pair.is_empty() {
+            continue;
+        }
+        let Some((tenant, address)) = pair.split_once(':') else {
+            return Err(ConfigError::new(NAME, "expected tenant:address pairs"));
         };
-        match (self.network, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
-            _ => false,
+        let tenant =
+            TenantId::parse(tenant.trim()).map_err(|e| ConfigError::new(NAME, e.to_string()))?;
+        let mailbox = parse_mailbox(NAME, address)?;
+        if senders.insert(tenant.clone(), mailbox).is_some() {
+            return Err(ConfigError::new(
+                NAME,
+                format!("tenant {tenant} is listed twice"),
+            ));
         }
     }
+    Ok(senders)
 }
 
-fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
-    let full = usize::from(prefix / 8);
-    let rest = prefix % 8;
-    if a[..full] != b[..full] {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    (a[full] & mask) == (b[full] & mask)
-}
-
-impl FromStr for Cidr {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (addr, prefix) = match s.split_once('/') {
-            Some((addr, prefix)) => (addr, Some(prefix)),
-            None => (s, None),
+/// The sms channel's variables; `None` when `SMS_ACCOUNT_SID` is unset.
+fn sms_from_env() -> Result<Option<SmsConfig>, ConfigError> {
+    let Some(account_sid) = var("SMS_ACCOUNT_SID") else {
+        return match ["SMS_AUTH_TOKEN", "SMS_FROM"]
+            .into_iter()
+            .find(|n| var(n).is_some())
+        {
+            Some(name) => Err(ConfigError::new(
+                "SMS_ACCOUNT_SID",
+                format!("must be set when {name} is"),
+            )),
+            None => Ok(None),
         };
-        let network: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{s:?} is not an address or CIDR"))?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?} has a bad prefix length"))?,
-        };
-        Ok(Self { network, prefix })
+    };
+    let account_sid = path_segment("SMS_ACCOUNT_SID", &account_sid)?;
+    let auth_token = var("SMS_AUTH_TOKEN")
+        .ok_or_else(|| ConfigError::new("SMS_AUTH_TOKEN", "must be set when SMS_ACCOUNT_SID is"))?;
+    let from = var("SMS_FROM")
+        .ok_or_else(|| ConfigError::new("SMS_FROM", "must be set when SMS_ACCOUNT_SID is"))?;
+    Ok(Some(SmsConfig {
+        base_url: base_url("SMS_BASE_URL", DEFAULT_SMS_BASE_URL)?,
+        account_sid,
+        auth_token: auth_token.trim().to_owned(),
+        from: from.trim().to_owned(),
+        timeout: millis_or("SMS_TIMEOUT_MS", DEFAULT_PROVIDER_TIMEOUT)?,
+    }))
+}
+
+/// The push channel's variables; `None` when `PUSH_PROJECT_ID` is unset.
+fn push_from_env() -> Result<Option<PushConfig>, ConfigError> {
+    let Some(project_id) = var("PUSH_PROJECT_ID") else {
+        if var("PUSH_ACCESS_TOKEN").is_some() {
+            return Err(ConfigError::new(
+                "PUSH_PROJECT_ID",
+                "must be set when PUSH_ACCESS_TOKEN is",
+            ));
+        }
+        return Ok(None);
+    };
+    let project_id = path_segment("PUSH_PROJECT_ID", &project_id)?;
+    let access_token = var("PUSH_ACCESS_TOKEN").ok_or_else(|| {
+        ConfigError::new("PUSH_ACCESS_TOKEN", "must be set when PUSH_PROJECT_ID is")
+    })?;
+    Ok(Some(PushConfig {
+        base_url: base_url("PUSH_BASE_URL", DEFAULT_PUSH_BASE_URL)?,
+        project_id,
+        access_token: access_token.trim().to_owned(),
+        timeout: millis_or("PUSH_TIMEOUT_MS", DEFAULT_PROVIDER_TIMEOUT)?,
+    }))
+}
+
+/// An identifier that goes into a provider URL's path as it is.
+fn path_segment(name: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let value = raw.trim();
+    let ok = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError::new(
+            name,
+            "use at most 128 letters, digits, '-' or '_'",
+        ))
     }
 }
+
+/// `name` (else `default`) as an http(s) base URL, without a trailing slash.
+fn base_url(name: &'static str, default: &str) -> Result<String, ConfigError> {
+    let raw = var(name).unwrap_or_else(|| default.to_owned());
+    check_base_url(name, &raw)
+}
+
+fn check_base_url(name: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConfigError::new(name, "must be an http:// or https:// URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(name, "must not have a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+pub use herald_core::ssrf::Cidr;
+pub use lettre::message::Mailbox;
 
 #[cfg(test)]
 mod tests {
@@ -351,18 +621,82 @@ mod tests {
     }
 
     #[test]
-    fn cidrs_match_their_ranges() {
-        let lo: Cidr = "127.0.0.0/8".parse().unwrap();
-        assert!(lo.contains("127.1.2.3".parse().unwrap()));
-        assert!(lo.contains("::ffff:127.0.0.1".parse().unwrap()));
-        assert!(!lo.contains("128.0.0.1".parse().unwrap()));
-        let odd: Cidr = "10.64.0.0/10".parse().unwrap();
-        assert!(odd.contains("10.127.255.255".parse().unwrap()));
-        assert!(!odd.contains("10.128.0.0".parse().unwrap()));
-        let one: Cidr = "::1".parse().unwrap();
-        assert!(one.contains("::1".parse().unwrap()));
-        assert!("10.0.0.0/33".parse::<Cidr>().is_err());
-        assert!("nonsense".parse::<Cidr>().is_err());
+    fn tenant_senders_parse_and_name_the_variable() {
+        let senders = parse_tenant_senders(Some(
+            "acme:Acme <no-reply@acme.example>, beta:b@beta.example",
+        ))
+        .unwrap();
+        let acme = TenantId::parse("acme").unwrap();
+        assert_eq!(senders[&acme].email.to_string(), "no-reply@acme.example");
+        assert_eq!(senders[&acme].name.as_deref(), Some("Acme"));
+        for bad in ["acme", "acme:not an address", "a:x@y.example,a:z@y.example"] {
+            let err = parse_tenant_senders(Some(bad)).unwrap_err();
+            assert_eq!(err.var, "EMAIL_FROM_TENANTS", "{bad}");
+        }
+        assert_eq!("STARTTLS".parse::<SmtpTls>(), Ok(SmtpTls::StartTls));
+        assert!("ssl".parse::<SmtpTls>().is_err());
+    }
+
+    #[test]
+    fn provider_ids_and_base_urls_are_checked() {
+        assert!(path_segment("SMS_ACCOUNT_SID", "AC0123abc").is_ok());
+        for bad in ["AC/../x", "", "a b"] {
+            let err = path_segment("SMS_ACCOUNT_SID", bad).unwrap_err();
+            assert_eq!(err.var, "SMS_ACCOUNT_SID");
+        }
+        assert_eq!(
+            check_base_url("SMS_BASE_URL", "https://api.twilio.com/").unwrap(),
+            "https://api.twilio.com"
+        );
+        assert_eq!(
+            check_base_url("PUSH_BASE_URL", "http://127.0.0.1:8080/fcm/").unwrap(),
+            "http://127.0.0.1:8080/fcm"
+        );
+        for bad in ["ftp://x", "nonsense", "https://x.example/?a=b"] {
+            assert_eq!(
+                check_base_url("SMS_BASE_URL", bad).unwrap_err().var,
+                "SMS_BASE_URL"
+            );
+        }
+    }
+
+    #[test]
+    fn secrets_are_not_in_debug_output() {
+        let sms = SmsConfig {
+            base_url: DEFAULT_SMS_BASE_URL.into(),
+            account_sid: "AC1".into(),
+            auth_token: "twilio-token-value".into(),
+            from: "+15005550006".into(),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let push = PushConfig {
+            base_url: DEFAULT_PUSH_BASE_URL.into(),
+            project_id: "p".into(),
+            access_token: "ya29.fcm-token-value".into(),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let email = EmailConfig {
+            host: "smtp.example.com".into(),
+            port: DEFAULT_SMTP_PORT,
+            tls: SmtpTls::StartTls,
+            username: Some("user".into()),
+            password: Some("smtp-password-value".into()),
+            timeout: DEFAULT_SMTP_TIMEOUT,
+            from: "a@b.example".parse().unwrap(),
+            from_tenants: HashMap::new(),
+        };
+        let text = format!("{sms:?} {push:?} {email:?}");
+        for secret in [
+            "twilio-token-value",
+            "ya29.fcm-token-value",
+            "smtp-password-value",
+        ] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_allowed_cidrs_name_the_variable() {
         let err = parse_cidrs(Some("10.0.0.0/8, bad")).unwrap_err();
         assert_eq!(err.var, "WEBHOOK_ALLOWED_CIDRS");
     }

@@ -26,8 +26,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use herald_core::dispatch::{self, JobMessage, Topology};
-use herald_core::store::{ClaimOutcome, NotClaimed};
-use herald_core::{JobKind, StoreError};
+use herald_core::store::ClaimOutcome;
+use herald_core::{JobId, JobKind, StoreError};
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
     BasicRejectOptions,
@@ -36,13 +36,13 @@ use lapin::types::FieldTable;
 use lapin::Connection;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
+use crate::backoff::{self, Backoff};
 use crate::engine::{Engine, Outcome};
-use crate::poller::jittered;
 
-const BACKOFF_FIRST: Duration = Duration::from_millis(200);
-const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// How long to wait for deliveries still in the client's buffer after basic.cancel.
 const CANCEL_DRAIN: Duration = Duration::from_millis(300);
+/// First pause of a claim waiting out a store outage.
+const CLAIM_RETRY_FIRST: Duration = Duration::from_millis(100);
 
 #[derive(Debug)]
 pub struct Consumer {
@@ -71,7 +71,7 @@ impl Consumer {
 
     /// Consumes until `stop` turns true, reconnecting whenever the broker goes away.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut backoff = BACKOFF_FIRST;
+        let mut backoff = Backoff::reconnect();
         let mut sessions = 0u64;
         loop {
             let end = match dispatch::connect(&self.url).await {
@@ -97,17 +97,18 @@ impl Consumer {
             match end {
                 SessionEnd::Stopped => return,
                 SessionEnd::Lost(reason) => {
-                    let pause = jittered(backoff);
-                    tracing::warn!(
-                        reason = %reason,
-                        retry_in_ms = pause.as_millis() as u64,
-                        "RabbitMQ unavailable; reconnecting"
-                    );
-                    tokio::select! {
-                        _ = tokio::time::sleep(pause) => {}
-                        () = crate::signal_on(&mut stop) => return,
+                    let waited = backoff
+                        .wait(&mut stop, |pause| {
+                            tracing::warn!(
+                                reason = %reason,
+                                retry_in_ms = pause.as_millis() as u64,
+                                "RabbitMQ unavailable; reconnecting"
+                            );
+                        })
+                        .await;
+                    if !waited {
+                        return;
                     }
-                    backoff = (backoff * 2).min(BACKOFF_MAX);
                 }
             }
         }
@@ -119,7 +120,7 @@ impl Consumer {
         &self,
         connection: &Connection,
         stop: &mut watch::Receiver<bool>,
-        backoff: &mut Duration,
+        backoff: &mut Backoff,
     ) -> SessionEnd {
         let setup = async {
             let channel = connection
@@ -139,7 +140,7 @@ impl Consumer {
                         .topology
                         .queue(JobKind::Match, herald_core::Priority::Normal)
                 {
-                    // Matches are hosted by the match engine, not this consumer.
+                    // Matches take a match slot, not a job slot: `matches::consumer`.
                     continue;
                 }
                 let channel = connection
@@ -169,7 +170,7 @@ impl Consumer {
             Err(e) => return SessionEnd::Lost(e),
         };
         self.engine.metrics.broker_connected.set(1);
-        *backoff = BACKOFF_FIRST;
+        backoff.reset();
         tracing::info!(
             group = self.topology.group(),
             prefetch = self.engine.config.prefetch,
@@ -253,19 +254,28 @@ impl QueueLoop {
             tokio::spawn(handle(engine, delivery, permit, stop.clone()));
         }
         // Stop: no more deliveries; give back what the client buffered meanwhile.
-        let _ = self
-            .channel
-            .basic_cancel(self.tag.as_str().into(), BasicCancelOptions::default())
-            .await;
-        while let Ok(Some(Ok(delivery))) = tokio::time::timeout(CANCEL_DRAIN, consumer.next()).await
-        {
-            requeue(&delivery).await;
-        }
+        let _ = cancel_and_requeue(&self.channel, &self.tag, &mut consumer).await;
         Ok(())
     }
 }
 
-async fn requeue(delivery: &lapin::message::Delivery) {
+/// Stops a consumer (basic.cancel) and requeues whatever the client had buffered for
+/// it, so those messages go to a consumer that can take them now.
+pub(crate) async fn cancel_and_requeue(
+    channel: &lapin::Channel,
+    tag: &str,
+    consumer: &mut lapin::Consumer,
+) -> Result<(), lapin::Error> {
+    let cancelled = channel
+        .basic_cancel(tag.into(), BasicCancelOptions::default())
+        .await;
+    while let Ok(Some(Ok(delivery))) = tokio::time::timeout(CANCEL_DRAIN, consumer.next()).await {
+        requeue(&delivery).await;
+    }
+    cancelled
+}
+
+pub(crate) async fn requeue(delivery: &lapin::message::Delivery) {
     let _ = delivery
         .acker
         .nack(BasicNackOptions {
@@ -311,16 +321,10 @@ async fn handle(
             return;
         }
     };
-    let claimed = match claim(&engine, &message, stop).await {
+    let claimed = match claim(&engine, &message.id, stop).await {
         Ok(ClaimOutcome::Claimed(job)) => job,
         Ok(ClaimOutcome::NotClaimed(why)) => {
-            let reason = match &why {
-                NotClaimed::NotFound => "not_found",
-                NotClaimed::Finished(_) => "finished",
-                NotClaimed::Held { .. } => "held",
-                NotClaimed::NotDue { .. } => "not_due",
-                NotClaimed::Exhausted => "exhausted",
-            };
+            let reason = why.label();
             engine
                 .metrics
                 .lease_conflicts
@@ -367,7 +371,7 @@ async fn handle(
     drop(permit);
 }
 
-enum ClaimFailed {
+pub(crate) enum ClaimFailed {
     /// Shutdown began while the store was unreachable.
     Stopping,
     /// The store answered with an error that retrying will not fix.
@@ -376,27 +380,25 @@ enum ClaimFailed {
 
 /// Claims by id, waiting out store outages with backoff (the delivery stays unacked
 /// meanwhile, bounded by prefetch, so an outage never turns into a redelivery spin).
-async fn claim(
+pub(crate) async fn claim(
     engine: &Engine,
-    message: &JobMessage,
+    id: &JobId,
     mut stop: watch::Receiver<bool>,
 ) -> Result<ClaimOutcome, ClaimFailed> {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff = Backoff::new(CLAIM_RETRY_FIRST, backoff::RECONNECT_MAX);
     loop {
-        match engine.claim_by_id(&message.id).await {
+        match engine.claim_by_id(id).await {
             Ok(outcome) => return Ok(outcome),
             Err(StoreError::Unavailable(e)) => {
-                tracing::warn!(error = %e, job_id = %message.id, "store unavailable; claim will be retried");
+                tracing::warn!(error = %e, job_id = %id, "store unavailable; claim will be retried");
             }
             Err(e) => {
-                tracing::error!(error = %e, job_id = %message.id, "claim failed");
+                tracing::error!(error = %e, job_id = %id, "claim failed");
                 return Err(ClaimFailed::Broken);
             }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(jittered(backoff)) => {}
-            () = crate::signal_on(&mut stop) => return Err(ClaimFailed::Stopping),
+        if !backoff.wait(&mut stop, |_| {}).await {
+            return Err(ClaimFailed::Stopping);
         }
-        backoff = (backoff * 2).min(BACKOFF_MAX);
     }
 }

@@ -109,7 +109,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<DemoSummary> {
     );
 
     let tenant = TenantId::parse("demo").context("demo tenant")?;
-    let base = engine.stats.view("", 0).succeeded;
+    let base = engine.stats.view("", 0, 0).succeeded;
     let started = Instant::now();
     let mut ids: Vec<JobId> = Vec::with_capacity(options.jobs);
     // Enqueue in a few waves so the log shows jobs arriving while others complete.
@@ -142,7 +142,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<DemoSummary> {
 
     let mut last_report = Instant::now();
     loop {
-        let done = engine.stats.view("", 0).succeeded - base;
+        let done = engine.stats.view("", 0, 0).succeeded - base;
         if done >= options.jobs as u64 {
             break;
         }

@@ -119,7 +119,7 @@ impl Engine {
             store,
             worker,
             config,
-            stats: Arc::new(Stats::default()),
+            stats: Arc::new(Stats::default().with_circuits(channels.breakers().clone())),
             metrics,
             channels,
             claimer,
@@ -127,6 +127,11 @@ impl Engine {
             held: Mutex::new(HashMap::new()),
             abandon,
         }
+    }
+
+    /// The delivery channels, with their quiet-hours and circuit-breaker policies.
+    pub fn channels(&self) -> &Channels {
+        &self.channels
     }
 
     /// Claims one due notification and processes it.

@@ -72,12 +72,11 @@ async fn health(State(state): State<AppState>) -> Response {
 
 async fn stats(State(state): State<AppState>) -> Response {
     let capacity = state.engine.config.concurrency as u64;
-    Json(
-        state
-            .engine
-            .stats
-            .view(state.engine.worker.as_str(), capacity),
-    )
+    Json(state.engine.stats.view(
+        state.engine.worker.as_str(),
+        capacity,
+        u64::from(state.engine.config.max_matches),
+    ))
     .into_response()
 }
 

@@ -14,7 +14,10 @@
 //!   renewal, batched completions;
 //! - [`poller`] — the jittered store poll;
 //! - [`consumer`] — the RabbitMQ consumer group (reconnects, prefetch, acks);
-//! - [`delivery`] — the `Channel` seam and the `log` and `webhook` channels;
+//! - [`matches`] — match hosting: `MAX_MATCHES` slots, the match queue consumer and
+//!   poll, event wake-ups, the fenced host loop;
+//! - [`delivery`] — the `Channel` seam and the `log`, `webhook`, `email`, `sms` and
+//!   `push` channels;
 //! - [`http`], [`metrics`], [`stats`], [`resources`] — `/health`, `/metrics`,
 //!   `/stats`, `/resources`;
 //! - [`demo`] — `herald-worker demo`: the whole pipeline on a throwaway SQLite file.
@@ -26,16 +29,18 @@ use std::time::Duration;
 
 use anyhow::Context;
 use herald_core::store::WorkerHeartbeat;
-use herald_core::{Store, StoreError, WorkerId};
+use herald_core::{Clock, Store, StoreError, WorkerId};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
+pub mod backoff;
 pub mod config;
 pub mod consumer;
 pub mod delivery;
 pub mod demo;
 pub mod engine;
 pub mod http;
+pub mod matches;
 pub mod metrics;
 pub mod poller;
 pub mod resources;
@@ -44,6 +49,10 @@ pub mod stats;
 pub use config::Config;
 pub use engine::{Engine, Outcome, Step};
 
+use delivery::breaker::{Breakers, CircuitMetrics};
+use delivery::email::EmailChannel;
+use delivery::push::PushChannel;
+use delivery::sms::SmsChannel;
 use delivery::{log::LogChannel, webhook::WebhookChannel, Channels};
 
 /// Extra time in-flight jobs get, after the shutdown timeout, to write their release.
@@ -54,6 +63,7 @@ const RELEASE_GRACE: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Worker {
     engine: Arc<Engine>,
+    matches: Arc<matches::Matches>,
     metrics_addr: SocketAddr,
     slots: Arc<Semaphore>,
     stop: watch::Sender<bool>,
@@ -82,14 +92,33 @@ impl Worker {
 
     /// [`Worker::start`] on a store the caller opened (the demo, tests).
     pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        Self::start_with_clock(config, store, herald_core::clock::system()).await
+    }
+
+    /// [`Worker::start_with_store`] with the clock that quiet hours and circuit breakers
+    /// read: a test passes the `ManualClock` it opened the store on, and moves time.
+    pub async fn start_with_clock(
+        config: Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         let worker_id = WorkerId::generate();
         let metrics = Arc::new(metrics::Metrics::new().context("registering metrics")?);
-        let channels = Channels::default()
+        let breakers = Arc::new(Breakers::new(
+            config.breaker,
+            clock.clone(),
+            Some(CircuitMetrics {
+                state: metrics.circuit_state.clone(),
+                transitions: metrics.circuit_transitions.clone(),
+            }),
+        ));
+        let channels = Channels::new(clock, breakers)
             .with(Arc::new(LogChannel))
             .with(Arc::new(
                 WebhookChannel::new(&config.webhook).context("building the webhook client")?,
             ));
+        let channels = with_configured_channels(channels, &config)?;
         let (stop, stop_rx) = watch::channel(false);
         let (abandon, abandon_rx) = watch::channel(false);
         let engine = Arc::new(Engine::new(
@@ -138,6 +167,7 @@ impl Worker {
                 consumer::Consumer::new(engine.clone(), slots.clone(), url).run(stop_rx.clone()),
             )
         });
+        let matches = start_matches(&engine, &stop_rx, &mut background);
 
         tracing::info!(
             worker_id = %worker_id,
@@ -153,6 +183,7 @@ impl Worker {
         );
         Ok(Self {
             engine,
+            matches,
             metrics_addr,
             slots,
             stop,
@@ -172,6 +203,10 @@ impl Worker {
 
     pub fn engine(&self) -> &Arc<Engine> {
         &self.engine
+    }
+
+    pub fn matches(&self) -> &Arc<matches::Matches> {
+        &self.matches
     }
 
     /// Graceful shutdown: stop taking work (the consumer cancels and requeues what it
@@ -202,6 +237,10 @@ impl Worker {
             {
                 tracing::error!("in-flight jobs did not stop; their leases will expire");
             }
+        }
+        // Hosted matches release their leases as soon as `stop` is set.
+        if !self.matches.wait_idle(RELEASE_GRACE).await {
+            tracing::error!("hosted matches did not stop; their leases will expire");
         }
         let released = usize::try_from(self.engine.metrics.lease_releases.get() - released_before)
             .unwrap_or(0);
@@ -240,21 +279,81 @@ pub(crate) async fn signal_on(flag: &mut watch::Receiver<bool>) {
     let _ = flag.wait_for(|set| *set).await;
 }
 
+/// Adds the channels whose configuration is present (`SMTP_HOST`, `SMS_ACCOUNT_SID`,
+/// `PUSH_PROJECT_ID`) and logs which channels this worker delivers on; a job for an
+/// absent one dies with "not available on this worker".
+fn with_configured_channels(mut channels: Channels, config: &Config) -> anyhow::Result<Channels> {
+    let mut enabled = vec!["log", "webhook"];
+    if let Some(email) = &config.email {
+        channels = channels.with(Arc::new(
+            EmailChannel::new(email).context("building the SMTP transport")?,
+        ));
+        enabled.push("email");
+    }
+    if let Some(sms) = &config.sms {
+        channels = channels.with(Arc::new(
+            SmsChannel::new(sms).context("building the SMS client")?,
+        ));
+        enabled.push("sms");
+    }
+    if let Some(push) = &config.push {
+        channels = channels.with(Arc::new(
+            PushChannel::new(push).context("building the push client")?,
+        ));
+        enabled.push("push");
+    }
+    tracing::info!(channels = ?enabled, "delivery channels enabled");
+    Ok(channels)
+}
+
 /// Opens the configured store, retrying with backoff while it is unreachable (a
 /// worker started before its database should wait, not crash-loop).
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = backoff::Backoff::reconnect();
     loop {
         match herald_core::store::open(&config.store, herald_core::clock::system()).await {
             Ok(store) => return Ok(store),
             Err(StoreError::Unavailable(e)) => {
-                tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store unreachable");
-                tokio::time::sleep(poller::jittered(backoff)).await;
-                backoff = (backoff * 2).min(Duration::from_secs(10));
+                let pause = backoff.next_pause();
+                tracing::warn!(error = %e, retry_in_ms = pause.as_millis() as u64, "store unreachable");
+                tokio::time::sleep(pause).await;
             }
             Err(e) => return Err(anyhow::Error::new(e).context("opening the job store")),
         }
     }
+}
+
+/// The match side: slots, the store poll, and with a broker the match queue consumer,
+/// the wake-up subscriptions and a publisher for result notifications.
+fn start_matches(
+    engine: &Arc<Engine>,
+    stop: &watch::Receiver<bool>,
+    background: &mut Vec<JoinHandle<()>>,
+) -> Arc<matches::Matches> {
+    let config = &engine.config;
+    let topology = herald_core::dispatch::Topology::new(&config.consumer_group);
+    let (publisher, wakeups) = match &config.rabbitmq_url {
+        Some(url) => (
+            Some(herald_core::dispatch::Publisher::lazy(
+                url,
+                topology.clone(),
+            )),
+            Some(matches::wakeup::Wakeups::start(
+                url.clone(),
+                &topology,
+                stop.clone(),
+            )),
+        ),
+        None => (None, None),
+    };
+    let hosts = matches::Matches::new(engine.clone(), publisher, wakeups, stop.clone());
+    background.push(tokio::spawn(hosts.clone().run_poller(stop.clone())));
+    if let Some(url) = &config.rabbitmq_url {
+        background.push(tokio::spawn(
+            matches::consumer::MatchConsumer::new(hosts.clone(), url.clone()).run(stop.clone()),
+        ));
+    }
+    hosts
 }
 
 /// Reports this worker to the registry behind `GET /v1/workers`.
@@ -271,7 +370,7 @@ async fn heartbeat(engine: Arc<Engine>, mut stop: watch::Receiver<bool>) {
             started_at: engine.stats.started_at,
             in_flight: u32::try_from(engine.stats.in_flight()).unwrap_or(u32::MAX),
             capacity: u32::try_from(engine.config.concurrency).unwrap_or(u32::MAX),
-            active_matches: 0,
+            active_matches: u32::try_from(engine.stats.active_matches()).unwrap_or(u32::MAX),
             match_capacity: engine.config.max_matches,
             processed: engine.stats.processed(),
         };

@@ -12,6 +12,13 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
 ];
 
+/// Event→applied buckets, seconds: the wake-up path lands in single milliseconds, the
+/// fallback poll in hundreds; fine enough to read p50/p99 off the histogram.
+pub const MATCH_EVENT_BUCKETS: &[f64] = &[
+    0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3,
+    0.5, 0.75, 1.0, 2.5, 5.0, 10.0,
+];
+
 #[derive(Debug, Clone)]
 pub struct Metrics {
     registry: Registry,
@@ -25,12 +32,18 @@ pub struct Metrics {
     pub lease_renewals: IntCounter,
     pub lease_releases: IntCounter,
     pub deliveries: IntCounterVec,
+    pub circuit_state: IntGaugeVec,
+    pub circuit_transitions: IntCounterVec,
     pub jobs_in_flight: IntGauge,
     pub broker_connected: IntGauge,
     pub broker_reconnects: IntCounter,
     pub store_up: IntGauge,
     pub store_errors: IntCounter,
     pub deliveries_dropped: IntCounterVec,
+    pub matches: IntCounterVec,
+    pub matches_hosted: IntGauge,
+    pub match_events_applied: IntCounter,
+    pub match_event_apply_seconds: Histogram,
     // Kept from the previous system.
     pub cpu_percent: Gauge,
     pub memory_bytes: IntGauge,
@@ -99,12 +112,26 @@ impl Metrics {
             lease_renewals: counter(&r, "herald_lease_renewals_total", "Leases extended while a job ran long")?,
             lease_releases: counter(&r, "herald_lease_releases_total", "Leases given back unfinished at shutdown")?,
             deliveries: counter_vec(&r, "herald_deliveries_total", "Delivery attempts by channel and outcome (delivered, retryable, permanent, snoozed)", &["channel", "outcome"])?,
+            circuit_state: {
+                let g = IntGaugeVec::new(Opts::new("herald_circuit_state", "Circuit breaker state per channel and provider: 0 closed, 1 half-open, 2 open"), &["channel", "provider"])?;
+                r.register(Box::new(g.clone()))?;
+                g
+            },
+            circuit_transitions: counter_vec(&r, "herald_circuit_transitions_total", "Circuit breaker transitions per channel and provider, by the state entered (open, half-open, closed)", &["channel", "provider", "to"])?,
             jobs_in_flight: int_gauge(&r, "herald_jobs_in_flight", "Jobs being processed by this worker now")?,
             broker_connected: int_gauge(&r, "herald_broker_connected", "1 while consuming from RabbitMQ")?,
             broker_reconnects: counter(&r, "herald_broker_reconnects_total", "RabbitMQ connections re-established after a loss")?,
             store_up: int_gauge(&r, "herald_store_up", "1 when the last store round trip succeeded")?,
             store_errors: counter(&r, "herald_store_errors_total", "Store calls that failed as unavailable")?,
             deliveries_dropped: counter_vec(&r, "herald_rabbitmq_deliveries_total", "RabbitMQ deliveries by what became of them (processed, skipped, requeued, invalid)", &["result"])?,
+            matches: counter_vec(&r, "herald_matches_total", "Match hosting events on this worker (started, resumed, finished, released, lease_lost, unrecorded, failed)", &["event"])?,
+            matches_hosted: int_gauge(&r, "herald_matches_hosted", "Matches this worker hosts now")?,
+            match_events_applied: counter(&r, "herald_match_events_applied_total", "Match events applied and saved by this worker")?,
+            match_event_apply_seconds: {
+                let h = Histogram::with_opts(HistogramOpts::new("herald_match_event_apply_seconds", "Time from a match event's append (its `at`) to its state being saved by the host").buckets(MATCH_EVENT_BUCKETS.to_vec()))?;
+                r.register(Box::new(h.clone()))?;
+                h
+            },
             cpu_percent: gauge(&r, "worker_cpu_usage_percent", "CPU used by this process, percent of one core")?,
             memory_bytes: int_gauge(&r, "worker_memory_usage_bytes", "Resident set size")?,
             heap_bytes: int_gauge(&r, "worker_heap_usage_bytes", "Anonymous resident memory (heap and stacks)")?,

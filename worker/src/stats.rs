@@ -1,10 +1,13 @@
 //! The counters behind `/stats` (DESIGN §8) and the registry heartbeat.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+use crate::delivery::breaker::{Breakers, CircuitView};
 
 #[derive(Debug)]
 pub struct Stats {
@@ -17,8 +20,12 @@ pub struct Stats {
     snoozed: AtomicU64,
     lease_lost: AtomicU64,
     in_flight: AtomicU64,
+    /// Matches hosted right now (see `crate::matches`).
+    active_matches: AtomicU64,
     /// Milliseconds since the epoch of the last finished job; 0 before the first.
     last_job_ms: AtomicI64,
+    /// The delivery circuit breakers, shown in `/stats`.
+    breakers: Option<Arc<Breakers>>,
 }
 
 /// What `/stats` returns.
@@ -41,8 +48,12 @@ pub struct StatsView {
     pub in_flight: u64,
     pub active_matches: u64,
     pub capacity: u64,
+    /// `MAX_MATCHES`: how many matches this worker hosts at most.
+    pub match_capacity: u64,
     pub lease_lost: u64,
     pub last_job_at: Option<DateTime<Utc>>,
+    /// Every (channel, provider) circuit this worker has delivered to.
+    pub circuits: Vec<CircuitView>,
 }
 
 /// The ways a processed job can end, as counted here.
@@ -69,12 +80,20 @@ impl Default for Stats {
             snoozed: AtomicU64::new(0),
             lease_lost: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
+            active_matches: AtomicU64::new(0),
             last_job_ms: AtomicI64::new(0),
+            breakers: None,
         }
     }
 }
 
 impl Stats {
+    /// Shows `breakers`' circuits in the view.
+    pub fn with_circuits(mut self, breakers: Arc<Breakers>) -> Self {
+        self.breakers = Some(breakers);
+        self
+    }
+
     pub fn started(&self) {
         self.in_flight.fetch_add(1, Relaxed);
     }
@@ -107,11 +126,29 @@ impl Stats {
         self.in_flight.load(Relaxed)
     }
 
+    /// A match began (`true`) or stopped (`false`) being hosted here.
+    pub fn hosting(&self, started: bool) {
+        if started {
+            self.active_matches.fetch_add(1, Relaxed);
+        } else {
+            self.active_matches.fetch_sub(1, Relaxed);
+        }
+    }
+
+    pub fn active_matches(&self) -> u64 {
+        self.active_matches.load(Relaxed)
+    }
+
+    /// A match host's fenced write was refused (it is not a processed job).
+    pub fn match_lease_lost(&self) {
+        self.lease_lost.fetch_add(1, Relaxed);
+    }
+
     pub fn processed(&self) -> u64 {
         self.processed.load(Relaxed)
     }
 
-    pub fn view(&self, worker_id: &str, capacity: u64) -> StatsView {
+    pub fn view(&self, worker_id: &str, capacity: u64, match_capacity: u64) -> StatsView {
         let processed = self.processed.load(Relaxed);
         let succeeded = self.succeeded.load(Relaxed);
         let retried = self.retried.load(Relaxed);
@@ -136,12 +173,18 @@ impl Stats {
                 succeeded as f64 / processed as f64
             },
             in_flight: self.in_flight.load(Relaxed),
-            active_matches: 0,
+            active_matches: self.active_matches.load(Relaxed),
             capacity,
+            match_capacity,
             lease_lost: self.lease_lost.load(Relaxed),
             last_job_at: (last > 0)
                 .then(|| DateTime::from_timestamp_millis(last))
                 .flatten(),
+            circuits: self
+                .breakers
+                .as_ref()
+                .map(|b| b.views())
+                .unwrap_or_default(),
         }
     }
 }
@@ -153,8 +196,8 @@ mod tests {
     #[test]
     fn view_counts_and_rates() {
         let s = Stats::default();
-        assert_eq!(s.view("w", 4).success_rate, 1.0);
-        assert!(s.view("w", 4).last_job_at.is_none());
+        assert_eq!(s.view("w", 4, 3).success_rate, 1.0);
+        assert!(s.view("w", 4, 3).last_job_at.is_none());
         for c in [
             Counted::Succeeded,
             Counted::Succeeded,
@@ -165,7 +208,7 @@ mod tests {
             s.finished(c);
         }
         s.started();
-        let v = s.view("w", 4);
+        let v = s.view("w", 4, 3);
         assert_eq!(
             (v.processed, v.succeeded, v.failed, v.in_flight),
             (4, 2, 2, 1)
@@ -187,8 +230,10 @@ mod tests {
             "inFlight",
             "activeMatches",
             "capacity",
+            "matchCapacity",
             "leaseLost",
             "lastJobAt",
+            "circuits",
         ] {
             assert!(json.get(key).is_some(), "missing {key}");
         }

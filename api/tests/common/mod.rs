@@ -67,6 +67,10 @@ pub struct Options {
     pub max_body_bytes: usize,
     /// SQLite's busy timeout (how long a write waits for the lock before `Unavailable`).
     pub sqlite_busy_timeout: Option<Duration>,
+    /// `WEBHOOK_ALLOWED_CIDRS`; `None` keeps the default (every internal range refused).
+    pub webhook_allowed_cidrs: Option<&'static str>,
+    /// `BODY_TIMEOUT_MS`; `None` keeps the default.
+    pub body_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -77,6 +81,8 @@ impl Default for Options {
             rate_limit: RateLimit::default(),
             max_body_bytes: 256 * 1024,
             sqlite_busy_timeout: None,
+            webhook_allowed_cidrs: None,
+            body_timeout: None,
         }
     }
 }
@@ -146,6 +152,12 @@ impl Harness {
         };
         config.rate_limit = options.rate_limit;
         config.max_body_bytes = options.max_body_bytes;
+        if let Some(timeout) = options.body_timeout {
+            config.body_timeout = timeout;
+        }
+        if let Some(cidrs) = options.webhook_allowed_cidrs {
+            config.webhook_guard = herald_core::ssrf::TargetGuard::parse(cidrs).unwrap();
+        }
         let server = Server::start(config.clone()).await.unwrap();
         let store = herald_core::store::open(&store_config, herald_core::clock::system())
             .await

@@ -4,6 +4,8 @@
 //! `SQLITE_PATH`). `counts` prints jobs per state; `drain` claims and completes due
 //! jobs until none are left, printing each claimed id — the conformance suite runs
 //! two of these at once to prove that separate processes never claim a job twice.
+//! `append` adds score events to a match, printing each allocated sequence number —
+//! two at once prove that separate processes get gap-free, distinct numbers.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,8 +14,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use herald_core::clock::SystemClock;
 use herald_core::config::StoreConfig;
+use herald_core::matches::{EventKind, EventRequest};
 use herald_core::store::{self, ClaimRequest};
-use herald_core::WorkerId;
+use herald_core::{JobId, TenantId, WorkerId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +40,24 @@ enum Command {
         /// Lease length in milliseconds.
         #[arg(long, default_value_t = 30_000)]
         lease_ms: u64,
+    },
+    /// Append `count` score events (1 point each) to a match; print each seq.
+    Append {
+        /// The match's tenant.
+        #[arg(long)]
+        tenant: String,
+        /// The match's id.
+        #[arg(long = "match")]
+        match_id: String,
+        /// The player who scores.
+        #[arg(long)]
+        player: String,
+        /// Events per appender.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Appenders running at once in this process (sharing one store handle).
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
     },
 }
 
@@ -80,6 +101,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     store.complete(&job.lease).await?;
                     use std::io::Write;
                     writeln!(out, "{}", job.job.id)?;
+                }
+            }
+        }
+        Command::Append {
+            tenant,
+            match_id,
+            player,
+            count,
+            concurrency,
+        } => {
+            let tenant = TenantId::parse(&tenant)?;
+            let id: JobId = match_id.parse()?;
+            let event = EventRequest {
+                kind: EventKind::Score,
+                player_id: Some(player),
+                points: Some(1),
+            };
+            let mut appenders = tokio::task::JoinSet::new();
+            for _ in 0..concurrency.max(1) {
+                let (store, tenant, id, event) =
+                    (store.clone(), tenant.clone(), id.clone(), event.clone());
+                appenders.spawn(async move {
+                    let mut seqs = Vec::with_capacity(count);
+                    for _ in 0..count {
+                        seqs.push(store.append_event(&tenant, &id, &event).await?.seq);
+                    }
+                    Ok::<_, herald_core::StoreError>(seqs)
+                });
+            }
+            let mut out = std::io::stdout().lock();
+            while let Some(seqs) = appenders.join_next().await {
+                for seq in seqs?? {
+                    use std::io::Write;
+                    writeln!(out, "{seq}")?;
                 }
             }
         }

@@ -3,9 +3,10 @@
 //! Three small traits at the seam, one per caller:
 //! - [`JobStore`] — the API's view: insert (idempotent), get, list, cancel, re-drive, counts;
 //! - [`LeaseStore`] — the worker's view: claim, renew, and the fenced outcomes;
-//! - [`WorkerRegistry`] — heartbeats behind `GET /v1/workers`.
+//! - [`WorkerRegistry`] — heartbeats behind `GET /v1/workers`;
+//! - [`MatchStore`] — match event logs (API) and fenced match state (the host).
 //!
-//! [`Store`] is all three. Implementations: [`sqlite::SqliteStore`] (the embedded
+//! [`Store`] is all four. Implementations: [`sqlite::SqliteStore`] (the embedded
 //! default) here, MongoDB in its own module. The lease invariants they keep are
 //! written once in [`crate::lease`]; the `conformance` suite proves them for each.
 
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::job::{InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, TenantId};
 use crate::lease::{ClaimedJob, Lease, WorkerId};
+use crate::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -38,6 +40,9 @@ pub enum StoreError {
     /// job that is not dead).
     #[error(transparent)]
     InvalidTransition(#[from] InvalidTransition),
+    /// The match has finished (succeeded, dead or cancelled): it takes no more events.
+    #[error("the match is {status}: it takes no more events")]
+    MatchFinished { status: JobStatus },
     /// The store cannot be reached or is too busy to answer; worth retrying later.
     #[error("store unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -147,6 +152,17 @@ pub enum NotClaimed {
 }
 
 impl NotClaimed {
+    /// A short, bounded name for metrics and logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            NotClaimed::NotFound => "not_found",
+            NotClaimed::Finished(_) => "finished",
+            NotClaimed::Held { .. } => "held",
+            NotClaimed::NotDue { .. } => "not_due",
+            NotClaimed::Exhausted => "exhausted",
+        }
+    }
+
     /// Why `job`, as read after a claim that did not take it, was not claimable.
     pub fn describe(job: &Job) -> Self {
         match job.status {
@@ -349,10 +365,68 @@ pub trait WorkerRegistry: Send + Sync {
     async fn deregister(&self, worker: &WorkerId) -> StoreResult<()>;
 }
 
-/// Everything a Herald process needs from its store.
-pub trait Store: JobStore + LeaseStore + WorkerRegistry + std::fmt::Debug + 'static {}
+/// Matches (DESIGN §6): the API appends to a match's event log and reads the match;
+/// the host reads the log and saves state under its fenced lease (the lease itself is
+/// taken with [`LeaseStore::claim`] / [`LeaseStore::claim_due`] like any job's).
+#[async_trait]
+pub trait MatchStore: Send + Sync {
+    /// Appends an event to a match's log with the next sequence number (1, 2, 3…),
+    /// allocated atomically with the write: concurrent appends from any number of API
+    /// processes get distinct, gap-free numbers. [`StoreError::NotFound`] for an unknown
+    /// id, another tenant's id, or a job that is not a match;
+    /// [`StoreError::MatchFinished`] once the match succeeded, died or was cancelled.
+    async fn append_event(
+        &self,
+        tenant: &TenantId,
+        id: &JobId,
+        event: &EventRequest,
+    ) -> StoreResult<MatchEvent>;
 
-impl<T: JobStore + LeaseStore + WorkerRegistry + std::fmt::Debug + 'static> Store for T {}
+    /// The match with its snapshot, last allocated seq and result (tenant-scoped).
+    async fn get_match(&self, tenant: &TenantId, id: &JobId) -> StoreResult<MatchRecord>;
+
+    /// Events with `seq > after`, ascending, at most `limit` (the host's read; not
+    /// tenant-scoped, the host holds the lease).
+    async fn events_after(
+        &self,
+        id: &JobId,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<MatchEvent>>;
+
+    /// The saved snapshot of a match (a new host resumes from it).
+    /// [`MatchSnapshot::initial`] when nothing was saved yet.
+    async fn load_snapshot(&self, id: &JobId) -> StoreResult<MatchSnapshot>;
+
+    /// Saves the host's snapshot, fenced on the lease (`{_id, lockedBy, leaseVersion,
+    /// status: running}`): [`StoreError::LeaseLost`] when it matches nothing, and then
+    /// nothing is written.
+    async fn save_snapshot(&self, lease: &Lease, snapshot: &MatchSnapshot) -> StoreResult<()>;
+
+    /// Ends a match in one atomic, fenced write: saves the final snapshot and result,
+    /// moves the match to `succeeded`, and inserts the result notifications
+    /// (idempotently, by their keys — a key already used returns the existing job).
+    /// [`StoreError::LeaseLost`] when the lease is gone, and then nothing is written:
+    /// no result, no notification.
+    async fn finish_match(
+        &self,
+        lease: &Lease,
+        snapshot: &MatchSnapshot,
+        result: &MatchResult,
+        notifications: Vec<NewJob>,
+    ) -> StoreResult<Vec<Inserted>>;
+}
+
+/// Everything a Herald process needs from its store.
+pub trait Store:
+    JobStore + LeaseStore + WorkerRegistry + MatchStore + std::fmt::Debug + 'static
+{
+}
+
+impl<T: JobStore + LeaseStore + WorkerRegistry + MatchStore + std::fmt::Debug + 'static> Store
+    for T
+{
+}
 
 pub(crate) fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)

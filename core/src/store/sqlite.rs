@@ -34,6 +34,8 @@ use crate::job::{
 };
 use crate::lease::{ClaimedJob, Lease, WorkerId};
 
+mod matches;
+
 use super::{
     millis, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, ListFilter,
     NotClaimed, Page, PageRequest, Retry, StateCounts, StoreError, StoreResult, WorkerHeartbeat,
@@ -87,7 +89,8 @@ impl SqliteConfig {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE jobs (
     _id            TEXT PRIMARY KEY,
     kind           TEXT NOT NULL,
@@ -129,7 +132,30 @@ CREATE TABLE workers (
     heartbeatAt INTEGER NOT NULL
 );
 CREATE INDEX workers_heartbeat ON workers (heartbeatAt);
-"#];
+"#,
+    // Matches (DESIGN §6): the hosted snapshot and the event counter live on the
+    // match's job row (null on every other job); the log is its own table, keyed so
+    // that `events_after` is a range scan of the primary key.
+    r#"
+ALTER TABLE jobs ADD COLUMN state TEXT;
+ALTER TABLE jobs ADD COLUMN stateVersion INTEGER;
+ALTER TABLE jobs ADD COLUMN appliedSeq INTEGER;
+ALTER TABLE jobs ADD COLUMN startedAt INTEGER;
+ALTER TABLE jobs ADD COLUMN endsAt INTEGER;
+ALTER TABLE jobs ADD COLUMN result TEXT;
+ALTER TABLE jobs ADD COLUMN eventSeq INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE match_events (
+    matchId  TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    type     TEXT NOT NULL,
+    playerId TEXT,
+    points   INTEGER,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (matchId, seq)
+) WITHOUT ROWID;
+"#,
+];
 
 const COLUMNS: &str = "_id, kind, tenant, priority, status, payload, runAt, attempts, \
     maxAttempts, lastError, lockedBy, lockedAt, lockExpiry, leaseVersion, idempotencyKey, \

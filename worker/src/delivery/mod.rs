@@ -6,8 +6,17 @@
 //! attempt). The engine maps that onto the fenced store outcome; channels never touch
 //! the store or the lease.
 //!
-//! This issue ships `log` (no-op) and `webhook`; SMTP, SMS, push, quiet hours and
-//! circuit breakers plug in here as further channels and policies.
+//! Channels: [`log`] (no-op, for load tests), [`webhook`] (signed HTTP POST, SSRF-guarded
+//! at connect time), [`email`] (SMTP), [`sms`] (Twilio's Messages API) and [`push`]
+//! (Firebase Cloud Messaging HTTP v1). The HTTP ones share one typed classification of
+//! an answer in [`http`]. A channel whose configuration is absent is not registered, so
+//! its jobs die with "not available on this worker". `docs/channels.md` has each
+//! channel's configuration, request shape and outcome table.
+//!
+//! Before a channel is called, [`Channels::deliver`] applies the delivery policies,
+//! each of which can only snooze: the recipient's quiet hours
+//! (`herald_core::quiet_hours`), then the circuit breaker of the channel and provider
+//! ([`breaker`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,9 +24,16 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use herald_core::notification::NotificationRequest;
-use herald_core::Job;
+use herald_core::{Clock, Job};
 
+use breaker::{BreakerConfig, Breakers};
+
+pub mod breaker;
+pub mod email;
+pub mod http;
 pub mod log;
+pub mod push;
+pub mod sms;
 pub mod webhook;
 
 /// How one delivery attempt failed.
@@ -66,22 +82,86 @@ pub struct Message<'a> {
     pub attempt: u32,
 }
 
+/// The subject of a notification that gives none.
+pub const DEFAULT_SUBJECT: &str = "Notification";
+
+impl Message<'_> {
+    /// `subject`, or [`DEFAULT_SUBJECT`].
+    pub fn subject(&self) -> &str {
+        self.request.subject.as_deref().unwrap_or(DEFAULT_SUBJECT)
+    }
+
+    /// The text a person reads: `body`, or for a template job the template's name on
+    /// the first line and then one `key: value` line per `data` entry, in key order
+    /// (strings as they are, other values as JSON). Templates are rendered by the
+    /// tenant's own webhook receiver; the text channels send this plain form.
+    pub fn text(&self) -> String {
+        if let Some(body) = &self.request.body {
+            return body.clone();
+        }
+        let mut text = self.request.template.clone().unwrap_or_default();
+        let mut entries: Vec<_> = self.request.data.iter().flatten().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, value) in entries {
+            let value = match value {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            text.push_str(&format!("\n{key}: {value}"));
+        }
+        text
+    }
+}
+
 /// A way of delivering notifications.
 #[async_trait]
 pub trait Channel: Send + Sync + std::fmt::Debug {
     /// The `channel` value of the notification requests it serves.
     fn name(&self) -> &'static str;
 
+    /// Who is on the other end of this message, for the per-channel/provider circuit
+    /// breaker: the webhook's host, the SMTP relay, the SMS or push provider. A bounded
+    /// set of values per deployment (it becomes a metric label).
+    fn provider(&self, message: &Message<'_>) -> String {
+        let _ = message;
+        self.name().to_owned()
+    }
+
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError>;
 }
 
-/// The channels this worker can deliver on, by name.
-#[derive(Debug, Clone, Default)]
+/// The channels this worker can deliver on, by name, and the policies every delivery
+/// passes first: quiet hours, then the circuit breaker of its channel and provider.
+#[derive(Debug, Clone)]
 pub struct Channels {
     by_name: HashMap<&'static str, Arc<dyn Channel>>,
+    clock: Arc<dyn Clock>,
+    breakers: Arc<Breakers>,
+}
+
+impl Default for Channels {
+    /// The wall clock and default breakers, without metrics.
+    fn default() -> Self {
+        let clock = herald_core::clock::system();
+        let breakers = Arc::new(Breakers::new(BreakerConfig::default(), clock.clone(), None));
+        Self::new(clock, breakers)
+    }
 }
 
 impl Channels {
+    /// No channels yet; quiet hours read `clock`, and deliveries pass `breakers`.
+    pub fn new(clock: Arc<dyn Clock>, breakers: Arc<Breakers>) -> Self {
+        Self {
+            by_name: HashMap::new(),
+            clock,
+            breakers,
+        }
+    }
+
+    pub fn breakers(&self) -> &Arc<Breakers> {
+        &self.breakers
+    }
+
     pub fn with(mut self, channel: Arc<dyn Channel>) -> Self {
         self.by_name.insert(channel.name(), channel);
         self
@@ -92,7 +172,8 @@ impl Channels {
     }
 
     /// Reads the notification request back out of the job's payload (the API stored
-    /// it validated) and delivers it on its channel.
+    /// it validated) and delivers it on its channel — unless the recipient's quiet
+    /// hours or the provider's open circuit snooze it.
     pub async fn deliver(&self, job: &Job) -> Result<&'static str, (String, DeliveryError)> {
         let request = match NotificationRequest::from_payload(&job.payload) {
             Ok(r) => r,
@@ -114,9 +195,43 @@ impl Channels {
             address: &request.recipient.address,
             attempt: job.attempts,
         };
-        match channel.deliver(message).await {
+        let policy = self.quiet_hours(job, &request).and_then(|()| {
+            self.breakers
+                .admit(channel_name, &channel.provider(&message))
+        });
+        let ticket = match policy {
+            Ok(ticket) => ticket,
+            Err(snooze) => return Err((channel_name.to_owned(), snooze)),
+        };
+        let result = channel.deliver(message).await;
+        ticket.record(&result);
+        match result {
             Ok(()) => Ok(channel.name()),
             Err(e) => Err((channel_name.to_owned(), e)),
+        }
+    }
+
+    /// A non-critical notification inside the recipient's quiet window waits for its
+    /// end (checked on every attempt, so a retry that falls in the window waits too).
+    fn quiet_hours(&self, job: &Job, request: &NotificationRequest) -> Result<(), DeliveryError> {
+        let now = self.clock.now();
+        let until = request.quiet_until(job.priority, now).unwrap_or_else(|e| {
+            // The API checks zone names; only a tz database older than the API's gets
+            // here. The window is still honoured, on UTC.
+            tracing::warn!(error = %e, "quiet hours read in UTC");
+            request
+                .quiet_hours
+                .and_then(|q| q.deferral(now, herald_core::quiet_hours::Tz::UTC))
+        });
+        match until {
+            None => Ok(()),
+            Some(until) => Err(DeliveryError::Snooze {
+                delay: (until - now).to_std().unwrap_or_default(),
+                reason: format!(
+                    "quiet hours until {}",
+                    until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            }),
         }
     }
 }

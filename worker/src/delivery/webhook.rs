@@ -7,99 +7,54 @@
 //! tenant has a `WEBHOOK_SECRETS` entry, `X-Herald-Signature: sha256=<hex>` — the
 //! HMAC-SHA256 of the exact body bytes under that secret.
 //!
-//! Status mapping (DESIGN §5): 2xx delivered; 5xx, 408, timeouts and connection errors
-//! retry with the policy's backoff; 429 retries after its `Retry-After`; any other
-//! status (4xx, and 3xx because redirects are not followed) is permanent.
+//! The target is tenant-chosen, so it passes the SSRF guard (`herald_core::ssrf`): an
+//! IP-literal or `localhost` URL is checked before sending, and a host name is resolved
+//! by [`GuardedResolver`], which gives the client only addresses the guard accepts — the
+//! connection goes to a checked address or nowhere. Redirects and proxies are off: a
+//! redirect could point anywhere, and through a proxy the guard would check the proxy.
+//!
+//! Outcomes are classified by [`super::http`]: 2xx delivered; 5xx, 408, 425, timeouts
+//! and connection errors retry; 429 retries after its `Retry-After`; other statuses and
+//! refused targets are permanent.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use herald_core::ssrf::{Refused, TargetGuard};
+use herald_core::TenantId;
 use hmac::{Hmac, Mac};
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
-use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use sha2::Sha256;
 
+use super::http::{self, GuardedResolver};
 use super::{Channel, DeliveryError, Message};
-use crate::config::{Cidr, WebhookConfig};
-use herald_core::TenantId;
-
-/// The longest `Retry-After` honoured; a larger request is clamped to this.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(3_600);
+use crate::config::WebhookConfig;
 
 #[derive(Debug, Clone)]
 pub struct WebhookChannel {
     client: reqwest::Client,
     secrets: HashMap<TenantId, String>,
-    allowed: Vec<Cidr>,
+    guard: TargetGuard,
 }
 
 impl WebhookChannel {
     pub fn new(config: &WebhookConfig) -> anyhow::Result<Self> {
+        let guard = TargetGuard::new(config.allowed_cidrs.clone());
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
-            // A redirect could point anywhere, including at a private address.
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(GuardedResolver::new(guard.clone()))
             .pool_max_idle_per_host(64)
             .user_agent(concat!("herald-worker/", env!("CARGO_PKG_VERSION")))
             .build()?;
         Ok(Self {
             client,
             secrets: config.secrets.clone(),
-            allowed: config.allowed_cidrs.clone(),
+            guard,
         })
-    }
-
-    /// Refuses loopback, private, link-local and unspecified targets unless
-    /// `WEBHOOK_ALLOWED_CIDRS` lists them. A first guard on the resolved addresses; the
-    /// channels issue pins the connection to the checked address.
-    async fn check_target(&self, url: &reqwest::Url) -> Result<(), DeliveryError> {
-        let host = url
-            .host_str()
-            .ok_or_else(|| DeliveryError::permanent("webhook URL has no host"))?;
-        let port = url.port_or_known_default().unwrap_or(443);
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-            Ok(ip) => vec![ip],
-            Err(_) => tokio::net::lookup_host((host, port))
-                .await
-                .map_err(|e| DeliveryError::retryable(format!("resolving {host}: {e}")))?
-                .map(|a| a.ip())
-                .collect(),
-        };
-        for ip in addrs {
-            if is_internal(ip) && !self.allowed.iter().any(|c| c.contains(ip)) {
-                return Err(DeliveryError::permanent(format!(
-                    "webhook target {ip} is a private or loopback address \
-                     (allow it with WEBHOOK_ALLOWED_CIDRS)"
-                )));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64 // CGNAT 100.64/10
-        }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_internal(IpAddr::V4(v4)),
-            None => {
-                v6.is_loopback()
-                    || v6.is_unspecified()
-                    || (v6.segments()[0] & 0xfe00) == 0xfc00 // unique local
-                    || (v6.segments()[0] & 0xffc0) == 0xfe80 // link local
-            }
-        },
     }
 }
 
@@ -114,19 +69,28 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// `Retry-After` as delta-seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let raw = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    let delay = match raw.parse::<u64>() {
-        Ok(secs) => Duration::from_secs(secs),
-        Err(_) => {
-            let at = chrono::DateTime::parse_from_rfc2822(raw).ok()?;
-            (at.with_timezone(&chrono::Utc) - chrono::Utc::now())
-                .to_std()
-                .unwrap_or(Duration::ZERO)
-        }
+/// The URL, if it is one this channel may post to.
+fn parse_target(address: &str) -> Result<reqwest::Url, DeliveryError> {
+    let url = reqwest::Url::parse(address)
+        .map_err(|e| DeliveryError::permanent(format!("bad webhook URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(DeliveryError::permanent(
+            "webhook URL must be http or https",
+        ));
+    }
+    Ok(url)
+}
+
+/// `host[:port]` of a webhook URL, lowercase (`invalid` when it is not a URL).
+fn target_key(address: &str) -> String {
+    let Ok(url) = reqwest::Url::parse(address) else {
+        return "invalid".to_owned();
     };
-    Some(delay.min(MAX_RETRY_AFTER))
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{}:{port}", host.to_ascii_lowercase()),
+        (Some(host), None) => host.to_ascii_lowercase(),
+        (None, _) => "invalid".to_owned(),
+    }
 }
 
 #[async_trait]
@@ -135,15 +99,22 @@ impl Channel for WebhookChannel {
         "webhook"
     }
 
+    /// The target's `host[:port]`, so one failing endpoint opens only its own circuit.
+    fn provider(&self, message: &Message<'_>) -> String {
+        target_key(message.address)
+    }
+
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError> {
-        let url = reqwest::Url::parse(message.address)
-            .map_err(|e| DeliveryError::permanent(format!("bad webhook URL: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(DeliveryError::permanent(
-                "webhook URL must be http or https",
-            ));
-        }
-        self.check_target(&url).await?;
+        let url = parse_target(message.address)?;
+        // IP literals and `localhost` never reach the resolver; judge them here.
+        self.guard
+            .check_url(url.as_str())
+            .map_err(|refused| match refused {
+                Refused::Internal { .. } => {
+                    DeliveryError::permanent(format!("webhook target refused: {refused}"))
+                }
+                Refused::BadUrl(e) => DeliveryError::permanent(format!("bad webhook URL: {e}")),
+            })?;
         let body = serde_json::to_vec(&message.job.payload)
             .map_err(|e| DeliveryError::permanent(format!("encoding the payload: {e}")))?;
         let mut headers = HeaderMap::new();
@@ -159,38 +130,7 @@ impl Channel for WebhookChannel {
                 headers.insert("x-herald-signature", v);
             }
         }
-        let response = self
-            .client
-            .post(url)
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                let what = if e.is_timeout() {
-                    "timed out"
-                } else if e.is_connect() {
-                    "could not connect"
-                } else {
-                    "request failed"
-                };
-                DeliveryError::retryable(format!("webhook {what}: {e}"))
-            })?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let message = format!("webhook answered {status}");
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            Err(DeliveryError::Retryable {
-                message,
-                retry_after: retry_after(response.headers()),
-            })
-        } else if status.is_server_error() || status == StatusCode::REQUEST_TIMEOUT {
-            Err(DeliveryError::retryable(message))
-        } else {
-            Err(DeliveryError::permanent(message))
-        }
+        http::send("webhook", self.client.post(url).headers(headers).body(body)).await
     }
 }
 
@@ -209,39 +149,31 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_and_dates_and_is_capped() {
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("999999"));
-        assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
-        let soon = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
-        h.insert(RETRY_AFTER, HeaderValue::from_str(&soon).unwrap());
-        let d = retry_after(&h).unwrap();
-        assert!(
-            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
-            "{d:?}"
+    fn the_breaker_key_is_the_lowercase_host_and_port() {
+        assert_eq!(
+            target_key("https://Hooks.Example.com/a?b=c"),
+            "hooks.example.com"
         );
-        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(
+            target_key("https://hooks.example.com:443/a"),
+            "hooks.example.com"
+        );
+        assert_eq!(
+            target_key("http://HOOKS.example.com:8080/a"),
+            "hooks.example.com:8080"
+        );
+        assert_eq!(target_key("http://[::1]:9/"), "[::1]:9");
+        assert_eq!(target_key("not a url"), "invalid");
     }
 
     #[test]
-    fn internal_addresses_are_recognised() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "169.254.1.1",
-            "::1",
-            "fd00::1",
-            "100.64.0.1",
-            "::ffff:10.0.0.1",
-        ] {
-            assert!(is_internal(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "2001:4860:4860::8888", "100.128.0.1"] {
-            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
+    fn only_http_urls_are_targets() {
+        assert!(parse_target("https://hooks.example.com/x").is_ok());
+        for bad in ["ftp://example.com/", "not a url", "file:///etc/passwd"] {
+            assert!(
+                matches!(parse_target(bad), Err(DeliveryError::Permanent { .. })),
+                "{bad}"
+            );
         }
     }
 }

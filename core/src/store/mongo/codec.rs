@@ -5,6 +5,9 @@ use mongodb::bson::{Bson, Document};
 
 use crate::job::{AttemptRecord, Job, JobId, JobKind, JobStatus, Priority, TenantId};
 use crate::lease::WorkerId;
+use crate::matches::{
+    EventKind, EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot,
+};
 use crate::store::{StoreError, StoreResult, WorkerHeartbeat, WorkerRecord};
 
 fn corrupt(field: &str, e: impl std::fmt::Display) -> StoreError {
@@ -136,6 +139,73 @@ pub fn job_from_doc(doc: &Document) -> StoreResult<Job> {
         updated_at: time(doc, "updatedAt")?,
         completed_at: opt_time(doc, "completedAt")?,
         history,
+    })
+}
+
+/// A counter that is absent until first written (`stateVersion`, `appliedSeq`,
+/// `eventSeq`): 0 then.
+fn counter(doc: &Document, field: &str) -> StoreResult<u64> {
+    match doc.get(field) {
+        None | Some(Bson::Null) => Ok(0),
+        Some(_) => unsigned(doc, field),
+    }
+}
+
+/// The `eventSeq` of a match just bumped by an append.
+pub fn event_seq(doc: &Document) -> StoreResult<u64> {
+    unsigned(doc, "eventSeq")
+}
+
+/// A match's snapshot from its job document; absent fields are the initial snapshot's.
+pub fn snapshot_from_doc(doc: &Document) -> StoreResult<MatchSnapshot> {
+    Ok(MatchSnapshot {
+        state: match doc.get("state") {
+            None | Some(Bson::Null) => serde_json::Value::Null,
+            Some(b) => mongodb::bson::from_bson(b.clone()).map_err(|e| corrupt("state", e))?,
+        },
+        state_version: counter(doc, "stateVersion")?,
+        applied_seq: counter(doc, "appliedSeq")?,
+        started_at: opt_time(doc, "startedAt")?,
+        ends_at: opt_time(doc, "endsAt")?,
+    })
+}
+
+/// A value (a match's state, its result) as BSON.
+pub fn to_bson(value: &impl serde::Serialize, what: &str) -> StoreResult<Bson> {
+    mongodb::bson::to_bson(value)
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("{what} cannot be stored as BSON: {e}")))
+}
+
+pub fn match_record_from_doc(doc: &Document) -> StoreResult<MatchRecord> {
+    let result = match doc.get("result") {
+        None | Some(Bson::Null) => None,
+        Some(b) => Some(
+            mongodb::bson::from_bson::<MatchResult>(b.clone()).map_err(|e| corrupt("result", e))?,
+        ),
+    };
+    Ok(MatchRecord {
+        job: job_from_doc(doc)?,
+        snapshot: snapshot_from_doc(doc)?,
+        last_seq: counter(doc, "eventSeq")?,
+        result,
+    })
+}
+
+/// One entry of `match_events`.
+pub fn event_from_doc(doc: &Document) -> StoreResult<MatchEvent> {
+    let kind = string(doc, "type")?;
+    Ok(MatchEvent {
+        seq: unsigned(doc, "seq")?,
+        event: EventRequest {
+            kind: serde_json::from_value::<EventKind>(serde_json::Value::String(kind.to_owned()))
+                .map_err(|e| corrupt("type", e))?,
+            player_id: opt_string(doc, "playerId")?,
+            points: match doc.get("points") {
+                None | Some(Bson::Null) => None,
+                Some(_) => Some(integer(doc, "points")?),
+            },
+        },
+        at: time(doc, "at")?,
     })
 }
 

@@ -9,13 +9,15 @@
 //! Atomicity: a claim is one `findOneAndUpdate` that checks claimability, sets the
 //! lease and increments `attempts` and `leaseVersion`. Every later write by the holder
 //! matches the fence `{_id, lockedBy, leaseVersion, status: "running"}`; matching
-//! nothing is [`StoreError::LeaseLost`]. `insert_many` runs in a multi-document
-//! transaction, so a batch is stored whole or not at all.
+//! nothing is [`StoreError::LeaseLost`]. `insert_many`, a match's event append and
+//! `finish_match` run in multi-document transactions, each stored whole or not at all.
 //!
-//! Layout: [`pipeline`] builds every filter and update; `codec` reads documents back.
+//! Layout: [`pipeline`] builds every filter and update; `codec` reads documents back;
+//! `matches` is the match store (event log, snapshots, the atomic finish).
 //! The indexes and the query each serves are listed in `docs/lease-protocol.md`.
 
 mod codec;
+mod matches;
 pub mod pipeline;
 
 use std::str::FromStr;
@@ -48,13 +50,19 @@ use super::{
 pub const DEFAULT_DATABASE: &str = "herald";
 /// Workers silent this long are forgotten by the registry's TTL index.
 pub const WORKER_TTL: Duration = Duration::from_secs(86_400);
-/// Attempts at a batch transaction that hit a transient conflict.
-const TRANSACTION_ATTEMPTS: u32 = 8;
+/// How long a transaction keeps re-running on transient conflicts before the store
+/// answers `Unavailable`. Appends to one busy match conflict on every overlap, and a
+/// fixed small number of attempts starved the loser of a sustained race (measured: 2
+/// processes appending flat out on SecantusDB, 8 attempts, one gave up).
+const TRANSACTION_RETRY_BUDGET: Duration = Duration::from_secs(5);
+/// The longest back-off between two runs of a conflicting transaction.
+const TRANSACTION_BACKOFF_CAP: Duration = Duration::from_millis(250);
 const DUPLICATE_ID_IN_BATCH: &str =
     "the batch repeats a job id or reuses an existing one; nothing was stored";
 
 const JOBS: &str = "jobs";
 const WORKERS: &str = "workers";
+const MATCH_EVENTS: &str = "match_events";
 
 /// `MONGODB_WRITE_CONCERN`: `majority` (the default) or a number of nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -211,6 +219,10 @@ pub struct MongoStore {
     db: Database,
     jobs: Collection<Document>,
     workers: Collection<Document>,
+    /// The matches' event logs (see `matches`).
+    events: Collection<Document>,
+    /// Queues this process's appends to one match (see `matches::AppendQueues`).
+    append_queues: Arc<matches::AppendQueues>,
     write_concern: WriteConcern,
     clock: Arc<dyn Clock>,
 }
@@ -250,6 +262,8 @@ impl MongoStore {
         let store = Self {
             jobs: db.collection(JOBS),
             workers: db.collection(WORKERS),
+            events: db.collection(MATCH_EVENTS),
+            append_queues: Arc::default(),
             client,
             db,
             write_concern,
@@ -320,6 +334,21 @@ impl MongoStore {
             .create_index(ttl)
             .await
             .map_err(|e| context(e, "creating the workers TTL index"))?;
+        // One event per (match, seq): a second writer of a seq fails instead of
+        // overwriting, and `events_after` is a range scan of this index.
+        let seq = IndexModel::builder()
+            .keys(doc! { "matchId": 1, "seq": 1 })
+            .options(
+                IndexOptions::builder()
+                    .name(q::MATCH_EVENTS_INDEX.to_owned())
+                    .unique(true)
+                    .build(),
+            )
+            .build();
+        self.events
+            .create_index(seq)
+            .await
+            .map_err(|e| context(e, "creating the match_events index"))?;
         Ok(())
     }
 
@@ -510,8 +539,29 @@ impl MongoStore {
     }
 
     async fn insert_transaction(&self, jobs: Vec<NewJob>) -> StoreResult<Vec<Inserted>> {
+        let jobs = &jobs;
+        self.transaction(|mut session| {
+            Box::pin(async move {
+                let out = self.insert_in(&mut session, jobs).await;
+                (session, out)
+            })
+        })
+        .await
+    }
+
+    /// Runs `body` as one multi-document transaction (write concern as configured) and
+    /// commits it; an error from the body aborts it, so nothing of it is stored.
+    /// The body takes the session and hands it back, so that it can be run again:
+    /// on a `TransientTransactionError` (a `WriteConflict` with a concurrent
+    /// transaction) or an idempotency duplicate from a concurrent writer the whole
+    /// body re-runs, with jittered back-off, and then sees the committed write.
+    async fn transaction<'a, T: Send>(
+        &'a self,
+        mut body: impl FnMut(ClientSession) -> TxnBody<'a, T> + Send,
+    ) -> StoreResult<T> {
         let mut session = self.client.start_session().await.map_err(mongo)?;
-        let mut attempt = 0;
+        let started = std::time::Instant::now();
+        let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             session
@@ -519,7 +569,9 @@ impl MongoStore {
                 .write_concern(self.write_concern.clone())
                 .await
                 .map_err(mongo)?;
-            let error = match self.insert_in(&mut session, &jobs).await {
+            let (returned, outcome) = body(session).await;
+            session = returned;
+            let error = match outcome {
                 Ok(out) => match commit(&mut session).await {
                     Ok(()) => return Ok(out),
                     Err(e) => TxnError::Mongo(e),
@@ -532,22 +584,25 @@ impl MongoStore {
             };
             match error {
                 // Another writer took a key between our check and our insert, or the
-                // server reported a conflict: run the whole batch again, which now
+                // server reported a conflict: run the whole body again, which now
                 // sees the committed job as a replay.
                 TxnError::Mongo(e)
-                    if attempt < TRANSACTION_ATTEMPTS
+                    if started.elapsed() < TRANSACTION_RETRY_BUDGET
                         && (e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
                             || duplicate(&e) == Some(Duplicate::IdempotencyKey)) =>
                 {
-                    // Back off with jitter so conflicting batches stop colliding.
-                    let jitter = rand::random::<u64>() % 20;
-                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt) + jitter))
-                        .await;
+                    // Exponential back-off with full jitter, so that contenders spread
+                    // out instead of colliding again in step.
+                    let ceiling = millis(TRANSACTION_BACKOFF_CAP)
+                        .min(10_i64 << attempt.min(10))
+                        .max(1);
+                    let pause = rand::random::<u64>() % u64::try_from(ceiling).unwrap_or(1);
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
                 TxnError::Mongo(e) if duplicate(&e) == Some(Duplicate::Id) => {
                     return Err(StoreError::Other(anyhow!(DUPLICATE_ID_IN_BATCH)))
                 }
-                // Still conflicting after every attempt: too busy, worth retrying later.
+                // Still conflicting after the whole budget: too busy, worth retrying later.
                 TxnError::Mongo(e)
                     if e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR) =>
                 {
@@ -605,7 +660,10 @@ impl MongoStore {
     }
 }
 
-/// An error inside the batch transaction: the driver's (to classify), or ours.
+/// What a transaction body gives back: the session, and its outcome.
+type TxnBody<'a, T> = futures::future::BoxFuture<'a, (ClientSession, Result<T, TxnError>)>;
+
+/// An error inside a transaction: the driver's (to classify), or ours.
 enum TxnError {
     Mongo(mongodb::error::Error),
     Store(StoreError),

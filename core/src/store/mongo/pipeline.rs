@@ -12,6 +12,7 @@ use mongodb::bson::{doc, Bson, DateTime as BsonDateTime, Document};
 
 use crate::job::{JobKind, JobStatus, HISTORY_LIMIT};
 use crate::lease::{Lease, WorkerId};
+use crate::matches::{EventRequest, MatchSnapshot};
 use crate::store::millis;
 
 /// Index names, shared by [`super::indexes`], the hints below, and the explain test.
@@ -21,6 +22,7 @@ pub const TENANT_LIST_INDEX: &str = "jobs_tenant_list";
 pub const TENANT_STATUS_LIST_INDEX: &str = "jobs_tenant_status_list";
 pub const IDEMPOTENCY_INDEX: &str = "jobs_tenant_idempotency";
 pub const WORKER_TTL_INDEX: &str = "workers_heartbeat_ttl";
+pub const MATCH_EVENTS_INDEX: &str = "match_events_seq";
 
 /// Fields that only a lease holder has; every write that ends a lease removes them.
 pub const LOCK_FIELDS: [&str; 3] = ["lockedBy", "lockedAt", "lockExpiry"];
@@ -333,6 +335,84 @@ pub fn insert_filter(id: &str) -> Document {
     doc! { "_id": id, "$expr": false }
 }
 
+/// Statuses after which a match takes no more events.
+const FINISHED: [JobStatus; 3] = [JobStatus::Succeeded, JobStatus::Dead, JobStatus::Cancelled];
+
+/// A tenant's match that still takes events (pending, scheduled or running).
+pub fn live_match_filter(tenant: &str, id: &str) -> Document {
+    doc! {
+        "_id": id,
+        "tenant": tenant,
+        "kind": JobKind::Match.as_str(),
+        "status": { "$nin": statuses(&FINISHED) },
+    }
+}
+
+/// Allocates the next sequence number of a match's log (the counter starts absent: 0).
+pub fn next_seq_update() -> Document {
+    doc! { "$inc": { "eventSeq": 1_i64 } }
+}
+
+/// The upsert pipeline that stores one event of a match's log at the server's time.
+pub fn event_insert(match_id: &str, seq: u64, event: &EventRequest) -> Vec<Document> {
+    let mut set = doc! {
+        "matchId": lit(match_id),
+        "seq": i64::try_from(seq).unwrap_or(i64::MAX),
+        "type": event.kind.as_str(),
+        "at": now(),
+    };
+    if let Some(player) = &event.player_id {
+        set.insert("playerId", lit(player.as_str()));
+    }
+    if let Some(points) = event.points {
+        set.insert("points", points);
+    }
+    vec![doc! { "$set": set }]
+}
+
+/// A match's events after `after` (with [`events_sort`], a range scan of
+/// [`MATCH_EVENTS_INDEX`]).
+pub fn events_after_filter(match_id: &str, after: u64) -> Document {
+    doc! { "matchId": match_id, "seq": { "$gt": i64::try_from(after).unwrap_or(i64::MAX) } }
+}
+
+pub fn events_sort() -> Document {
+    doc! { "seq": 1 }
+}
+
+/// A match's snapshot as `$set` fields of an update pipeline.
+pub fn snapshot_fields(snapshot: &MatchSnapshot, state: Bson) -> Document {
+    let opt_date = |t: Option<chrono::DateTime<chrono::Utc>>| t.map_or(Bson::Null, date);
+    doc! {
+        "state": lit(state),
+        "stateVersion": i64::try_from(snapshot.state_version).unwrap_or(i64::MAX),
+        "appliedSeq": i64::try_from(snapshot.applied_seq).unwrap_or(i64::MAX),
+        "startedAt": opt_date(snapshot.started_at),
+        "endsAt": opt_date(snapshot.ends_at),
+    }
+}
+
+/// The host's save (sent with the [`fence`]).
+pub fn save_snapshot_update(snapshot: Document) -> Vec<Document> {
+    let mut set = snapshot;
+    set.insert("updatedAt", now());
+    vec![doc! { "$set": set }]
+}
+
+/// The end of a match (sent with the [`fence`]): [`complete_update`] plus the final
+/// snapshot and the result, in the same single-document write.
+pub fn finish_update(snapshot: Document, result: Bson) -> Vec<Document> {
+    let mut update = complete_update();
+    if let Some(Ok(set)) = update
+        .first_mut()
+        .map(|stage| stage.get_document_mut("$set"))
+    {
+        set.extend(snapshot);
+        set.insert("result", lit(result));
+    }
+    update
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,6 +434,20 @@ mod tests {
         assert!(text.contains("$$NOW"), "{text}");
         assert!(text.contains("maxAttempts"), "{text}");
         assert_eq!(filter.get_str("kind").unwrap(), "match");
+    }
+
+    #[test]
+    fn finish_is_complete_plus_snapshot_and_result() {
+        let update = finish_update(doc! { "appliedSeq": 3_i64 }, Bson::from("r"));
+        let set = update[0].get_document("$set").unwrap();
+        assert_eq!(set.get_str("status").unwrap(), "succeeded");
+        assert_eq!(set.get_i64("appliedSeq").unwrap(), 3);
+        assert_eq!(set.get("result"), Some(&lit("r")));
+        assert_eq!(
+            update[1],
+            unset_lock(),
+            "the lock is cleared as by complete"
+        );
     }
 
     #[test]

@@ -1,0 +1,203 @@
+//! The match routes (DESIGN §6, §7): create a match, append events to its log, read
+//! its state.
+//!
+//! Creating a match is enqueueing a job of kind `match`, in the same order as a
+//! notification: validate, store durably, publish with confirms, answer 202.
+//!
+//! Appending an event writes only to the store: the store allocates the event's `seq`
+//! atomically, so two API instances appending at once get distinct, gap-free numbers,
+//! and 202 means the event is durably in the log. Then the API publishes a wake-up to
+//! the worker hosting the match, in a task of its own so the answer never waits on
+//! the broker; it is a hint (the host also polls its log), so a lost or failed
+//! wake-up costs latency, never an event.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
+use herald_core::matches::{
+    engine_for, EventRequest, MatchRecord, MatchRequest, MatchResult, MatchType, Player,
+};
+use herald_core::store::Inserted;
+use herald_core::{JobId, JobKind, JobStatus, WorkerId};
+use serde::Serialize;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::jobs::job_id;
+use crate::notifications::{check_target, idempotency_key, store_and_dispatch, Accepted};
+use crate::AppState;
+
+/// `POST /v1/matches/{id}/events` → 202.
+#[derive(Debug, Serialize)]
+pub struct EventAccepted {
+    pub seq: u64,
+}
+
+/// `GET /v1/matches/{id}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchView {
+    pub id: JobId,
+    #[serde(rename = "type")]
+    pub match_type: MatchType,
+    pub status: JobStatus,
+    /// The worker hosting the match now; `null` unless it is running.
+    pub hosted_by: Option<WorkerId>,
+    /// The engine's state (`{"scores": {...}}` for a scoreboard). Before a host has
+    /// started the match, the state it will start from (every score 0).
+    pub state: serde_json::Value,
+    pub state_version: u64,
+    /// The `seq` of the last event folded into `state`.
+    pub applied_seq: u64,
+    /// The highest `seq` appended; `lastSeq - appliedSeq` events wait for the host.
+    pub last_seq: u64,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Set once the match has ended.
+    pub result: Option<MatchResult>,
+    pub players: Vec<Player>,
+    pub duration_sec: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A stored match's payload is the request it was created from; one that does not read
+/// back is a corrupt record, not the client's fault.
+fn spec_of(record: &MatchRecord) -> Result<MatchRequest, ApiError> {
+    MatchRequest::from_payload(&record.job.payload).map_err(|e| {
+        ApiError::Internal(
+            anyhow::Error::new(e)
+                .context(format!("match {} has an unreadable payload", record.job.id)),
+        )
+    })
+}
+
+impl MatchView {
+    fn new(record: MatchRecord, spec: MatchRequest) -> Self {
+        let job = record.job;
+        let snapshot = record.snapshot;
+        let state = if snapshot.state.is_null() {
+            engine_for(spec.match_type).initial_state(&spec)
+        } else {
+            snapshot.state
+        };
+        Self {
+            hosted_by: job.locked_by.filter(|_| job.status == JobStatus::Running),
+            id: job.id,
+            match_type: spec.match_type,
+            status: job.status,
+            state,
+            state_version: snapshot.state_version,
+            applied_seq: snapshot.applied_seq,
+            last_seq: record.last_seq,
+            started_at: snapshot.started_at,
+            ends_at: snapshot.ends_at,
+            result: record.result,
+            players: spec.players,
+            duration_sec: spec.duration_sec,
+            metadata: spec.metadata,
+            attempts: job.attempts,
+            last_error: job.last_error,
+            created_at: job.created_at,
+            completed_at: job.completed_at,
+        }
+    }
+}
+
+/// `POST /v1/matches`: validate, store, publish to the match queue, 202 `{id, status}`.
+#[tracing::instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<MatchRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    request.validate()?;
+    for (i, player) in request.players.iter().enumerate() {
+        check_target(
+            &state,
+            player.notify.channel,
+            &player.notify.recipient.address,
+        )
+        .map_err(|e| e.within(&format!("players[{i}].notify")))?;
+    }
+    let job = request
+        .to_new_job(caller.tenant.clone())
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("encoding the payload")))?;
+    let inserted = store_and_dispatch(&state, job, key).await?;
+    let status = match &inserted {
+        Inserted::Created(_) => StatusCode::ACCEPTED,
+        Inserted::Existing(job) if job.kind == JobKind::Match => StatusCode::OK,
+        // Keys are per tenant across kinds; replaying one as a match cannot answer
+        // with a notification's id.
+        Inserted::Existing(_) => {
+            return Err(ApiError::Conflict(
+                "this Idempotency-Key already names a notification, not a match".into(),
+            ))
+        }
+    };
+    let job = inserted.into_job();
+    Ok((
+        status,
+        Json(Accepted {
+            id: job.id.to_string(),
+            status: job.status,
+        }),
+    )
+        .into_response())
+}
+
+/// `POST /v1/matches/{id}/events`: check the event against the match, append it to
+/// the log (202 `{seq}`), then wake the host.
+#[tracing::instrument(skip_all, fields(tenant = %caller.tenant, job_id = %id, seq))]
+pub async fn append_event(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonBody(event): JsonBody<EventRequest>,
+) -> Result<Response, ApiError> {
+    let id = job_id(&id)?;
+    let record = state.store.get_match(&caller.tenant, &id).await?;
+    spec_of(&record)?.validate_event(&event)?;
+    if record.job.status.is_final() {
+        // The store would refuse too; answering here spares it a write.
+        return Err(ApiError::MatchEnded(record.job.status));
+    }
+    let appended = state
+        .store
+        .append_event(&caller.tenant, &id, &event)
+        .await?;
+    tracing::Span::current().record("seq", appended.seq);
+    if let Some(publisher) = state.publisher.clone() {
+        tokio::spawn(async move {
+            if let Err(e) = publisher.wake_match(&id).await {
+                tracing::debug!(error = %e, job_id = %id, "match wake-up not sent; the host's poll reads the event");
+            }
+        });
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(EventAccepted { seq: appended.seq }),
+    )
+        .into_response())
+}
+
+/// `GET /v1/matches/{id}`: status, host, state, progress and (once ended) result.
+pub async fn get(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<MatchView>, ApiError> {
+    let id = job_id(&id)?;
+    let record = state.store.get_match(&caller.tenant, &id).await?;
+    let spec = spec_of(&record)?;
+    Ok(Json(MatchView::new(record, spec)))
+}

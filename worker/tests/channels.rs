@@ -1,0 +1,901 @@
+//! The delivery channels against real servers on loopback: a webhook receiver that
+//! checks the HMAC itself, a real SMTP server (aiosmtpd, `tests/smtp_sink.py`), local
+//! HTTP servers that check Twilio's and FCM's request shapes, the outcome
+//! classification, and the SSRF guard at delivery. Each test runs a worker in-process
+//! (embedded mode, its own SQLite file) and drives it with the single step.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::Router;
+use chrono::Utc;
+use herald_core::config::StoreConfig;
+use herald_core::store::sqlite::SqliteConfig;
+use herald_core::{Job, JobId, JobKind, JobStatus, NewJob, RetryPolicy, Store, TenantId};
+use herald_worker::config::{Cidr, EmailConfig, PushConfig, SmsConfig, SmtpTls};
+use herald_worker::{Config, Outcome, Step, Worker};
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use sha2::Sha256;
+use support::{SECRET, TENANT};
+
+/// A worker in-process on its own SQLite file; the poller is parked so the single step
+/// is what processes jobs.
+struct World {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    worker: Worker,
+}
+
+impl World {
+    async fn start(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store_config = StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("w.db")));
+        let store = herald_core::store::open(&store_config, herald_core::clock::system())
+            .await
+            .unwrap();
+        let mut config = Config::embedded(store_config);
+        config.poll_interval = Duration::from_secs(3600);
+        config.webhook.timeout = Duration::from_secs(5);
+        config
+            .webhook
+            .secrets
+            .insert(tenant(TENANT), SECRET.to_owned());
+        adjust(&mut config);
+        let worker = Worker::start_with_store(config, store.clone())
+            .await
+            .unwrap();
+        Self {
+            _dir: dir,
+            store,
+            worker,
+        }
+    }
+
+    async fn submit(&self, tenant_name: &str, request: Value) -> JobId {
+        self.submit_job(NewJob::new(
+            JobKind::Notification,
+            tenant(tenant_name),
+            request,
+        ))
+        .await
+    }
+
+    async fn submit_job(&self, job: NewJob) -> JobId {
+        self.store.insert(job).await.unwrap().into_job().id
+    }
+
+    /// Processes the next due job.
+    async fn step(&self) -> (JobId, Outcome) {
+        match self.worker.engine().try_process_one().await.unwrap() {
+            Step::Processed { id, outcome } => (id, outcome),
+            Step::Empty => panic!("no job was due"),
+        }
+    }
+
+    /// Processes `id` (which must be the only job due now or soon), waiting for it to be due.
+    async fn step_when_due(&self, id: &JobId) -> Outcome {
+        support::wait_for(Duration::from_secs(10), "the job to be due", || async {
+            match self.worker.engine().try_process_one().await.unwrap() {
+                Step::Processed { id: got, outcome } => {
+                    assert_eq!(&got, id);
+                    Some(outcome)
+                }
+                Step::Empty => None,
+            }
+        })
+        .await
+    }
+
+    async fn job(&self, tenant_name: &str, id: &JobId) -> Job {
+        self.store.get(&tenant(tenant_name), id).await.unwrap()
+    }
+
+    async fn stop(self) {
+        self.worker.shutdown().await.unwrap();
+    }
+}
+
+fn tenant(name: &str) -> TenantId {
+    TenantId::parse(name).unwrap()
+}
+
+fn webhook(url: &str) -> Value {
+    json!({"channel": "webhook", "recipient": {"address": url}, "body": "hello"})
+}
+
+async fn serve(app: Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    addr
+}
+
+// ---------------------------------------------------------------------------------
+// Webhook receiver
+
+/// One request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+struct Hit {
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Hit {
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+type Hits = Arc<Mutex<Vec<Hit>>>;
+
+/// A webhook receiver: `POST /status/{code}` records the request and answers `code`
+/// (a 429 with `Retry-After: 7`).
+struct Receiver {
+    port: u16,
+    hits: Hits,
+}
+
+impl Receiver {
+    async fn start() -> Self {
+        let hits = Hits::default();
+        let app = Router::new()
+            .route("/status/{code}", post(answer))
+            .with_state(hits.clone());
+        let port = serve(app).await.port();
+        Self { port, hits }
+    }
+
+    fn url(&self, code: u16) -> String {
+        format!("http://127.0.0.1:{}/status/{code}", self.port)
+    }
+
+    fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+async fn answer(
+    State(hits): State<Hits>,
+    UrlPath(code): UrlPath<u16>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> impl IntoResponse {
+    hits.lock().unwrap().push(Hit { headers, body });
+    let status = StatusCode::from_u16(code).unwrap();
+    let mut out = HeaderMap::new();
+    if code == 429 {
+        out.insert("retry-after", "7".parse().unwrap());
+    }
+    (status, out)
+}
+
+/// The receiver's own check of `X-Herald-Signature`, with the tenant's secret.
+fn signature_valid(secret: &str, hit: &Hit) -> bool {
+    let Some(hex_sig) = hit.header("x-herald-signature").strip_prefix("sha256=") else {
+        return false;
+    };
+    let Ok(sig) = hex::decode(hex_sig) else {
+        return false;
+    };
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(&hit.body);
+    mac.verify_slice(&sig).is_ok()
+}
+
+fn allow_loopback(config: &mut Config) {
+    config.webhook.allowed_cidrs = vec!["127.0.0.0/8".parse::<Cidr>().unwrap()];
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_receiver_verifies_the_hmac_and_sees_the_idempotency_key_and_attempt() {
+    let receiver = Receiver::start().await;
+    let world = World::start(|c| {
+        allow_loopback(c);
+        c.retry = RetryPolicy {
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(100),
+            ..RetryPolicy::default()
+        };
+    })
+    .await;
+
+    let ok = world.submit(TENANT, webhook(&receiver.url(200))).await;
+    assert_eq!(world.step().await, (ok.clone(), Outcome::Completed));
+    // 503 then 503 again: the same key on both attempts, the attempt counting up.
+    let flaky = world
+        .submit_job(
+            NewJob::new(
+                JobKind::Notification,
+                tenant(TENANT),
+                webhook(&receiver.url(503)),
+            )
+            .max_attempts(2),
+        )
+        .await;
+    assert!(matches!(world.step().await.1, Outcome::Retried { .. }));
+    assert!(matches!(
+        world.step_when_due(&flaky).await,
+        Outcome::Dead { .. }
+    ));
+    // A tenant without a secret gets no signature.
+    let unsigned = world.submit("beta", webhook(&receiver.url(200))).await;
+    assert_eq!(world.step().await, (unsigned.clone(), Outcome::Completed));
+
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 4, "{hits:?}");
+    let (first, retries, beta) = (&hits[0], &hits[1..3], &hits[3]);
+    assert!(signature_valid(SECRET, first), "{first:?}");
+    assert!(!signature_valid("some-other-secret", first));
+    assert_eq!(first.header("idempotency-key"), ok.as_str());
+    assert_eq!(first.header("x-herald-attempt"), "1");
+    assert_eq!(first.header("content-type"), "application/json");
+    let body: Value = serde_json::from_slice(&first.body).unwrap();
+    assert_eq!(body["channel"], "webhook");
+    assert_eq!(body["body"], "hello");
+    for (n, hit) in retries.iter().enumerate() {
+        assert!(signature_valid(SECRET, hit));
+        assert_eq!(hit.header("idempotency-key"), flaky.as_str());
+        assert_eq!(hit.header("x-herald-attempt"), (n + 1).to_string());
+    }
+    assert_eq!(beta.header("idempotency-key"), unsigned.as_str());
+    assert_eq!(beta.header("x-herald-signature"), "");
+    world.stop().await;
+}
+
+// ---------------------------------------------------------------------------------
+// Classification
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_500_is_retried_at_the_policys_backoff() {
+    let receiver = Receiver::start().await;
+    let world = World::start(allow_loopback).await;
+    let id = world.submit(TENANT, webhook(&receiver.url(500))).await;
+    let before = Utc::now();
+    let (_, outcome) = world.step().await;
+    let after = Utc::now();
+    let Outcome::Retried { run_at } = outcome else {
+        panic!("500 must be retried: {outcome:?}");
+    };
+    let job = world.job(TENANT, &id).await;
+    assert_eq!(job.status, JobStatus::Scheduled);
+    assert_eq!(job.attempts, 1);
+    assert_eq!(job.run_at, run_at);
+    assert!(job.last_error.as_deref().unwrap_or("").contains("500"));
+    // The default policy's first delay is drawn from [base/2, base] = [1 s, 2 s].
+    let base = RetryPolicy::default().base;
+    let base = chrono::Duration::from_std(base).unwrap();
+    assert!(
+        run_at >= before + base / 2 && run_at <= after + base,
+        "runAt {run_at} is not within [{}, {}]",
+        before + base / 2,
+        after + base
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_with_retry_after_is_retried_when_the_receiver_asked() {
+    let receiver = Receiver::start().await;
+    let world = World::start(allow_loopback).await;
+    let id = world.submit(TENANT, webhook(&receiver.url(429))).await;
+    let before = Utc::now();
+    let (_, outcome) = world.step().await;
+    let after = Utc::now();
+    let Outcome::Retried { run_at } = outcome else {
+        panic!("429 must be retried: {outcome:?}");
+    };
+    let seven = chrono::Duration::seconds(7);
+    assert!(
+        run_at >= before + seven && run_at <= after + seven + chrono::Duration::seconds(1),
+        "runAt {run_at} is not now + 7 s (between {before} and {after})"
+    );
+    let job = world.job(TENANT, &id).await;
+    assert_eq!((job.status, job.attempts), (JobStatus::Scheduled, 1));
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_400_is_dead_after_one_attempt() {
+    let receiver = Receiver::start().await;
+    let world = World::start(allow_loopback).await;
+    let id = world.submit(TENANT, webhook(&receiver.url(400))).await;
+    let (_, outcome) = world.step().await;
+    assert!(
+        matches!(&outcome, Outcome::Dead { error } if error.contains("400")),
+        "{outcome:?}"
+    );
+    let job = world.job(TENANT, &id).await;
+    assert_eq!(job.status, JobStatus::Dead);
+    assert_eq!(job.attempts, 1);
+    assert!(
+        job.max_attempts > 1,
+        "dead by classification, not exhaustion"
+    );
+    assert_eq!(receiver.hits().len(), 1);
+    world.stop().await;
+}
+
+// ---------------------------------------------------------------------------------
+// SSRF at delivery
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_webhook_targets_are_dead_without_the_allow_list() {
+    let receiver = Receiver::start().await;
+    let world = World::start(|_| {}).await;
+    let port = receiver.port;
+    let targets = [
+        format!("http://127.0.0.1:{port}/status/200"),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://10.0.0.1/hook".to_owned(),
+        format!("http://localhost:{port}/status/200"),
+        format!("http://localhost.:{port}/status/200"),
+        format!("http://[::ffff:127.0.0.1]:{port}/status/200"),
+    ];
+    for target in &targets {
+        let id = world.submit(TENANT, webhook(target)).await;
+        let (got, outcome) = world.step().await;
+        assert_eq!(got, id);
+        let Outcome::Dead { error } = outcome else {
+            panic!("{target} was not refused: {outcome:?}");
+        };
+        assert!(error.contains("refused"), "{target}: {error}");
+        assert!(error.contains("WEBHOOK_ALLOWED_CIDRS"), "{target}: {error}");
+        let job = world.job(TENANT, &id).await;
+        assert_eq!((job.status, job.attempts), (JobStatus::Dead, 1), "{target}");
+    }
+    assert!(
+        receiver.hits().is_empty(),
+        "a refused target was contacted: {:?}",
+        receiver.hits()
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn loopback_webhook_targets_are_delivered_with_the_allow_list() {
+    let receiver = Receiver::start().await;
+    let world = World::start(allow_loopback).await;
+    let port = receiver.port;
+    for target in [
+        format!("http://127.0.0.1:{port}/status/200"),
+        format!("http://localhost:{port}/status/204"),
+        format!("http://LOCALHOST:{port}/status/200"),
+    ] {
+        world.submit(TENANT, webhook(&target)).await;
+        assert_eq!(world.step().await.1, Outcome::Completed, "{target}");
+    }
+    assert_eq!(receiver.hits().len(), 3);
+    // Still refused: outside the allowed range.
+    world
+        .submit(TENANT, webhook("http://169.254.169.254/latest/meta-data/"))
+        .await;
+    assert!(matches!(world.step().await.1, Outcome::Dead { .. }));
+    world.stop().await;
+}
+
+// ---------------------------------------------------------------------------------
+// Email over a real SMTP server
+
+/// `tests/smtp_sink.py` under the test venv's Python: a real SMTP server on loopback
+/// that appends each accepted message to a JSON-lines file.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    out: PathBuf,
+}
+
+impl SmtpSink {
+    fn start(dir: &Path) -> Self {
+        let python = std::env::var("HERALD_TEST_PYTHON").unwrap_or_else(|_| {
+            panic!(
+                "HERALD_TEST_PYTHON is not set: run the tests with scripts/test.sh, which \
+                 installs aiosmtpd into the test venv and exports its Python"
+            )
+        });
+        let out = dir.join("mail.jsonl");
+        let mut child = Command::new(python)
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py"))
+            .arg(&out)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the SMTP sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the SMTP sink printed {line:?}, not a port"));
+        Self { child, port, out }
+    }
+
+    fn messages(&self) -> Vec<Value> {
+        std::fs::read_to_string(&self.out)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn email_config(port: u16) -> EmailConfig {
+    EmailConfig {
+        host: "127.0.0.1".into(),
+        port,
+        tls: SmtpTls::None,
+        username: None,
+        password: None,
+        timeout: Duration::from_secs(5),
+        from: "Herald <no-reply@herald.example>".parse().unwrap(),
+        from_tenants: HashMap::from([(
+            tenant(TENANT),
+            "Acme Alerts <alerts@acme.example>".parse().unwrap(),
+        )]),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_reaches_a_real_smtp_server_with_subject_recipient_sender_and_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpSink::start(dir.path());
+    let world = World::start(|c| c.email = Some(email_config(smtp.port))).await;
+
+    let plain = world
+        .submit(
+            TENANT,
+            json!({"channel": "email", "recipient": {"address": "jo@customer.example"},
+                   "subject": "Your order shipped", "body": "It left the warehouse today."}),
+        )
+        .await;
+    assert_eq!(world.step().await, (plain.clone(), Outcome::Completed));
+    let templated = world
+        .submit(
+            "beta",
+            json!({"channel": "email", "recipient": {"address": "sam@customer.example"},
+                   "template": "order-shipped", "data": {"order": "A-17", "items": 3}}),
+        )
+        .await;
+    assert_eq!(world.step().await, (templated.clone(), Outcome::Completed));
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let m = &messages[0];
+    assert_eq!(m["rcpt_tos"], json!(["jo@customer.example"]));
+    assert_eq!(m["to"], "jo@customer.example");
+    assert_eq!(m["mail_from"], "alerts@acme.example", "the tenant's sender");
+    assert_eq!(m["from"], "Acme Alerts <alerts@acme.example>");
+    assert_eq!(m["subject"], "Your order shipped");
+    assert_eq!(m["content_type"], "text/plain");
+    assert_eq!(
+        m["body"].as_str().unwrap().trim_end(),
+        "It left the warehouse today."
+    );
+    assert_eq!(m["job_id"], plain.as_str());
+    assert_eq!(m["message_id"], format!("<{plain}@acme.example>"));
+
+    let t = &messages[1];
+    assert_eq!(t["rcpt_tos"], json!(["sam@customer.example"]));
+    assert_eq!(
+        t["mail_from"], "no-reply@herald.example",
+        "the default sender"
+    );
+    assert_eq!(t["subject"], "Notification");
+    assert_eq!(
+        t["body"].as_str().unwrap().trim_end(),
+        "order-shipped\nitems: 3\norder: A-17"
+    );
+    assert_eq!(t["job_id"], templated.as_str());
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_550_is_dead_after_one_attempt_and_451_is_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpSink::start(dir.path());
+    let world = World::start(|c| c.email = Some(email_config(smtp.port))).await;
+
+    let unknown = world
+        .submit(
+            TENANT,
+            json!({"channel": "email", "recipient": {"address": "nosuchuser@customer.example"},
+                   "body": "hi"}),
+        )
+        .await;
+    let (_, outcome) = world.step().await;
+    assert!(
+        matches!(&outcome, Outcome::Dead { error } if error.contains("550")),
+        "{outcome:?}"
+    );
+    let job = world.job(TENANT, &unknown).await;
+    assert_eq!((job.status, job.attempts), (JobStatus::Dead, 1));
+
+    let busy = world
+        .submit(
+            TENANT,
+            json!({"channel": "email", "recipient": {"address": "busy@customer.example"},
+                   "body": "hi"}),
+        )
+        .await;
+    let (_, outcome) = world.step().await;
+    assert!(matches!(outcome, Outcome::Retried { .. }), "{outcome:?}");
+    let job = world.job(TENANT, &busy).await;
+    assert_eq!((job.status, job.attempts), (JobStatus::Scheduled, 1));
+    assert!(job.last_error.as_deref().unwrap_or("").contains("451"));
+
+    // A recipient that is not an address never reaches the relay.
+    world
+        .submit(
+            TENANT,
+            json!({"channel": "email", "recipient": {"address": "not an address"}, "body": "hi"}),
+        )
+        .await;
+    assert!(matches!(world.step().await.1, Outcome::Dead { .. }));
+    assert!(smtp.messages().is_empty());
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_relay_down_is_retried() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let world = World::start(|c| c.email = Some(email_config(port))).await;
+    world
+        .submit(
+            TENANT,
+            json!({"channel": "email", "recipient": {"address": "jo@customer.example"},
+                   "body": "hi"}),
+        )
+        .await;
+    let (_, outcome) = world.step().await;
+    assert!(matches!(outcome, Outcome::Retried { .. }), "{outcome:?}");
+    world.stop().await;
+}
+
+// ---------------------------------------------------------------------------------
+// SMS (Twilio) and push (FCM)
+
+const SID: &str = "ACtest0123456789";
+const TWILIO_TOKEN: &str = "twilio-test-token";
+/// `Basic base64("ACtest0123456789:twilio-test-token")`, computed outside Herald.
+const TWILIO_BASIC: &str = "Basic QUN0ZXN0MDEyMzQ1Njc4OTp0d2lsaW8tdGVzdC10b2tlbg==";
+
+/// What a fake provider saw, and what it checked.
+type Seen = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+/// Twilio's `POST /2010-04-01/Accounts/{sid}/Messages.json`: Basic auth, a form with
+/// `To`, `From`, `Body`. Answers 201 like Twilio, or 400 (Twilio's error 21211) for an
+/// invalid `To`.
+async fn twilio(
+    State(seen): State<Seen>,
+    UrlPath(sid): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    seen.lock().unwrap().push((headers.clone(), body.clone()));
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if sid != SID || header("authorization") != TWILIO_BASIC {
+        return (StatusCode::UNAUTHORIZED, r#"{"code":20003}"#.into());
+    }
+    if header("content-type") != "application/x-www-form-urlencoded" {
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, String::new());
+    }
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let to = form.get("To").cloned().unwrap_or_default();
+    if !to.starts_with('+') || form.get("Body").is_none_or(|b| b.is_empty()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            r#"{"code":21211,"message":"Invalid 'To' Phone Number"}"#.into(),
+        );
+    }
+    (
+        StatusCode::CREATED,
+        json!({"sid": "SM0001", "status": "queued", "to": to}).to_string(),
+    )
+}
+
+fn sms_config(base: String) -> SmsConfig {
+    SmsConfig {
+        base_url: base,
+        account_sid: SID.into(),
+        auth_token: TWILIO_TOKEN.into(),
+        from: "+15017122661".into(),
+        timeout: Duration::from_secs(5),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sms_follows_twilios_messages_api() {
+    let seen = Seen::default();
+    let app = Router::new()
+        .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio))
+        .with_state(seen.clone());
+    let addr = serve(app).await;
+    let world = World::start(|c| c.sms = Some(sms_config(format!("http://{addr}")))).await;
+
+    let id = world
+        .submit(
+            TENANT,
+            json!({"channel": "sms", "recipient": {"address": "+15558675310"},
+                   "body": "Your code is 123456"}),
+        )
+        .await;
+    assert_eq!(world.step().await, (id.clone(), Outcome::Completed));
+    {
+        let seen = seen.lock().unwrap();
+        let (headers, body) = &seen[0];
+        let form: HashMap<String, String> =
+            url::form_urlencoded::parse(body).into_owned().collect();
+        assert_eq!(form["To"], "+15558675310");
+        assert_eq!(form["From"], "+15017122661");
+        assert_eq!(form["Body"], "Your code is 123456");
+        assert_eq!(form.len(), 3, "{form:?}");
+        assert_eq!(headers["i-twilio-idempotency-token"], id.as_str());
+    }
+
+    // Twilio's 400 for a bad number is the job's fault: dead at once.
+    let bad = world
+        .submit(
+            TENANT,
+            json!({"channel": "sms", "recipient": {"address": "555-not-e164"}, "body": "x"}),
+        )
+        .await;
+    let (_, outcome) = world.step().await;
+    assert!(
+        matches!(&outcome, Outcome::Dead { error } if error.contains("400")),
+        "{outcome:?}"
+    );
+    assert_eq!(world.job(TENANT, &bad).await.attempts, 1);
+    world.stop().await;
+
+    // Wrong credentials are refused by the provider (a permanent 401).
+    let world = World::start(|c| {
+        let mut config = sms_config(format!("http://{addr}"));
+        config.auth_token = "wrong-token".into();
+        c.sms = Some(config);
+    })
+    .await;
+    world
+        .submit(
+            TENANT,
+            json!({"channel": "sms", "recipient": {"address": "+15558675310"}, "body": "x"}),
+        )
+        .await;
+    let (_, outcome) = world.step().await;
+    assert!(
+        matches!(&outcome, Outcome::Dead { error } if error.contains("401")),
+        "{outcome:?}"
+    );
+    world.stop().await;
+}
+
+const FCM_TOKEN: &str = "ya29.fcm-test-access-token";
+
+/// FCM HTTP v1's `POST /v1/projects/{project}/messages:send`: Bearer auth and the
+/// `{"message": {"token", "notification": {"title", "body"}, "data"}}` body, `data`
+/// values all strings. Answers 404 `UNREGISTERED` for the token `stale-device`.
+async fn fcm(
+    State(seen): State<Seen>,
+    UrlPath(project): UrlPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    seen.lock().unwrap().push((headers.clone(), body.clone()));
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if project != "herald-test" || header("authorization") != format!("Bearer {FCM_TOKEN}") {
+        return (StatusCode::UNAUTHORIZED, String::new());
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "not JSON".into());
+    };
+    let message = &request["message"];
+    let shape_ok = header("content-type") == "application/json"
+        && message["token"].is_string()
+        && message["notification"]["title"].is_string()
+        && message["notification"]["body"].is_string()
+        && message["data"]
+            .as_object()
+            .is_some_and(|d| d.values().all(Value::is_string));
+    if !shape_ok {
+        return (
+            StatusCode::BAD_REQUEST,
+            json!({"error": {"status": "INVALID_ARGUMENT"}}).to_string(),
+        );
+    }
+    if message["token"] == "stale-device" {
+        return (
+            StatusCode::NOT_FOUND,
+            json!({"error": {"status": "NOT_FOUND", "details": [{"errorCode": "UNREGISTERED"}]}})
+                .to_string(),
+        );
+    }
+    (
+        StatusCode::OK,
+        json!({"name": "projects/herald-test/messages/0:1"}).to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_follows_fcm_http_v1() {
+    let seen = Seen::default();
+    let app = Router::new()
+        .route("/v1/projects/{project}/messages:send", post(fcm))
+        .with_state(seen.clone());
+    let addr = serve(app).await;
+    let world = World::start(|c| {
+        c.push = Some(PushConfig {
+            base_url: format!("http://{addr}"),
+            project_id: "herald-test".into(),
+            access_token: FCM_TOKEN.into(),
+            timeout: Duration::from_secs(5),
+        })
+    })
+    .await;
+
+    let id = world
+        .submit(
+            TENANT,
+            json!({"channel": "push", "recipient": {"address": "device-token-1"},
+                   "subject": "Goal!", "body": "2-1 in the 89th minute"}),
+        )
+        .await;
+    assert_eq!(world.step().await, (id.clone(), Outcome::Completed));
+    {
+        let seen = seen.lock().unwrap();
+        let body: Value = serde_json::from_slice(&seen[0].1).unwrap();
+        assert_eq!(
+            body,
+            json!({"message": {
+                "token": "device-token-1",
+                "notification": {"title": "Goal!", "body": "2-1 in the 89th minute"},
+                "data": {"jobId": id.as_str(), "tenant": TENANT, "attempt": "1"},
+            }})
+        );
+    }
+
+    let stale = world
+        .submit(
+            TENANT,
+            json!({"channel": "push", "recipient": {"address": "stale-device"}, "body": "x"}),
+        )
+        .await;
+    let (_, outcome) = world.step().await;
+    assert!(
+        matches!(&outcome, Outcome::Dead { error } if error.contains("404")),
+        "{outcome:?}"
+    );
+    assert_eq!(world.job(TENANT, &stale).await.attempts, 1);
+    world.stop().await;
+}
+
+// ---------------------------------------------------------------------------------
+// Configuration through the real binary
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_enables_channels_from_the_environment_and_delivers_sms() {
+    let seen = Seen::default();
+    let app = Router::new()
+        .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio))
+        .with_state(seen.clone());
+    let addr = serve(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+    let store = herald_core::store::open(
+        &StoreConfig::Sqlite(SqliteConfig::new(&db)),
+        herald_core::clock::system(),
+    )
+    .await
+    .unwrap();
+    let worker = support::WorkerSpec::new(&db)
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("SMTP_TLS", "none")
+        .env("SMTP_USERNAME", "mailer")
+        .env("SMTP_PASSWORD", "smtp-password-value")
+        .env("EMAIL_FROM", "Herald <no-reply@herald.example>")
+        .env("SMS_ACCOUNT_SID", SID)
+        .env("SMS_AUTH_TOKEN", TWILIO_TOKEN)
+        .env("SMS_FROM", "+15017122661")
+        .env("SMS_BASE_URL", &format!("http://{addr}/"))
+        .env("PUSH_PROJECT_ID", "herald-test")
+        .env("PUSH_ACCESS_TOKEN", FCM_TOKEN)
+        .spawn(dir.path(), "w");
+    worker.wait_log_count("delivery channels enabled", 1).await;
+
+    let id = store
+        .insert(NewJob::new(
+            JobKind::Notification,
+            tenant(TENANT),
+            json!({"channel": "sms", "recipient": {"address": "+15558675310"}, "body": "hi"}),
+        ))
+        .await
+        .unwrap()
+        .into_job()
+        .id;
+    let job = support::wait_for(Duration::from_secs(20), "the sms job to finish", || async {
+        let job = store.get(&tenant(TENANT), &id).await.ok()?;
+        (job.status == JobStatus::Succeeded).then_some(job)
+    })
+    .await;
+    assert_eq!(job.attempts, 1);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+
+    let log = worker.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("delivery channels enabled"))
+        .unwrap();
+    for channel in ["log", "webhook", "email", "sms", "push"] {
+        assert!(line.contains(&format!("\"{channel}\"")), "{line}");
+    }
+    for secret in [TWILIO_TOKEN, FCM_TOKEN, "smtp-password-value", SECRET] {
+        assert!(!log.contains(secret), "the log shows a secret:\n{log}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_channel_settings_stop_the_binary_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+    for (i, (settings, variable)) in [
+        (vec![("SMS_AUTH_TOKEN", "token")], "SMS_ACCOUNT_SID"),
+        (vec![("SMS_ACCOUNT_SID", SID)], "SMS_AUTH_TOKEN"),
+        (
+            vec![
+                ("SMTP_HOST", "127.0.0.1"),
+                ("EMAIL_FROM", "a@b.example"),
+                ("SMTP_TLS", "ssl"),
+            ],
+            "SMTP_TLS",
+        ),
+        (vec![("SMTP_HOST", "127.0.0.1")], "EMAIL_FROM"),
+        (
+            vec![
+                ("PUSH_PROJECT_ID", "p"),
+                ("PUSH_ACCESS_TOKEN", "t"),
+                ("PUSH_BASE_URL", "ftp://x"),
+            ],
+            "PUSH_BASE_URL",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut spec = support::WorkerSpec::new(&db);
+        for (k, v) in &settings {
+            spec = spec.env(k, v);
+        }
+        let mut worker = spec.spawn(dir.path(), &format!("bad{i}"));
+        let status = worker.wait_exit(Duration::from_secs(20)).await;
+        assert!(!status.success(), "{settings:?} started");
+        let log = worker.log_text();
+        assert!(log.contains(variable), "{settings:?}: {log}");
+    }
+}

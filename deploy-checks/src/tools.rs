@@ -60,6 +60,23 @@ pub fn cargo_build(args: &[&str]) -> PathBuf {
         .or_else(|| option_env!("CARGO").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("cargo"));
     let mut build = Command::new(cargo);
+    // Cargo gives the test its package's CARGO_MANIFEST_DIR, CARGO_PKG_*, …; some
+    // build scripts (ring's) rerun when those change, and would rebuild the tree.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
+        {
+            build.env_remove(&*key);
+        }
+    }
     build
         .arg("build")
         .arg("--manifest-path")

@@ -393,6 +393,23 @@ fn api_binary() -> PathBuf {
     let target = profile.parent().unwrap();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut build = Command::new(cargo);
+    // Cargo gives the test its package's CARGO_MANIFEST_DIR, CARGO_PKG_*, …; some
+    // build scripts (ring's) rerun when those change, and would rebuild the tree.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        if [
+            "CARGO_PKG_",
+            "CARGO_MANIFEST_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
+        {
+            build.env_remove(&*key);
+        }
+    }
     build
         .args([
             "build",

@@ -883,3 +883,172 @@ async fn sigterm_releases_the_match_to_another_worker_at_once() {
     assert_eq!(view["state"]["scores"], expected_scores(players, &accepted));
     h.cleanup().await;
 }
+
+/// A message on the match queue that is not a job message is rejected to the
+/// dead-letter queue once — not requeued into a loop, not dropped — and the consumer
+/// carries on with its channel (no reconnect): the next match is hosted as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undecodable_match_message_is_dead_lettered_once_and_the_consumer_carries_on() {
+    use futures::StreamExt;
+    use lapin::options::{BasicConsumeOptions, BasicPublishOptions};
+    use lapin::types::FieldTable;
+    use lapin::BasicProperties;
+
+    let h = Harness::new("mbad").await;
+    let server = start_api(&h).await;
+    let api = Api::new(server.url());
+    let worker = h.worker().spawn(h.dir.path(), "w");
+    worker.wait_consuming().await;
+
+    let topology = herald_core::dispatch::Topology::new(&h.group);
+    let connection = herald_core::dispatch::connect(&rabbitmq_url())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    let garbage = b"{\"this is\": \"not a job message\"}".to_vec();
+    channel
+        .basic_publish(
+            topology.exchange().as_str().into(),
+            topology
+                .queue(JobKind::Match, herald_core::Priority::Normal)
+                .as_str()
+                .into(),
+            BasicPublishOptions {
+                mandatory: true,
+                ..BasicPublishOptions::default()
+            },
+            &garbage,
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    // It arrives on the dead-letter queue, as sent.
+    let mut dead = channel
+        .basic_consume(
+            topology.dead_letter_queue().as_str().into(),
+            "test-dead".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let delivery = tokio::time::timeout(Duration::from_secs(20), dead.next())
+        .await
+        .expect("the message to be dead-lettered within 20 s")
+        .unwrap()
+        .unwrap();
+    assert_eq!(delivery.data, garbage);
+    worker.wait_log_count("undecodable match message", 1).await;
+
+    // The consumer kept its channel: the next match is hosted and ended as usual.
+    let id = api.create_match(log_players(2), 600).await;
+    api.wait_started(&id, Duration::from_secs(20)).await;
+    api.score(&id, "p0", 3).await;
+    api.end(&id).await;
+    let view = api
+        .wait_status(&id, "succeeded", Duration::from_secs(20))
+        .await;
+    assert_eq!(view["state"]["scores"]["p0"], 3, "{view}");
+    let log = worker.log_text();
+    assert!(
+        !log.contains("match consumer lost RabbitMQ"),
+        "the match consumer lost its channel:\n{log}"
+    );
+    assert_eq!(log.matches("undecodable match message").count(), 1);
+    let _ = connection.close(200, "test done".into()).await;
+    h.cleanup().await;
+}
+
+/// The host rides out a store outage shorter than its lease: a save that fails as
+/// unavailable (here, SQLite's write lock held by another process past the worker's
+/// busy timeout) is retried, and the match goes on with the same lease — no failover,
+/// no event lost or applied twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_retries_its_save_through_a_store_outage_and_keeps_its_lease() {
+    let h = Harness::new("mdown").await;
+    let server = start_api(&h).await;
+    let api = Api::new(server.url());
+    let worker = h
+        .worker()
+        .env("SQLITE_BUSY_TIMEOUT_MS", "100")
+        .env("LOCK_DURATION_MS", "30000")
+        .spawn(h.dir.path(), "w");
+    worker.wait_consuming().await;
+
+    let players = 2;
+    let id = api.create_match(log_players(players), 600).await;
+    let started = api.wait_started(&id, Duration::from_secs(20)).await;
+    let mut accepted = Vec::new();
+    for i in 0..3i64 {
+        let player = format!("p{}", i % 2);
+        accepted.push((api.score(&id, &player, i + 1).await, player, i + 1));
+    }
+    wait_for(Duration::from_secs(10), "3 events applied", || async {
+        (api.get(&id).await["appliedSeq"] == 3).then_some(())
+    })
+    .await;
+
+    // Freeze the worker — at a moment it holds no write lock (it could be stopped in
+    // the middle of a write: thaw and freeze again) —, append two events, take SQLite's
+    // write lock, thaw the worker: its host reads the events (WAL readers are not
+    // blocked) and cannot save them.
+    let mut locker = rusqlite::Connection::open(&h.db).unwrap();
+    locker.busy_timeout(Duration::from_millis(500)).unwrap();
+    let mut frozen = false;
+    for _ in 0..10 {
+        worker.signal(Signal::SIGSTOP);
+        let probe = locker.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate);
+        if let Ok(probe) = probe {
+            probe.rollback().unwrap();
+            frozen = true;
+            break;
+        }
+        worker.signal(Signal::SIGCONT);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        frozen,
+        "the worker held SQLite's write lock at every freeze"
+    );
+    for i in 3..5i64 {
+        let player = format!("p{}", i % 2);
+        accepted.push((api.score(&id, &player, i + 1).await, player, i + 1));
+    }
+    let lock = locker
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+        .unwrap();
+    worker.signal(Signal::SIGCONT);
+    let retries = "store unavailable; retrying the match host's call";
+    worker.wait_log_count(retries, 2).await;
+    assert_eq!(
+        api.get(&id).await["appliedSeq"],
+        3,
+        "nothing saved under the lock"
+    );
+    lock.rollback().unwrap();
+
+    wait_for(Duration::from_secs(10), "5 events applied", || async {
+        (api.get(&id).await["appliedSeq"] == 5).then_some(())
+    })
+    .await;
+    api.end(&id).await;
+    let view = api
+        .wait_status(&id, "succeeded", Duration::from_secs(20))
+        .await;
+    assert_eq!(view["state"]["scores"], expected_scores(players, &accepted));
+    assert_eq!(view["appliedSeq"], 6);
+    assert_eq!(
+        view["attempts"], started["attempts"],
+        "hosted once: no failover"
+    );
+    let log = worker.log_text();
+    assert!(!log.contains("lease lost"), "{log}");
+    assert!(!log.contains("resuming match"), "{log}");
+    let notes = result_notifications(&h.store, &id).await;
+    assert_eq!(notes.len(), players);
+    assert!(notes.values().all(|ids| ids.len() == 1));
+    h.cleanup().await;
+}

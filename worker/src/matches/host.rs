@@ -366,7 +366,7 @@ impl<'a> Host<'a> {
                     if retry_at >= self.lease.expires_at {
                         return Err(Stop::Unrecorded(StoreError::Unavailable(e)));
                     }
-                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store unavailable; retrying");
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store unavailable; retrying the match host's call");
                     tokio::select! {
                         () = tokio::time::sleep(backoff) => {}
                         () = crate::signal_on(&mut stop) => return Err(Stop::Stopping),

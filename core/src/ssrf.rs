@@ -11,9 +11,16 @@
 //! - the API, on the literal URL ([`TargetGuard::check_url`]): an IP-literal host (in
 //!   any spelling the URL standard accepts, e.g. `http://2130706433/` is 127.0.0.1) or
 //!   `localhost` is refused with 422 before anything is stored;
-//! - the worker, on every address the host name resolves to at delivery time
-//!   ([`TargetGuard::check_ip`]), connecting only to the addresses it checked, so a DNS
-//!   answer that changes between check and connect (rebinding) cannot slip through.
+//! - the worker, on an IP-literal host ([`TargetGuard::check_ip_literal`]) and on every
+//!   address a host name resolves to at delivery time ([`TargetGuard::check_ip`]),
+//!   connecting only to the addresses it checked, so a DNS answer that changes between
+//!   check and connect (rebinding) cannot slip through.
+//!
+//! The same guard, with the same allow-list, covers the sms and push adapters' base
+//! URLs (operator settings, but a provider is never internal unless the operator says
+//! so): a literal internal base URL stops the worker at start-up, and one whose name
+//! resolves inside fails the delivery permanently. The SMTP relay is not guarded: an
+//! internal relay (a local MTA) is the usual set-up.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -182,12 +189,10 @@ impl TargetGuard {
 
     /// Checks what can be known from the URL alone: an IP-literal host, or
     /// `localhost` (which always means loopback). Other host names pass here and are
-    /// checked on their resolved addresses at delivery.
+    /// checked on their resolved addresses at delivery. (The API's check.)
     pub fn check_url(&self, raw: &str) -> Result<(), Refused> {
         let url = url::Url::parse(raw).map_err(|e| Refused::BadUrl(format!("not a URL: {e}")))?;
         match url.host() {
-            Some(url::Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip)),
-            Some(url::Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip)),
             Some(url::Host::Domain(name)) => {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 if name == "localhost" || name.ends_with(".localhost") {
@@ -196,6 +201,18 @@ impl TargetGuard {
                     Ok(())
                 }
             }
+            _ => self.check_ip_literal(&url),
+        }
+    }
+
+    /// Checks an IP-literal host, the one kind a DNS resolver never sees; a host name
+    /// passes (the worker's resolver checks what it resolves to — `localhost`
+    /// included, so that path is the one that refuses it there).
+    pub fn check_ip_literal(&self, url: &url::Url) -> Result<(), Refused> {
+        match url.host() {
+            Some(url::Host::Ipv4(ip)) => self.check_ip(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => self.check_ip(IpAddr::V6(ip)),
+            Some(url::Host::Domain(_)) => Ok(()),
             None => Err(Refused::BadUrl("the URL has no host".into())),
         }
     }

@@ -58,7 +58,8 @@ Environment (every value is checked at start-up; a bad one names the variable):
   SHUTDOWN_TIMEOUT_MS      on SIGTERM, how long in-flight jobs may finish (25000)
   HEARTBEAT_INTERVAL_MS    registry heartbeat period, read by GET /v1/workers (5000)
   WEBHOOK_SECRETS          tenant:secret,... HMAC-SHA256 keys for X-Herald-Signature
-  WEBHOOK_ALLOWED_CIDRS    CIDRs a webhook may target although private/loopback (none)
+  WEBHOOK_ALLOWED_CIDRS    CIDRs a webhook (or the sms/push base URL) may target although
+                           private/loopback (none)
   WEBHOOK_TIMEOUT_MS       per-request webhook timeout (10000)
   SMTP_HOST                SMTP relay of the email channel; unset = no email channel
   SMTP_PORT                SMTP port (587)
@@ -599,6 +600,32 @@ fn check_base_url(name: &'static str, raw: &str) -> Result<String, ConfigError> 
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// The sms and push base URLs go through the SSRF guard like a tenant's webhook: a
+/// literal internal address is refused at start-up (when the channels are built),
+/// unless `WEBHOOK_ALLOWED_CIDRS` allows its range; names (`localhost` too) are checked
+/// on what they resolve to, at delivery.
+pub fn check_adapter_targets(
+    allowed: &[Cidr],
+    sms: Option<&SmsConfig>,
+    push: Option<&PushConfig>,
+) -> Result<(), ConfigError> {
+    let guard = herald_core::ssrf::TargetGuard::new(allowed.to_vec());
+    let targets = [
+        ("SMS_BASE_URL", sms.map(|c| c.base_url.as_str())),
+        ("PUSH_BASE_URL", push.map(|c| c.base_url.as_str())),
+    ];
+    for (name, raw) in targets {
+        if let Some(raw) = raw {
+            let url = url::Url::parse(raw)
+                .map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
+            guard
+                .check_ip_literal(&url)
+                .map_err(|refused| ConfigError::new(name, refused.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 pub use herald_core::ssrf::Cidr;
 pub use lettre::message::Mailbox;
 
@@ -658,6 +685,43 @@ mod tests {
                 "SMS_BASE_URL"
             );
         }
+    }
+
+    #[test]
+    fn internal_adapter_base_urls_need_the_allow_list() {
+        let sms = |base: &str| SmsConfig {
+            base_url: base.into(),
+            account_sid: "AC1".into(),
+            auth_token: "t".into(),
+            from: "+15005550006".into(),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let push = |base: &str| PushConfig {
+            base_url: base.into(),
+            project_id: "p".into(),
+            access_token: "t".into(),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let public = (sms(DEFAULT_SMS_BASE_URL), push(DEFAULT_PUSH_BASE_URL));
+        assert!(check_adapter_targets(&[], Some(&public.0), Some(&public.1)).is_ok());
+        assert!(check_adapter_targets(&[], None, None).is_ok());
+        // A name passes here: the resolver judges it at delivery.
+        assert!(check_adapter_targets(&[], Some(&sms("http://localhost:9")), None).is_ok());
+        for base in [
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1:9",
+            "http://[::1]:9",
+        ] {
+            let err = check_adapter_targets(&[], Some(&sms(base)), None).unwrap_err();
+            assert_eq!(err.var, "SMS_BASE_URL", "{base}");
+            assert!(err.to_string().contains("WEBHOOK_ALLOWED_CIDRS"), "{err}");
+        }
+        let err =
+            check_adapter_targets(&[], None, Some(&push("http://169.254.169.254"))).unwrap_err();
+        assert_eq!(err.var, "PUSH_BASE_URL");
+        let loopback = ["127.0.0.0/8".parse::<Cidr>().unwrap()];
+        assert!(check_adapter_targets(&loopback, Some(&sms("http://127.0.0.1:9")), None).is_ok());
+        assert!(check_adapter_targets(&loopback, Some(&sms("http://10.0.0.5")), None).is_err());
     }
 
     #[test]

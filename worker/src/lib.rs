@@ -284,6 +284,12 @@ pub(crate) async fn signal_on(flag: &mut watch::Receiver<bool>) {
 /// absent one dies with "not available on this worker".
 fn with_configured_channels(mut channels: Channels, config: &Config) -> anyhow::Result<Channels> {
     let mut enabled = vec!["log", "webhook"];
+    config::check_adapter_targets(
+        &config.webhook.allowed_cidrs,
+        config.sms.as_ref(),
+        config.push.as_ref(),
+    )?;
+    let guard = herald_core::ssrf::TargetGuard::new(config.webhook.allowed_cidrs.clone());
     if let Some(email) = &config.email {
         channels = channels.with(Arc::new(
             EmailChannel::new(email).context("building the SMTP transport")?,
@@ -292,13 +298,13 @@ fn with_configured_channels(mut channels: Channels, config: &Config) -> anyhow::
     }
     if let Some(sms) = &config.sms {
         channels = channels.with(Arc::new(
-            SmsChannel::new(sms).context("building the SMS client")?,
+            SmsChannel::new(sms, guard.clone()).context("building the SMS client")?,
         ));
         enabled.push("sms");
     }
     if let Some(push) = &config.push {
         channels = channels.with(Arc::new(
-            PushChannel::new(push).context("building the push client")?,
+            PushChannel::new(push, guard).context("building the push client")?,
         ));
         enabled.push("push");
     }

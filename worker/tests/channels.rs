@@ -343,8 +343,9 @@ async fn internal_webhook_targets_are_dead_without_the_allow_list() {
         format!("http://127.0.0.1:{port}/status/200"),
         "http://169.254.169.254/latest/meta-data/".to_owned(),
         "http://10.0.0.1/hook".to_owned(),
+        // A host name resolving to loopback: the worker judges names only on what the
+        // system resolver answers for them (the API refuses `localhost` by name).
         format!("http://localhost:{port}/status/200"),
-        format!("http://localhost.:{port}/status/200"),
         format!("http://[::ffff:127.0.0.1]:{port}/status/200"),
     ];
     for target in &targets {
@@ -356,6 +357,9 @@ async fn internal_webhook_targets_are_dead_without_the_allow_list() {
         };
         assert!(error.contains("refused"), "{target}: {error}");
         assert!(error.contains("WEBHOOK_ALLOWED_CIDRS"), "{target}: {error}");
+        if target.contains("localhost") {
+            assert!(error.contains("localhost resolves to"), "{target}: {error}");
+        }
         let job = world.job(TENANT, &id).await;
         assert_eq!((job.status, job.attempts), (JobStatus::Dead, 1), "{target}");
     }
@@ -639,7 +643,11 @@ async fn sms_follows_twilios_messages_api() {
         .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio))
         .with_state(seen.clone());
     let addr = serve(app).await;
-    let world = World::start(|c| c.sms = Some(sms_config(format!("http://{addr}")))).await;
+    let world = World::start(|c| {
+        allow_loopback(c);
+        c.sms = Some(sms_config(format!("http://{addr}")));
+    })
+    .await;
 
     let id = world
         .submit(
@@ -678,6 +686,7 @@ async fn sms_follows_twilios_messages_api() {
 
     // Wrong credentials are refused by the provider (a permanent 401).
     let world = World::start(|c| {
+        allow_loopback(c);
         let mut config = sms_config(format!("http://{addr}"));
         config.auth_token = "wrong-token".into();
         c.sms = Some(config);
@@ -751,6 +760,7 @@ async fn push_follows_fcm_http_v1() {
         .with_state(seen.clone());
     let addr = serve(app).await;
     let world = World::start(|c| {
+        allow_loopback(c);
         c.push = Some(PushConfig {
             base_url: format!("http://{addr}"),
             project_id: "herald-test".into(),
@@ -794,6 +804,69 @@ async fn push_follows_fcm_http_v1() {
     );
     assert_eq!(world.job(TENANT, &stale).await.attempts, 1);
     world.stop().await;
+}
+
+/// The adapters' base URLs are the operator's, but go through the same SSRF guard:
+/// without the allow-list, a provider whose name resolves to loopback is refused at
+/// delivery (permanently, never contacted), and a literal internal base URL stops the
+/// worker from starting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adapter_base_urls_inside_the_network_are_refused_without_the_allow_list() {
+    let seen = Seen::default();
+    let app = Router::new()
+        .route("/2010-04-01/Accounts/{sid}/Messages.json", post(twilio))
+        .with_state(seen.clone());
+    let addr = serve(app).await;
+    let world = World::start(|c| {
+        c.sms = Some(sms_config(format!("http://localhost:{}", addr.port())));
+        c.push = Some(PushConfig {
+            base_url: format!("http://localhost:{}", addr.port()),
+            project_id: "herald-test".into(),
+            access_token: FCM_TOKEN.into(),
+            timeout: Duration::from_secs(5),
+        });
+    })
+    .await;
+    for request in [
+        json!({"channel": "sms", "recipient": {"address": "+15558675310"}, "body": "x"}),
+        json!({"channel": "push", "recipient": {"address": "device-token-1"}, "body": "x"}),
+    ] {
+        let id = world.submit(TENANT, request.clone()).await;
+        let (got, outcome) = world.step().await;
+        assert_eq!(got, id);
+        let Outcome::Dead { error } = outcome else {
+            panic!("{request} was not refused: {outcome:?}");
+        };
+        assert!(error.contains("localhost resolves to"), "{error}");
+        assert!(error.contains("WEBHOOK_ALLOWED_CIDRS"), "{error}");
+        assert_eq!(world.job(TENANT, &id).await.attempts, 1);
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "a refused provider was contacted"
+    );
+    world.stop().await;
+
+    // Allowed: the same name is delivered to.
+    let world = World::start(|c| {
+        allow_loopback(c);
+        c.sms = Some(sms_config(format!("http://localhost:{}", addr.port())));
+    })
+    .await;
+    let request = json!({"channel": "sms", "recipient": {"address": "+15558675310"}, "body": "x"});
+    let id = world.submit(TENANT, request).await;
+    assert_eq!(world.step().await, (id, Outcome::Completed));
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    world.stop().await;
+
+    // A literal internal base URL: the worker does not start.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::embedded(StoreConfig::Sqlite(SqliteConfig::new(
+        dir.path().join("herald.db"),
+    )));
+    config.sms = Some(sms_config("http://10.0.0.5:8080".into()));
+    let err = Worker::start(config).await.unwrap_err();
+    assert!(format!("{err:#}").contains("SMS_BASE_URL"), "{err:#}");
 }
 
 // ---------------------------------------------------------------------------------
@@ -881,6 +954,14 @@ async fn bad_channel_settings_stop_the_binary_naming_the_variable() {
                 ("PUSH_PROJECT_ID", "p"),
                 ("PUSH_ACCESS_TOKEN", "t"),
                 ("PUSH_BASE_URL", "ftp://x"),
+            ],
+            "PUSH_BASE_URL",
+        ),
+        (
+            vec![
+                ("PUSH_PROJECT_ID", "p"),
+                ("PUSH_ACCESS_TOKEN", "t"),
+                ("PUSH_BASE_URL", "http://169.254.169.254"),
             ],
             "PUSH_BASE_URL",
         ),

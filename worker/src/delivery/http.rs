@@ -107,9 +107,15 @@ pub async fn send(what: &str, request: reqwest::RequestBuilder) -> Result<(), De
 }
 
 /// The client a provider adapter (sms, push) talks through: the configured timeout,
-/// a shorter connect timeout, and no redirects (a redirect could point anywhere).
-pub fn provider_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+/// a shorter connect timeout, no redirects (a redirect could point anywhere), and the
+/// SSRF guard's resolver — a provider's name that resolves into the deployment's own
+/// network is refused unless `WEBHOOK_ALLOWED_CIDRS` allows it (the literal base URL
+/// was checked at start-up, in the worker's configuration). An HTTP(S) proxy from the
+/// environment is still used, and resolved through the guard too: an internal proxy's
+/// range must be allowed.
+pub fn provider_client(timeout: Duration, guard: TargetGuard) -> reqwest::Result<reqwest::Client> {
     reqwest::Client::builder()
+        .dns_resolver(GuardedResolver::new(guard))
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .redirect(reqwest::redirect::Policy::none())

@@ -19,9 +19,13 @@
 //!
 //! `PUSH_ACCESS_TOKEN` is used as given: minting OAuth 2.0 tokens from a service account
 //! is left to the deployment (a sidecar or secret rotation that restarts the worker).
-//! The base URL is the operator's, so it is not put through the SSRF guard.
+//! The base URL is the operator's, and still goes through the SSRF guard
+//! (`herald_core::ssrf`): a literal internal address stops the worker at start-up, a
+//! name resolving inside fails the delivery permanently — unless its range is in
+//! `WEBHOOK_ALLOWED_CIDRS`.
 
 use async_trait::async_trait;
+use herald_core::ssrf::TargetGuard;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use serde_json::json;
 
@@ -40,8 +44,10 @@ pub struct PushChannel {
 }
 
 impl PushChannel {
-    pub fn new(config: &PushConfig) -> anyhow::Result<Self> {
-        let client = super::http::provider_client(config.timeout)?;
+    /// `guard`: the SSRF guard with the operator's allow-list, for the provider's
+    /// resolved addresses.
+    pub fn new(config: &PushConfig, guard: TargetGuard) -> anyhow::Result<Self> {
+        let client = super::http::provider_client(config.timeout, guard)?;
         let provider = super::http::provider_host(&config.base_url, "push")?;
         Ok(Self {
             client,

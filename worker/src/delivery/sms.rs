@@ -16,10 +16,13 @@
 //! header on its own webhooks and does not document deduplicating API requests on it,
 //! so it is best effort — a retry after a lost answer may send the text twice.
 //!
-//! The base URL is the operator's, not a tenant's, so it is not put through the SSRF
-//! guard (a local relay or test server is a legitimate target).
+//! The base URL is the operator's, and still goes through the SSRF guard
+//! (`herald_core::ssrf`): a literal internal address stops the worker at start-up, a
+//! name resolving inside fails the delivery permanently — unless its range is in
+//! `WEBHOOK_ALLOWED_CIDRS` (an internal gateway, a test server).
 
 use async_trait::async_trait;
+use herald_core::ssrf::TargetGuard;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
 use super::http;
@@ -39,8 +42,10 @@ pub struct SmsChannel {
 }
 
 impl SmsChannel {
-    pub fn new(config: &SmsConfig) -> anyhow::Result<Self> {
-        let client = super::http::provider_client(config.timeout)?;
+    /// `guard`: the SSRF guard with the operator's allow-list, for the provider's
+    /// resolved addresses.
+    pub fn new(config: &SmsConfig, guard: TargetGuard) -> anyhow::Result<Self> {
+        let client = super::http::provider_client(config.timeout, guard)?;
         let provider = super::http::provider_host(&config.base_url, "sms")?;
         Ok(Self {
             client,

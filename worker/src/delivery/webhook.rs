@@ -106,9 +106,10 @@ impl Channel for WebhookChannel {
 
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError> {
         let url = parse_target(message.address)?;
-        // IP literals and `localhost` never reach the resolver; judge them here.
+        // IP literals never reach the resolver; judge them here. Names (`localhost`
+        // too) are judged by the resolver on what they resolve to.
         self.guard
-            .check_url(url.as_str())
+            .check_ip_literal(&url)
             .map_err(|refused| match refused {
                 Refused::Internal { .. } => {
                     DeliveryError::permanent(format!("webhook target refused: {refused}"))

@@ -177,6 +177,7 @@ fn the_services_use_the_configuration_names_of_the_design() {
         "SMTP_TLS",
         "SMTP_USERNAME",
         "SMTP_PASSWORD",
+        "SMTP_CA_FILE",
         "EMAIL_FROM",
         "EMAIL_FROM_TENANTS",
         "SMS_BASE_URL",

@@ -3,10 +3,14 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use herald_core::config::{millis_or, parse_or, positive_or, var, ConfigError, StoreConfig};
 use herald_core::{RetryPolicy, TenantId};
+use lettre::transport::smtp::client::TlsParameters;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 
 use crate::delivery::breaker::BreakerConfig;
 
@@ -67,6 +71,7 @@ Environment (every value is checked at start-up; a bad one names the variable):
   SMTP_USERNAME            SMTP AUTH credentials (optional; set both)
   SMTP_PASSWORD
   SMTP_TIMEOUT_MS          per-command SMTP timeout (10000)
+  SMTP_CA_FILE             PEM file of extra root CAs trusted for the relay (starttls/tls only)
   EMAIL_FROM               From address of emails, e.g. \"Herald <no-reply@example.com>\"
   EMAIL_FROM_TENANTS       tenant:address,... per-tenant From addresses (else EMAIL_FROM)
   SMS_ACCOUNT_SID          Twilio account SID of the sms channel; unset = no sms channel
@@ -168,8 +173,69 @@ pub struct EmailConfig {
     /// Never logged.
     pub password: Option<String>,
     pub timeout: Duration,
+    /// `SMTP_CA_FILE`: roots trusted for the relay besides Mozilla's (a private CA).
+    pub extra_roots: Option<SmtpRoots>,
     pub from: Mailbox,
     pub from_tenants: HashMap<TenantId, Mailbox>,
+}
+
+/// Root certificates from a PEM file, trusted for the SMTP relay in addition to the
+/// built-in webpki roots: an internal relay's certificate often comes from a private
+/// CA that no public root store has.
+#[derive(Clone)]
+pub struct SmtpRoots {
+    /// Where they were read from, for messages.
+    pub path: PathBuf,
+    /// One per `CERTIFICATE` block of the file, in order.
+    pub certificates: Vec<Certificate>,
+}
+
+impl SmtpRoots {
+    /// Reads and checks `path`: every `CERTIFICATE` block must be a certificate that
+    /// rustls accepts as a trust anchor, and there must be at least one, so a wrong
+    /// file stops the start-up instead of the first delivery.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let certificates = Self::parse(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            certificates,
+        })
+    }
+
+    /// The certificates of a PEM text, each checked by building TLS parameters with it
+    /// (rustls parses a root when it is added to the store).
+    pub fn parse(pem: &[u8]) -> Result<Vec<Certificate>, String> {
+        let ders = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("not a PEM file of certificates: {e}"))?;
+        if ders.is_empty() {
+            return Err("no BEGIN CERTIFICATE block in the file".into());
+        }
+        ders.into_iter()
+            .enumerate()
+            .map(|(i, der)| {
+                let n = i + 1;
+                let certificate = Certificate::from_der(der.to_vec())
+                    .map_err(|e| format!("certificate {n}: {e}"))?;
+                // The domain is irrelevant here: only the root store is built.
+                TlsParameters::builder("localhost".into())
+                    .add_root_certificate(certificate.clone())
+                    .build()
+                    .map_err(|e| format!("certificate {n} is not a usable root: {e}"))?;
+                Ok(certificate)
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for SmtpRoots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpRoots")
+            .field("path", &self.path)
+            .field("certificates", &self.certificates.len())
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for EmailConfig {
@@ -181,6 +247,7 @@ impl std::fmt::Debug for EmailConfig {
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("timeout", &self.timeout)
+            .field("extra_roots", &self.extra_roots)
             .field("from", &self.from.to_string())
             .field("from_tenants", &self.from_tenants.len())
             .finish()
@@ -471,13 +538,29 @@ fn email_from_env() -> Result<Option<EmailConfig>, ConfigError> {
     let from = var("EMAIL_FROM")
         .ok_or_else(|| ConfigError::new("EMAIL_FROM", "must be set when SMTP_HOST is"))?;
     let from = parse_mailbox("EMAIL_FROM", &from)?;
+    let tls = parse_or("SMTP_TLS", SmtpTls::StartTls)?;
+    let extra_roots = match var("SMTP_CA_FILE") {
+        None => None,
+        // Roots without TLS would be silently ignored: the operator meant something else.
+        Some(_) if tls == SmtpTls::None => {
+            return Err(ConfigError::new(
+                "SMTP_CA_FILE",
+                "is only used with SMTP_TLS=starttls or tls, and SMTP_TLS is none",
+            ))
+        }
+        Some(path) => Some(
+            SmtpRoots::load(Path::new(path.trim()))
+                .map_err(|e| ConfigError::new("SMTP_CA_FILE", e))?,
+        ),
+    };
     Ok(Some(EmailConfig {
         host: host.trim().to_owned(),
         port: parse_or("SMTP_PORT", DEFAULT_SMTP_PORT)?,
-        tls: parse_or("SMTP_TLS", SmtpTls::StartTls)?,
+        tls,
         username,
         password,
         timeout: millis_or("SMTP_TIMEOUT_MS", DEFAULT_SMTP_TIMEOUT)?,
+        extra_roots,
         from,
         from_tenants: parse_tenant_senders(var("EMAIL_FROM_TENANTS").as_deref())?,
     }))
@@ -628,6 +711,7 @@ pub fn check_adapter_targets(
 
 pub use herald_core::ssrf::Cidr;
 pub use lettre::message::Mailbox;
+pub use lettre::transport::smtp::client::Certificate;
 
 #[cfg(test)]
 mod tests {
@@ -746,6 +830,7 @@ mod tests {
             username: Some("user".into()),
             password: Some("smtp-password-value".into()),
             timeout: DEFAULT_SMTP_TIMEOUT,
+            extra_roots: None,
             from: "a@b.example".parse().unwrap(),
             from_tenants: HashMap::new(),
         };
@@ -757,6 +842,30 @@ mod tests {
         ] {
             assert!(!text.contains(secret), "{text}");
         }
+    }
+
+    #[test]
+    fn smtp_roots_take_every_certificate_block_and_refuse_files_without_one() {
+        let ca = || {
+            let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            let key = rcgen::KeyPair::generate().unwrap();
+            (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+        };
+        let ((first, key), (second, _)) = (ca(), ca());
+        // A key block between them is skipped, not an error.
+        let bundle = format!("{first}{key}{second}");
+        assert_eq!(SmtpRoots::parse(bundle.as_bytes()).unwrap().len(), 2);
+        for bad in [
+            "".to_owned(),
+            "not pem".to_owned(),
+            key,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_owned(),
+        ] {
+            assert!(SmtpRoots::parse(bad.as_bytes()).is_err(), "{bad}");
+        }
+        let err = SmtpRoots::load(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        assert!(err.contains("/nonexistent/ca.pem"), "{err}");
     }
 
     #[test]

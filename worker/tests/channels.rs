@@ -24,7 +24,7 @@ use chrono::Utc;
 use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::{Job, JobId, JobKind, JobStatus, NewJob, RetryPolicy, Store, TenantId};
-use herald_worker::config::{Cidr, EmailConfig, PushConfig, SmsConfig, SmtpTls};
+use herald_worker::config::{Cidr, EmailConfig, PushConfig, SmsConfig, SmtpRoots, SmtpTls};
 use herald_worker::{Config, Outcome, Step, Worker};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -405,7 +405,13 @@ struct SmtpSink {
 }
 
 impl SmtpSink {
+    /// Plain SMTP, no AUTH.
     fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &[])
+    }
+
+    /// With `smtp_sink.py`'s options (`--tls`, `--cert`, `--key`, `--auth`).
+    fn start_with(dir: &Path, options: &[&str]) -> Self {
         let python = std::env::var("HERALD_TEST_PYTHON").unwrap_or_else(|_| {
             panic!(
                 "HERALD_TEST_PYTHON is not set: run the tests with scripts/test.sh, which \
@@ -416,6 +422,7 @@ impl SmtpSink {
         let mut child = Command::new(python)
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py"))
             .arg(&out)
+            .args(options)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -456,6 +463,7 @@ fn email_config(port: u16) -> EmailConfig {
         username: None,
         password: None,
         timeout: Duration::from_secs(5),
+        extra_roots: None,
         from: "Herald <no-reply@herald.example>".parse().unwrap(),
         from_tenants: HashMap::from([(
             tenant(TENANT),
@@ -582,6 +590,235 @@ async fn smtp_relay_down_is_retried() {
     let (_, outcome) = world.step().await;
     assert!(matches!(outcome, Outcome::Retried { .. }), "{outcome:?}");
     world.stop().await;
+}
+
+// ---------------------------------------------------------------------------------
+// Email over TLS (STARTTLS and implicit) and SMTP AUTH, with certificates of a private CA
+
+/// A private CA, generated per test (rcgen), and what it signs.
+struct TestCa {
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+    pem: String,
+}
+
+impl TestCa {
+    fn new(name: &str) -> Self {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::CrlSign,
+        ];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let pem = params.self_signed(&key).unwrap().pem();
+        Self {
+            issuer: rcgen::Issuer::new(params, key),
+            pem,
+        }
+    }
+
+    /// Writes a server certificate for `127.0.0.1` and `localhost` (the sink's address)
+    /// and its key under `dir`; returns (certificate, key) paths.
+    fn server_cert(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        let mut params =
+            rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+                .unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "herald-test-smtp");
+        params.use_authority_key_identifier_extension = true;
+        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.signed_by(&key, &self.issuer).unwrap();
+        let (cert_path, key_path) = (dir.join("server.pem"), dir.join("server.key"));
+        std::fs::write(&cert_path, cert.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        (cert_path, key_path)
+    }
+}
+
+/// Writes the CA certificates, concatenated, as `name` under `dir`.
+fn ca_file(dir: &Path, name: &str, cas: &[&TestCa]) -> PathBuf {
+    let path = dir.join(name);
+    let text: String = cas.iter().map(|ca| ca.pem.as_str()).collect();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A sink speaking TLS (`mode`: `starttls` or `implicit`) with a certificate of `ca`,
+/// plus `extra` options.
+fn tls_sink(dir: &Path, ca: &TestCa, mode: &str, extra: &[&str]) -> SmtpSink {
+    let (cert, key) = ca.server_cert(dir);
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let mut options = vec!["--tls", mode, "--cert", cert, "--key", key];
+    options.extend_from_slice(extra);
+    SmtpSink::start_with(dir, &options)
+}
+
+fn tls_email_config(port: u16, tls: SmtpTls, ca_file: Option<&Path>) -> EmailConfig {
+    EmailConfig {
+        tls,
+        extra_roots: ca_file.map(|path| SmtpRoots::load(path).unwrap()),
+        ..email_config(port)
+    }
+}
+
+fn email_job(address: &str) -> Value {
+    json!({"channel": "email", "recipient": {"address": address},
+           "subject": "Over TLS", "body": "sealed"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_over_starttls_trusts_every_ca_of_smtp_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("Herald Test Relay CA");
+    let smtp = tls_sink(dir.path(), &ca, "starttls", &[]);
+    // The relay's CA second in a bundle: every certificate of the file is trusted.
+    let bundle = ca_file(
+        dir.path(),
+        "bundle.pem",
+        &[&TestCa::new("Some Other CA"), &ca],
+    );
+    assert_eq!(SmtpRoots::load(&bundle).unwrap().certificates.len(), 2);
+    let world = World::start(|c| {
+        c.email = Some(tls_email_config(
+            smtp.port,
+            SmtpTls::StartTls,
+            Some(&bundle),
+        ))
+    })
+    .await;
+
+    let id = world.submit(TENANT, email_job("jo@customer.example")).await;
+    assert_eq!(world.step().await, (id.clone(), Outcome::Completed));
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let m = &messages[0];
+    assert_eq!(m["tls"], true, "{m}");
+    assert!(
+        m["tls_version"].as_str().unwrap().starts_with("TLSv1."),
+        "{m}"
+    );
+    assert_eq!(m["login"], Value::Null);
+    assert_eq!(m["rcpt_tos"], json!(["jo@customer.example"]));
+    assert_eq!(m["job_id"], id.as_str());
+    assert_eq!(m["body"].as_str().unwrap().trim_end(), "sealed");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_over_implicit_tls_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("Herald Test Relay CA");
+    let smtp = tls_sink(dir.path(), &ca, "implicit", &[]);
+    let roots = ca_file(dir.path(), "ca.pem", &[&ca]);
+    let world =
+        World::start(|c| c.email = Some(tls_email_config(smtp.port, SmtpTls::Tls, Some(&roots))))
+            .await;
+
+    let id = world.submit(TENANT, email_job("jo@customer.example")).await;
+    assert_eq!(world.step().await, (id.clone(), Outcome::Completed));
+
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["tls"], true, "{messages:?}");
+    assert_eq!(messages[0]["job_id"], id.as_str());
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_certificate_that_is_not_trusted_is_retried_and_nothing_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("Herald Test Relay CA");
+    let other = ca_file(dir.path(), "other.pem", &[&TestCa::new("Some Other CA")]);
+    for (mode, tls) in [("starttls", SmtpTls::StartTls), ("implicit", SmtpTls::Tls)] {
+        let sink_dir = tempfile::tempdir().unwrap();
+        let smtp = tls_sink(sink_dir.path(), &ca, mode, &[]);
+        // Mozilla's roots alone, then with a CA that did not sign the relay's certificate.
+        for roots in [None, Some(other.as_path())] {
+            let world = World::start(|c| {
+                c.email = Some(tls_email_config(smtp.port, tls, roots));
+            })
+            .await;
+            let id = world.submit(TENANT, email_job("jo@customer.example")).await;
+            let (_, outcome) = world.step().await;
+            assert!(
+                matches!(outcome, Outcome::Retried { .. }),
+                "{mode} {roots:?}: {outcome:?}"
+            );
+            let job = world.job(TENANT, &id).await;
+            assert_eq!(
+                (job.status, job.attempts),
+                (JobStatus::Scheduled, 1),
+                "{mode} {roots:?}"
+            );
+            // rustls's verdict, through lettre's TLS error: not some other failure.
+            let error = job.last_error.unwrap_or_default();
+            assert!(
+                error.contains("SMTP relay") && error.contains("UnknownIssuer"),
+                "{mode} {roots:?}: {error}"
+            );
+            world.stop().await;
+        }
+        assert!(smtp.messages().is_empty(), "{mode}: {:?}", smtp.messages());
+    }
+}
+
+const SMTP_USER: &str = "herald-mailer";
+const SMTP_PASSWORD: &str = "relay-password-value";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smtp_auth_over_starttls_logs_in_and_a_wrong_password_is_dead() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("Herald Test Relay CA");
+    let auth = format!("{SMTP_USER}:{SMTP_PASSWORD}");
+    let smtp = tls_sink(dir.path(), &ca, "starttls", &["--auth", &auth]);
+    let roots = ca_file(dir.path(), "ca.pem", &[&ca]);
+
+    for (password, delivered) in [(SMTP_PASSWORD, true), ("not-the-password", false)] {
+        let world = World::start(|c| {
+            c.email = Some(EmailConfig {
+                username: Some(SMTP_USER.to_owned()),
+                password: Some(password.to_owned()),
+                ..tls_email_config(smtp.port, SmtpTls::StartTls, Some(&roots))
+            });
+        })
+        .await;
+        let id = world.submit(TENANT, email_job("jo@customer.example")).await;
+        let (_, outcome) = world.step().await;
+        let job = world.job(TENANT, &id).await;
+        if delivered {
+            assert_eq!(outcome, Outcome::Completed);
+            assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 1));
+        } else {
+            // 535 5.7.8: a permanent reply, like any 5xx.
+            assert!(
+                matches!(&outcome, Outcome::Dead { error } if error.contains("535")),
+                "{outcome:?}"
+            );
+            assert_eq!((job.status, job.attempts), (JobStatus::Dead, 1));
+            assert!(
+                !job.last_error.as_deref().unwrap_or("").contains(password),
+                "the error shows the password: {:?}",
+                job.last_error
+            );
+        }
+        world.stop().await;
+    }
+
+    let messages = smtp.messages();
+    assert_eq!(
+        messages.len(),
+        1,
+        "only the right password sends: {messages:?}"
+    );
+    assert_eq!(messages[0]["login"], SMTP_USER);
+    assert_eq!(messages[0]["tls"], true);
 }
 
 // ---------------------------------------------------------------------------------
@@ -930,6 +1167,105 @@ async fn the_binary_enables_channels_from_the_environment_and_delivers_sms() {
     }
     for secret in [TWILIO_TOKEN, FCM_TOKEN, "smtp-password-value", SECRET] {
         assert!(!log.contains(secret), "the log shows a secret:\n{log}");
+    }
+}
+
+/// The operator's path: `SMTP_TLS` unset (starttls), a private CA in `SMTP_CA_FILE`,
+/// SMTP AUTH — all from the environment of the real binary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_sends_email_over_starttls_with_smtp_ca_file_and_auth_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("Herald Test Relay CA");
+    let auth = format!("{SMTP_USER}:{SMTP_PASSWORD}");
+    let smtp = tls_sink(dir.path(), &ca, "starttls", &["--auth", &auth]);
+    let roots = ca_file(dir.path(), "ca.pem", &[&ca]);
+    let db = dir.path().join("herald.db");
+    let store = herald_core::store::open(
+        &StoreConfig::Sqlite(SqliteConfig::new(&db)),
+        herald_core::clock::system(),
+    )
+    .await
+    .unwrap();
+    let worker = support::WorkerSpec::new(&db)
+        .env("SMTP_HOST", "127.0.0.1")
+        .env("SMTP_PORT", &smtp.port.to_string())
+        .env("SMTP_CA_FILE", roots.to_str().unwrap())
+        .env("SMTP_USERNAME", SMTP_USER)
+        .env("SMTP_PASSWORD", SMTP_PASSWORD)
+        .env("EMAIL_FROM", "Herald <no-reply@herald.example>")
+        .spawn(dir.path(), "w");
+    worker.wait_log_count("delivery channels enabled", 1).await;
+
+    let id = store
+        .insert(NewJob::new(
+            JobKind::Notification,
+            tenant(TENANT),
+            email_job("jo@customer.example"),
+        ))
+        .await
+        .unwrap()
+        .into_job()
+        .id;
+    let job = support::wait_for(
+        Duration::from_secs(20),
+        "the email job to finish",
+        || async {
+            let job = store.get(&tenant(TENANT), &id).await.ok()?;
+            (job.status == JobStatus::Succeeded).then_some(job)
+        },
+    )
+    .await;
+    assert_eq!(job.attempts, 1);
+    let messages = smtp.messages();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(messages[0]["tls"], true);
+    assert_eq!(messages[0]["login"], SMTP_USER);
+    assert_eq!(messages[0]["job_id"], id.as_str());
+    assert!(!worker.log_text().contains(SMTP_PASSWORD));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_smtp_ca_file_stops_the_binary_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+    let good = ca_file(dir.path(), "good.pem", &[&TestCa::new("Herald Test CA")]);
+    let missing = dir.path().join("missing.pem");
+    let not_pem = dir.path().join("not.pem");
+    std::fs::write(&not_pem, "just some text\n").unwrap();
+    let key_only = dir.path().join("key.pem");
+    std::fs::write(
+        &key_only,
+        rcgen::KeyPair::generate().unwrap().serialize_pem(),
+    )
+    .unwrap();
+    // A well-formed PEM block whose content is not a certificate.
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(
+        &garbage,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    for (i, (tls, file)) in [
+        ("starttls", &missing),
+        ("tls", &not_pem),
+        ("starttls", &key_only),
+        ("starttls", &garbage),
+        // Roots are meaningless without TLS.
+        ("none", &good),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut worker = support::WorkerSpec::new(&db)
+            .env("SMTP_HOST", "127.0.0.1")
+            .env("EMAIL_FROM", "a@b.example")
+            .env("SMTP_TLS", tls)
+            .env("SMTP_CA_FILE", file.to_str().unwrap())
+            .spawn(dir.path(), &format!("bad{i}"));
+        let status = worker.wait_exit(Duration::from_secs(20)).await;
+        assert!(!status.success(), "{tls} {file:?} started");
+        let log = worker.log_text();
+        assert!(log.contains("SMTP_CA_FILE"), "{tls} {file:?}: {log}");
     }
 }
 

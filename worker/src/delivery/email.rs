@@ -7,6 +7,9 @@
 //! id twice — `Message-ID: <job id@sender domain>` and `X-Herald-Job-Id` — so a message
 //! sent again after a lost answer is recognisable as the same message.
 //!
+//! `SMTP_TLS=starttls` (the default) and `tls` verify the relay's certificate against
+//! Mozilla's roots plus those of `SMTP_CA_FILE`, if set.
+//!
 //! SMTP answers are typed by lettre from their reply codes (RFC 5321 §4.2.1): a
 //! transient 4xx reply (451 try later, 452 mailbox full), a timeout, a refused or
 //! dropped connection or a failed TLS handshake retry with the policy's backoff; a
@@ -41,8 +44,8 @@ impl EmailChannel {
     pub fn new(config: &EmailConfig) -> anyhow::Result<Self> {
         let tls = match config.tls {
             SmtpTls::None => Tls::None,
-            SmtpTls::StartTls => Tls::Required(TlsParameters::new(config.host.clone())?),
-            SmtpTls::Tls => Tls::Wrapper(TlsParameters::new(config.host.clone())?),
+            SmtpTls::StartTls => Tls::Required(tls_parameters(config)?),
+            SmtpTls::Tls => Tls::Wrapper(tls_parameters(config)?),
         };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.host)
             .port(config.port)
@@ -84,6 +87,27 @@ impl EmailChannel {
             .insert_raw(HeaderValue::new(JOB_ID_HEADER, id.to_owned()));
         Ok(email)
     }
+}
+
+/// The relay's certificate must name `SMTP_HOST` and chain to Mozilla's roots or to
+/// one of `SMTP_CA_FILE`'s (a private CA of an internal relay).
+fn tls_parameters(config: &EmailConfig) -> anyhow::Result<TlsParameters> {
+    let mut builder = TlsParameters::builder(config.host.clone());
+    for certificate in config
+        .extra_roots
+        .iter()
+        .flat_map(|roots| roots.certificates.iter())
+    {
+        builder = builder.add_root_certificate(certificate.clone());
+    }
+    builder.build().map_err(|e| {
+        let roots = config
+            .extra_roots
+            .as_ref()
+            .map(|r| format!(" with the roots of SMTP_CA_FILE {}", r.path.display()))
+            .unwrap_or_default();
+        anyhow::anyhow!("TLS settings for SMTP relay {}{roots}: {e}", config.host)
+    })
 }
 
 /// What an SMTP failure means for the job.

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use herald_core::store::{ClaimOutcome, ClaimRequest, FailOutcome, Retry, StoreError, StoreResult};
-use herald_core::{ClaimedJob, JobId, JobKind, Lease, Store, WorkerId};
+use herald_core::{ClaimedJob, JobId, JobKind, JobStatus, Lease, Store, WorkerId};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument;
 
@@ -252,24 +252,39 @@ impl Engine {
         result: Result<(), DeliveryError>,
     ) -> Outcome {
         let deadline = lease.expires_at;
+        // Tries of the write: a retry refused as a lost lease may follow a try that was
+        // written but whose answer was lost.
+        let mut tries = 0u32;
+        let wrote;
         let written = match result {
             Ok(()) => {
+                wrote = Wrote::Complete;
                 let r = self
-                    .with_store_retry(deadline, || self.completer.complete(lease.clone()))
+                    .with_store_retry(deadline, || {
+                        tries += 1;
+                        self.completer.complete(lease.clone())
+                    })
                     .await;
                 r.map(|()| Outcome::Completed)
             }
-            Err(DeliveryError::Snooze { delay, reason }) => self
-                .with_store_retry(deadline, || self.store.snooze(lease, delay, &reason))
+            Err(DeliveryError::Snooze { delay, reason }) => {
+                wrote = Wrote::Snooze;
+                self.with_store_retry(deadline, || {
+                    tries += 1;
+                    self.store.snooze(lease, delay, &reason)
+                })
                 .await
-                .map(|run_at| Outcome::Snoozed { run_at }),
+                .map(|run_at| Outcome::Snoozed { run_at })
+            }
             Err(DeliveryError::Retryable {
                 message,
                 retry_after,
             }) => {
                 let delay = retry_after.unwrap_or_else(|| self.config.retry.delay(job.attempts));
                 tracing::info!(error = %message, ?delay, "delivery failed; will retry");
+                wrote = Wrote::Fail;
                 self.with_store_retry(deadline, || {
+                    tries += 1;
                     self.store.fail(lease, &message, Retry::After(delay))
                 })
                 .await
@@ -282,21 +297,55 @@ impl Engine {
             }
             Err(DeliveryError::Permanent { message }) => {
                 tracing::warn!(error = %message, "delivery failed permanently");
-                self.with_store_retry(deadline, || self.store.fail(lease, &message, Retry::Never))
-                    .await
-                    .map(|_| Outcome::Dead {
-                        error: message.clone(),
-                    })
+                wrote = Wrote::Fail;
+                self.with_store_retry(deadline, || {
+                    tries += 1;
+                    self.store.fail(lease, &message, Retry::Never)
+                })
+                .await
+                .map(|_| Outcome::Dead {
+                    error: message.clone(),
+                })
             }
         };
         match written {
             Ok(outcome) => outcome,
+            Err(StoreError::LeaseLost) if tries > 1 => self
+                .written_unanswered(job, wrote)
+                .await
+                .unwrap_or(Outcome::LeaseLost),
             Err(StoreError::LeaseLost) => Outcome::LeaseLost,
             Err(e) => {
                 tracing::error!(error = %e, "could not record the outcome; the job returns when its lease expires");
                 Outcome::Unrecorded
             }
         }
+    }
+
+    /// After a retried write was refused as a lost lease: what an earlier try wrote, if
+    /// the job as stored shows it — that try was written, only its answer was lost.
+    /// Nothing else can have moved the job meanwhile: retries run only while the lease
+    /// does (no other worker can claim it), and clients cannot touch a running job.
+    async fn written_unanswered(&self, job: &herald_core::Job, wrote: Wrote) -> Option<Outcome> {
+        let stored = self.store.get(&job.tenant, &job.id).await.ok()?;
+        let outcome = match (wrote, stored.status) {
+            (Wrote::Complete, JobStatus::Succeeded) => Outcome::Completed,
+            (Wrote::Snooze, JobStatus::Scheduled | JobStatus::Pending) => Outcome::Snoozed {
+                run_at: stored.run_at,
+            },
+            (Wrote::Fail, JobStatus::Scheduled) => Outcome::Retried {
+                run_at: stored.run_at,
+            },
+            (Wrote::Fail, JobStatus::Dead) => Outcome::Dead {
+                error: stored.last_error.unwrap_or_default(),
+            },
+            _ => return None,
+        };
+        tracing::info!(
+            outcome = outcome.label(),
+            "the store's answer was lost, but the job shows the write; recorded"
+        );
+        Some(outcome)
     }
 
     /// Retries a store write that failed as unavailable, with backoff, until the lease
@@ -421,6 +470,14 @@ fn channel_label(name: &str) -> &'static str {
 }
 
 type CompleteRequest = (Lease, oneshot::Sender<StoreResult<()>>);
+
+/// Which write records a delivery's result.
+#[derive(Debug, Clone, Copy)]
+enum Wrote {
+    Complete,
+    Snooze,
+    Fail,
+}
 
 /// Folds concurrent completions into `complete_many` calls.
 #[derive(Debug, Clone)]

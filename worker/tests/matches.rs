@@ -1052,3 +1052,73 @@ async fn the_host_retries_its_save_through_a_store_outage_and_keeps_its_lease() 
     assert!(notes.values().all(|ids| ids.len() == 1));
     h.cleanup().await;
 }
+
+/// The finish commits but its answer is lost (an injected `Unavailable` after the real
+/// write): the host's retry is refused as a lost lease, and the host recognises its own
+/// committed end instead of reporting a lost lease. Each player's result notification
+/// is delivered once, from the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finish_whose_answer_is_lost_counts_as_finished_and_notifies_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+    let store_config = StoreConfig::Sqlite(SqliteConfig::new(&db));
+    let server = herald_api::Server::start(api_config(store_config.clone(), "lost", false))
+        .await
+        .unwrap();
+    let api = Api::new(server.url());
+    let real = herald_core::store::open(&store_config, herald_core::clock::system())
+        .await
+        .unwrap();
+    let store = support::faults::LostAnswers::new(real.clone());
+    store.lose("finish_match", 1);
+    let worker = herald_worker::Worker::start_with_store(
+        herald_worker::Config::embedded(store_config),
+        store.clone(),
+    )
+    .await
+    .unwrap();
+
+    let players = 2;
+    let id = api.create_match(log_players(players), 600).await;
+    api.wait_started(&id, Duration::from_secs(10)).await;
+    api.score(&id, "p1", 4).await;
+    api.end(&id).await;
+    let view = api
+        .wait_status(&id, "succeeded", Duration::from_secs(15))
+        .await;
+    assert_eq!(view["result"]["endedBy"], "end", "{view}");
+    wait_for(
+        Duration::from_secs(5),
+        "the match slot to be free",
+        || async { (worker.matches().free_slots() == 3).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        store.calls("finish_match"),
+        2,
+        "the lost answer was retried"
+    );
+    let m = &worker.engine().metrics;
+    assert_eq!(m.matches.with_label_values(&["finished"]).get(), 1);
+    assert_eq!(m.matches.with_label_values(&["lease_lost"]).get(), 0);
+    assert_eq!(m.lease_lost.get(), 0);
+
+    // The notifications the first try stored are delivered by the poller, once each.
+    let notes = result_notifications(&real, &id).await;
+    assert_eq!(notes.len(), players);
+    for ids in notes.values() {
+        assert_eq!(ids.len(), 1);
+        let job = wait_for(
+            Duration::from_secs(15),
+            "a result notification delivered",
+            || async {
+                let job = real.get(&tenant(), &ids[0]).await.ok()?;
+                (job.status == JobStatus::Succeeded).then_some(job)
+            },
+        )
+        .await;
+        assert_eq!(job.attempts, 1);
+    }
+    worker.shutdown().await.unwrap();
+    server.shutdown().await.unwrap();
+}

@@ -254,9 +254,32 @@ impl<'a> Host<'a> {
             .map_err(|e| Stop::Broken(StoreError::Corrupt(e.to_string())))?;
         let store = self.matches.engine.store.clone();
         let lease = self.lease.clone();
-        let inserted = self
-            .store_call(|| store.finish_match(&lease, &snap, &result, notifications.clone()))
-            .await?;
+        let mut tries = 0u32;
+        let finished = self
+            .store_call(|| {
+                tries += 1;
+                store.finish_match(&lease, &snap, &result, notifications.clone())
+            })
+            .await;
+        let inserted = match finished {
+            Ok(inserted) => inserted,
+            // A retry refused as a lost lease, after a try whose answer never came: that
+            // try may have committed (the match is `succeeded` then, and no longer ours to
+            // write). Its result notifications are in the store all the same; the poller
+            // dispatches them.
+            Err(Stop::LeaseLost) if tries > 1 && self.ended_by_an_unanswered_try().await => {
+                tracing::info!(
+                    ?ended_by,
+                    applied_seq = snap.applied_seq,
+                    "match finished (the store's answer was lost; its result notifications are dispatched from the store)"
+                );
+                return Ok(HostOutcome::Finished {
+                    ended_by,
+                    notifications: 0,
+                });
+            }
+            Err(stop) => return Err(stop),
+        };
         let unsaved = std::mem::take(&mut self.unsaved);
         self.observe_applied(&unsaved);
         let created: Vec<Job> = inserted
@@ -278,6 +301,19 @@ impl<'a> Host<'a> {
             ended_by,
             notifications: created.len(),
         })
+    }
+
+    /// Whether the match is `succeeded` now — after a finish retry was refused as a lost
+    /// lease, that means an earlier try committed and only its answer was lost (retries
+    /// run only while the lease does, so no other host can have finished it meanwhile).
+    async fn ended_by_an_unanswered_try(&self) -> bool {
+        let record = self
+            .matches
+            .engine
+            .store
+            .get_match(&self.job.tenant, &self.job.id)
+            .await;
+        matches!(record, Ok(r) if r.job.status == herald_core::JobStatus::Succeeded)
     }
 
     /// Extends the lease; returns when to renew next. A failure other than a lost lease

@@ -22,6 +22,8 @@ use herald_core::{Job, JobId, NewJob, Priority, Store, TenantId};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+pub mod faults;
+
 pub const TENANT: &str = "acme";
 pub const SECRET: &str = "test-webhook-secret";
 

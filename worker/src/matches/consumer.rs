@@ -139,8 +139,8 @@ impl MatchConsumer {
                         self.matches.spawn_host(*job, slot);
                     }
                     Taken::Dropped => ack(&delivery).await,
-                    // Already rejected (dead-lettered); acking it too would be a
-                    // second answer for one delivery tag, which closes the channel.
+                    // Already rejected (dead-lettered): nothing more to answer (lapin
+                    // would refuse a second answer for the delivery anyway).
                     Taken::Rejected => {}
                     Taken::Stopping => {
                         requeue(&delivery).await;

@@ -6,7 +6,9 @@
 //!
 //! Appending an event writes only to the store: the store allocates the event's `seq`
 //! atomically, so two API instances appending at once get distinct, gap-free numbers,
-//! and 202 means the event is durably in the log. Then the API publishes a wake-up to
+//! and 202 means the event is durably in the log (an `Idempotency-Key` already used on
+//! the match answers 200 with the first event's `seq` and appends nothing). Then the
+//! API publishes a wake-up to
 //! the worker hosting the match, in a task of its own so the answer never waits on
 //! the broker; it is a hint (the host also polls its log), so a lost or failed
 //! wake-up costs latency, never an event.
@@ -30,7 +32,7 @@ use crate::jobs::job_id;
 use crate::notifications::{check_target, idempotency_key, store_and_dispatch, Accepted};
 use crate::AppState;
 
-/// `POST /v1/matches/{id}/events` → 202.
+/// `POST /v1/matches/{id}/events` → 202 (200 for an idempotent replay).
 #[derive(Debug, Serialize)]
 pub struct EventAccepted {
     pub seq: u64,
@@ -156,26 +158,39 @@ pub async fn create(
 }
 
 /// `POST /v1/matches/{id}/events`: check the event against the match, append it to
-/// the log (202 `{seq}`), then wake the host.
-#[tracing::instrument(skip_all, fields(tenant = %caller.tenant, job_id = %id, seq))]
+/// the log (202 `{seq}`), then wake the host. With an `Idempotency-Key` already used on
+/// this match, the event first stored under it is the answer (200 `{seq}`): nothing is
+/// appended and nobody is woken, so a client retrying after a timeout or a 503 — the
+/// event may well have been stored — never counts it twice.
+#[tracing::instrument(skip_all, fields(tenant = %caller.tenant, job_id = %id, seq, replayed))]
 pub async fn append_event(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
-    JsonBody(event): JsonBody<EventRequest>,
+    headers: HeaderMap,
+    JsonBody(mut event): JsonBody<EventRequest>,
 ) -> Result<Response, ApiError> {
+    event.idempotency_key = idempotency_key(&headers)?;
     let id = job_id(&id)?;
     let record = state.store.get_match(&caller.tenant, &id).await?;
     spec_of(&record)?.validate_event(&event)?;
-    if record.job.status.is_final() {
-        // The store would refuse too; answering here spares it a write.
+    if record.job.status.is_final() && event.idempotency_key.is_none() {
+        // The store would refuse too; answering here spares it a write. A keyed event
+        // goes to the store even so: it may be a replay, whose answer is the original
+        // one even after the match ended.
         return Err(ApiError::MatchEnded(record.job.status));
     }
     let appended = state
         .store
         .append_event(&caller.tenant, &id, &event)
         .await?;
-    tracing::Span::current().record("seq", appended.seq);
+    let seq = appended.event().seq;
+    tracing::Span::current().record("seq", seq);
+    tracing::Span::current().record("replayed", !appended.is_new());
+    if !appended.is_new() {
+        // The first request appended the event and woke the host already.
+        return Ok((StatusCode::OK, Json(EventAccepted { seq })).into_response());
+    }
     if let Some(publisher) = state.publisher.clone() {
         tokio::spawn(async move {
             if let Err(e) = publisher.wake_match(&id).await {
@@ -183,11 +198,7 @@ pub async fn append_event(
             }
         });
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(EventAccepted { seq: appended.seq }),
-    )
-        .into_response())
+    Ok((StatusCode::ACCEPTED, Json(EventAccepted { seq })).into_response())
 }
 
 /// `GET /v1/matches/{id}`: status, host, state, progress and (once ended) result.

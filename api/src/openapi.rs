@@ -125,6 +125,12 @@ pub fn document() -> Value {
         error_response("The match has ended (error.code match_ended)"),
     );
     event_responses.insert("202".into(), json!({"description": "Appended durably to the match's log with the next sequence number; the hosting worker is woken", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventAccepted"}}}}));
+    event_responses.insert("200".into(), json!({"description": "Idempotent replay: the seq of the event the key already names on this match (answered even after the match ended); nothing is appended", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventAccepted"}}}}));
+    let event_idempotency = json!({
+        "name": "Idempotency-Key", "in": "header", "required": false,
+        "schema": {"type": "string", "maxLength": MAX_IDEMPOTENCY_KEY_LEN},
+        "description": "Replaying an event with a key already used on this match (across API instances) returns the first event's seq with 200 and appends nothing. Keys are per match."
+    });
 
     let mut match_get_responses = common(&[("404", "No such match for this tenant")]);
     match_get_responses.insert("200".into(), json!({"description": "The match", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MatchView"}}}}));
@@ -162,7 +168,7 @@ pub fn document() -> Value {
             "/v1/matches/{id}": {"get": {"summary": "A match: status, host, state, progress, result", "parameters": [job_id_param()], "responses": match_get_responses}},
             "/v1/matches/{id}/events": {"post": {
                 "summary": "Append an event to a match's log",
-                "parameters": [job_id_param()],
+                "parameters": [job_id_param(), event_idempotency],
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MatchEvent"}}}},
                 "responses": event_responses
             }},

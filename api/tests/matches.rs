@@ -475,6 +475,172 @@ async fn an_event_for_a_finished_match_is_409_and_the_result_is_readable() {
     h.finish().await;
 }
 
+async fn post_keyed_event(h: &Harness, id: &str, key: &str, event: &Value) -> reqwest::Response {
+    h.post_json(&format!("/v1/matches/{id}/events"), ACME_KEY, event)
+        .header("Idempotency-Key", key)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Wake-ups that reach `queue` within `wait`.
+async fn count_wake_ups(h: &Harness, queue: &str, wait: Duration) -> usize {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut wakes = 0;
+    while tokio::time::Instant::now() < deadline {
+        let got = h
+            .channel()
+            .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap();
+        match got {
+            Some(_) => wakes += 1,
+            None => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    wakes
+}
+
+/// Ends a match through the store from its log, as its host would.
+async fn finish_from_the_log(h: &Harness, id: &str) {
+    let job_id: JobId = id.parse().unwrap();
+    let claimed = match h
+        .store
+        .claim(&job_id, &WorkerId::generate(), Duration::from_secs(60))
+        .await
+        .unwrap()
+    {
+        ClaimOutcome::Claimed(c) => c,
+        other => panic!("not claimed: {other:?}"),
+    };
+    let spec = MatchRequest::from_payload(&claimed.job.payload).unwrap();
+    let engine = engine_for(spec.match_type);
+    let mut state = engine.initial_state(&spec);
+    let events = h.store.events_after(&job_id, 0, 100).await.unwrap();
+    for e in &events {
+        engine.apply(&spec, &mut state, e).unwrap();
+    }
+    let result = engine.result(&spec, &state, EndedBy::End).unwrap();
+    let snapshot = MatchSnapshot {
+        state,
+        state_version: 1,
+        applied_seq: events.last().map_or(0, |e| e.seq),
+        started_at: Some(chrono::Utc::now()),
+        ends_at: Some(chrono::Utc::now() + chrono::Duration::seconds(600)),
+    };
+    h.store
+        .finish_match(&claimed.lease, &snapshot, &result, Vec::new())
+        .await
+        .unwrap();
+}
+
+/// A client retrying a score after a lost answer (same `Idempotency-Key`) gets 200 with
+/// the first append's seq: the log holds the event once, so the points count once, and
+/// the host is not woken again. Without a key, two posts are two events.
+#[tokio::test]
+async fn a_retried_event_with_its_idempotency_key_is_appended_once() {
+    let h = Harness::start("match_event_keys").await;
+    let id = create(&h, &a_match()).await;
+    let wake_ups = wake_up_queue(&h, &id).await;
+    let score = json!({"type": "score", "playerId": "ann", "points": 5});
+
+    let r = post_keyed_event(&h, &id, "score-1", &score).await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(body(r).await, json!({"seq": 1}));
+    let r = post_keyed_event(&h, &id, "score-1", &score).await;
+    assert_eq!(r.status(), 200, "a replay");
+    assert_eq!(body(r).await, json!({"seq": 1}));
+    // The key, not the body, names the request.
+    let r = post_keyed_event(
+        &h,
+        &id,
+        "score-1",
+        &json!({"type": "score", "playerId": "bob", "points": 9}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await, json!({"seq": 1}));
+    assert_eq!(
+        count_wake_ups(&h, &wake_ups, Duration::from_millis(800)).await,
+        1,
+        "only the append wakes the host, not its replays"
+    );
+
+    let m = body(
+        h.get(&format!("/v1/matches/{id}"), ACME_KEY)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(m["lastSeq"], 1, "replays append nothing");
+    let job_id: JobId = id.parse().unwrap();
+    let log = h.store.events_after(&job_id, 0, 100).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].event.player_id.as_deref(), log[0].event.points),
+        (Some("ann"), Some(5))
+    );
+
+    // Another tenant's retry under the key learns nothing about the match.
+    let r = h
+        .post_json(&format!("/v1/matches/{id}/events"), GLOBEX_KEY, &score)
+        .header("Idempotency-Key", "score-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(r).await.0, 404);
+    // A bad key is refused like on notifications, and takes no seq.
+    for bad in ["x".repeat(300), "tab\tkey".to_owned(), " ".to_owned()] {
+        let r = post_keyed_event(&h, &id, &bad, &score).await;
+        assert_eq!(
+            error_of(r).await,
+            (
+                422,
+                "validation_failed".into(),
+                Some("Idempotency-Key".into())
+            ),
+            "key {bad:?}"
+        );
+    }
+    // Without a key, every post is an event (unchanged); a new key is a new event.
+    for seq in [2, 3] {
+        let r = post_event(&h, ACME_KEY, &id, &score).await;
+        assert_eq!(r.status(), 202);
+        assert_eq!(body(r).await, json!({"seq": seq}));
+    }
+    let r = post_keyed_event(&h, &id, "score-2", &score).await;
+    assert_eq!(r.status(), 202);
+    assert_eq!(body(r).await, json!({"seq": 4}));
+
+    // Ended: the replay is still the original answer; a new event is refused.
+    finish_from_the_log(&h, &id).await;
+    let m = body(
+        h.get(&format!("/v1/matches/{id}"), ACME_KEY)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(m["status"], "succeeded");
+    assert_eq!(
+        m["state"]["scores"]["ann"], 20,
+        "4 events of 5 points, each once"
+    );
+    let r = post_keyed_event(&h, &id, "score-1", &score).await;
+    assert_eq!(r.status(), 200, "a replay after the end");
+    assert_eq!(body(r).await, json!({"seq": 1}));
+    let r = post_keyed_event(&h, &id, "score-3", &score).await;
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (409, "match_ended"));
+    assert_eq!(
+        h.metric(r#"herald_api_requests_total{route="/v1/matches/{id}/events",status="200"}"#)
+            .await,
+        3.0
+    );
+    h.finish().await;
+}
+
 #[tokio::test]
 async fn matches_take_events_with_the_broker_down_or_absent() {
     for broker in [Broker::Unreachable, Broker::Embedded] {

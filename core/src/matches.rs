@@ -277,6 +277,12 @@ pub struct EventRequest {
     pub player_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<i64>,
+    /// The `Idempotency-Key` header of the request that appended the event: a retry
+    /// under the same key (per match) gets the event first stored under it back
+    /// instead of appending it again. Never part of the body (the header carries it)
+    /// nor of the event's JSON.
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
 }
 
 /// One entry of a match's log, as the store returns it.
@@ -536,6 +542,7 @@ mod tests {
                 kind,
                 player_id: player.map(str::to_owned),
                 points,
+                idempotency_key: None,
             },
             at: Utc::now(),
         }
@@ -584,6 +591,21 @@ mod tests {
         assert!(chess.is_err());
         let event = serde_json::from_value::<EventRequest>(json!({"type": "score", "who": "x"}));
         assert!(event.is_err());
+        // The key comes from the header only: a body naming it is refused, and the
+        // event's JSON never carries it.
+        let keyed =
+            serde_json::from_value::<EventRequest>(json!({"type": "end", "idempotencyKey": "k"}));
+        assert!(keyed.is_err());
+        let with_key = EventRequest {
+            kind: EventKind::End,
+            player_id: None,
+            points: None,
+            idempotency_key: Some("k".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&with_key).unwrap(),
+            json!({"type": "end"})
+        );
     }
 
     #[test]
@@ -593,6 +615,7 @@ mod tests {
             kind: EventKind::Score,
             player_id: Some("bob".into()),
             points: Some(5),
+            idempotency_key: None,
         };
         assert_eq!(s.validate_event(&ok), Ok(()));
         let stranger = EventRequest {
@@ -623,6 +646,7 @@ mod tests {
             kind: EventKind::End,
             player_id: None,
             points: None,
+            idempotency_key: None,
         };
         assert_eq!(s.validate_event(&end), Ok(()));
     }

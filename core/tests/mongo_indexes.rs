@@ -139,6 +139,30 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
         other => panic!("TTL index without expireAfterSeconds: {other:?}"),
     };
     assert_eq!(expire, 86_400);
+
+    let events = indexes(db, "match_events").await;
+    let mut names: Vec<&str> = events.iter().map(|i| i.get_str("name").unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        vec!["_id_", q::EVENT_IDEMPOTENCY_INDEX, q::MATCH_EVENTS_INDEX]
+    );
+    let seq = named(&events, q::MATCH_EVENTS_INDEX);
+    assert_eq!(
+        seq.get_document("key").unwrap(),
+        &doc! { "matchId": 1, "seq": 1 }
+    );
+    assert_eq!(seq.get_bool("unique"), Ok(true));
+    let event_key = named(&events, q::EVENT_IDEMPOTENCY_INDEX);
+    assert_eq!(
+        event_key.get_document("key").unwrap(),
+        &doc! { "matchId": 1, "idempotencyKey": 1 }
+    );
+    assert_eq!(event_key.get_bool("unique"), Ok(true));
+    assert_eq!(
+        event_key.get_document("partialFilterExpression").unwrap(),
+        &doc! { "idempotencyKey": { "$type": "string" } }
+    );
     drop(store);
 }
 

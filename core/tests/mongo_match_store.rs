@@ -122,6 +122,34 @@ async fn match_events_index_is_unique_and_serves_events_after() {
         .await
         .unwrap_err();
     assert!(again.to_string().contains("E11000") || again.to_string().contains("11000"));
+
+    // The backstop of keyed appends: one event per (match, key). The error names the
+    // index, which is how the store tells it from other duplicates (and re-runs the
+    // append, which then finds the event as a replay).
+    events
+        .insert_one(doc! { "matchId": "m1", "seq": 2_i64, "idempotencyKey": "k" })
+        .await
+        .unwrap();
+    let dup = events
+        .insert_one(doc! { "matchId": "m1", "seq": 3_i64, "idempotencyKey": "k" })
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        dup.contains("11000") && dup.contains(q::EVENT_IDEMPOTENCY_INDEX),
+        "{dup}"
+    );
+    // Another match may use the key, and unkeyed events never collide.
+    events
+        .insert_one(doc! { "matchId": "m2", "seq": 1_i64, "idempotencyKey": "k" })
+        .await
+        .unwrap();
+    for seq in [4_i64, 5] {
+        events
+            .insert_one(doc! { "matchId": "m1", "seq": seq })
+            .await
+            .unwrap();
+    }
 }
 
 #[tokio::test]
@@ -146,8 +174,13 @@ async fn match_fields_use_the_documented_names() {
         kind: EventKind::Score,
         player_id: Some("ann".into()),
         points: Some(4),
+        idempotency_key: Some("score-1".into()),
     };
-    let appended = store.append_event(&tenant, &m.id, &event).await.unwrap();
+    let appended = store
+        .append_event(&tenant, &m.id, &event)
+        .await
+        .unwrap()
+        .into_event();
     let ClaimOutcome::Claimed(held) = store
         .claim(&m.id, &WorkerId::generate(), Duration::from_secs(60))
         .await
@@ -225,6 +258,7 @@ async fn match_fields_use_the_documented_names() {
     assert_eq!(logged.get_str("type"), Ok("score"));
     assert_eq!(logged.get_str("playerId"), Ok("ann"));
     assert_eq!(logged.get_i64("points"), Ok(4));
+    assert_eq!(logged.get_str("idempotencyKey"), Ok("score-1"));
     assert_eq!(
         logged.get_datetime("at").unwrap().timestamp_millis(),
         appended.at.timestamp_millis()

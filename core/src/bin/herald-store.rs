@@ -5,7 +5,8 @@
 //! jobs until none are left, printing each claimed id — the conformance suite runs
 //! two of these at once to prove that separate processes never claim a job twice.
 //! `append` adds score events to a match, printing each allocated sequence number —
-//! two at once prove that separate processes get gap-free, distinct numbers.
+//! two at once prove that separate processes get gap-free, distinct numbers
+//! (`--key-prefix` sends each event with an idempotency key).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -58,6 +59,11 @@ enum Command {
         /// Appenders running at once in this process (sharing one store handle).
         #[arg(long, default_value_t = 1)]
         concurrency: usize,
+        /// Send event `k` of appender `a` with the idempotency key `<prefix>-<a>-<k>`:
+        /// two runs with the same prefix append each event once (the second run's
+        /// appends are replays and print the first run's seqs).
+        #[arg(long)]
+        key_prefix: Option<String>,
     },
 }
 
@@ -110,6 +116,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             player,
             count,
             concurrency,
+            key_prefix,
         } => {
             let tenant = TenantId::parse(&tenant)?;
             let id: JobId = match_id.parse()?;
@@ -117,15 +124,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 kind: EventKind::Score,
                 player_id: Some(player),
                 points: Some(1),
+                idempotency_key: None,
             };
             let mut appenders = tokio::task::JoinSet::new();
-            for _ in 0..concurrency.max(1) {
-                let (store, tenant, id, event) =
-                    (store.clone(), tenant.clone(), id.clone(), event.clone());
+            for appender in 0..concurrency.max(1) {
+                let (store, tenant, id, mut event, key_prefix) = (
+                    store.clone(),
+                    tenant.clone(),
+                    id.clone(),
+                    event.clone(),
+                    key_prefix.clone(),
+                );
                 appenders.spawn(async move {
                     let mut seqs = Vec::with_capacity(count);
-                    for _ in 0..count {
-                        seqs.push(store.append_event(&tenant, &id, &event).await?.seq);
+                    for k in 0..count {
+                        event.idempotency_key =
+                            key_prefix.as_ref().map(|p| format!("{p}-{appender}-{k}"));
+                        let appended = store.append_event(&tenant, &id, &event).await?;
+                        seqs.push(appended.event().seq);
                     }
                     Ok::<_, herald_core::StoreError>(seqs)
                 });

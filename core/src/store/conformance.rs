@@ -30,8 +30,8 @@ use crate::matches::{
 use crate::retry::RetryPolicy;
 
 use super::{
-    ClaimOutcome, ClaimRequest, FailOutcome, Inserted, ListFilter, NotClaimed, PageRequest, Retry,
-    Store, StoreError, WorkerHeartbeat,
+    Appended, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, ListFilter, NotClaimed,
+    PageRequest, Retry, Store, StoreError, WorkerHeartbeat,
 };
 
 /// Volumes and timings for one backend. SQLite takes the full volumes; a slow test
@@ -98,6 +98,8 @@ macro_rules! conformance_suite {
             worker_registry_heartbeats,
             match_events_get_gap_free_seqs_under_concurrent_appends,
             appending_is_for_live_matches_of_the_tenant,
+            event_keys_replay_the_first_append_of_their_match,
+            concurrent_appends_under_one_key_store_one_event,
             events_after_reads_ascending_with_a_limit,
             match_snapshot_saves_are_fenced,
             snapshot_survives_a_takeover,
@@ -1292,6 +1294,7 @@ fn score(player: &str, points: i64) -> EventRequest {
         kind: EventKind::Score,
         player_id: Some(player.into()),
         points: Some(points),
+        idempotency_key: None,
     }
 }
 
@@ -1388,7 +1391,8 @@ pub async fn match_events_get_gap_free_seqs_under_concurrent_appends(h: &impl Ha
                 let event = handle
                     .append_event(&tenant("t1"), &id, &score("ann", points))
                     .await
-                    .unwrap();
+                    .unwrap()
+                    .into_event();
                 assert_eq!(event.event, score("ann", points));
                 got.push(event);
             }
@@ -1484,16 +1488,18 @@ pub async fn appending_is_for_live_matches_of_the_tenant(h: &impl Harness) {
     let first = store
         .append_event(&t1, &m.id, &score("ann", 1))
         .await
-        .unwrap();
+        .unwrap()
+        .into_event();
     assert_eq!(first.seq, 1, "appending to a pending match");
     let held = claim(&store, &m.id, &worker, Duration::from_secs(60)).await;
     let second = store
         .append_event(&t1, &m.id, &score("bob", 2))
         .await
-        .unwrap();
+        .unwrap()
+        .into_event();
     assert_eq!(second.seq, 2, "appending to a running match");
 
-    let not_found = |r: Result<MatchEvent, StoreError>, what: &str| match r {
+    let not_found = |r: Result<Appended, StoreError>, what: &str| match r {
         Err(StoreError::NotFound) => {}
         other => panic!("{what}: expected NotFound, got {other:?}"),
     };
@@ -1529,7 +1535,7 @@ pub async fn appending_is_for_live_matches_of_the_tenant(h: &impl Harness) {
         Err(StoreError::NotFound)
     ));
 
-    let finished = |r: Result<MatchEvent, StoreError>, want: JobStatus| match r {
+    let finished = |r: Result<Appended, StoreError>, want: JobStatus| match r {
         Err(StoreError::MatchFinished { status }) => assert_eq!(status, want),
         other => panic!("expected MatchFinished({want}), got {other:?}"),
     };
@@ -1581,6 +1587,169 @@ pub async fn appending_is_for_live_matches_of_the_tenant(h: &impl Harness) {
     }
 }
 
+fn keyed(mut event: EventRequest, key: &str) -> EventRequest {
+    event.idempotency_key = Some(key.into());
+    event
+}
+
+/// An append with an idempotency key already used on the match writes nothing and
+/// returns the event first stored under it (the key, not the body, names the request),
+/// without using a seq; the key is per match and tenant-checked; and a replay is
+/// answered even after the match finished, while a new append is refused.
+pub async fn event_keys_replay_the_first_append_of_their_match(h: &impl Harness) {
+    let store = real(h).await;
+    let t1 = tenant("t1");
+    let m = insert_match(&store, "t1").await;
+    let other = insert_match(&store, "t1").await;
+
+    let first = match store
+        .append_event(&t1, &m.id, &keyed(score("ann", 5), "k1"))
+        .await
+        .unwrap()
+    {
+        Appended::New(event) => event,
+        replayed => panic!("a fresh key must append, got {replayed:?}"),
+    };
+    assert_eq!(first.seq, 1);
+    assert_eq!(first.event, keyed(score("ann", 5), "k1"));
+    // The same key with another body: still the first event.
+    assert_eq!(
+        store
+            .append_event(&t1, &m.id, &keyed(score("bob", 9), "k1"))
+            .await
+            .unwrap(),
+        Appended::Replayed(first.clone())
+    );
+    // The next appends, keyed or not, continue at seq 2: a replay uses no number.
+    let second = store
+        .append_event(&t1, &m.id, &keyed(score("bob", 2), "k2"))
+        .await
+        .unwrap();
+    assert!(second.is_new(), "{second:?}");
+    assert_eq!(second.event().seq, 2);
+    let third = store
+        .append_event(&t1, &m.id, &score("cy", 3))
+        .await
+        .unwrap();
+    assert!(third.is_new(), "{third:?}");
+    assert_eq!(third.event().seq, 3);
+    // Per match: the same key on another match is another request.
+    let elsewhere = store
+        .append_event(&t1, &other.id, &keyed(score("ann", 1), "k1"))
+        .await
+        .unwrap();
+    assert!(elsewhere.is_new(), "{elsewhere:?}");
+    assert_eq!(elsewhere.event().seq, 1);
+    // Another tenant learns nothing about the match, key or not.
+    assert!(matches!(
+        store
+            .append_event(&tenant("t2"), &m.id, &keyed(score("ann", 5), "k1"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert_eq!(
+        store.events_after(&m.id, 0, 10).await.unwrap(),
+        vec![first.clone(), second.into_event(), third.into_event()]
+    );
+    assert_eq!(store.get_match(&t1, &m.id).await.unwrap().last_seq, 3);
+
+    // Finished: a replay is still the original answer; a new append is refused.
+    let held = claim(
+        &store,
+        &m.id,
+        &WorkerId::generate(),
+        Duration::from_secs(60),
+    )
+    .await;
+    store
+        .finish_match(
+            &held.lease,
+            &snapshot(1, 3, 5),
+            &final_result(5),
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .append_event(&t1, &m.id, &keyed(score("ann", 5), "k1"))
+            .await
+            .unwrap(),
+        Appended::Replayed(first)
+    );
+    for event in [keyed(score("ann", 5), "k-new"), score("ann", 5)] {
+        match store.append_event(&t1, &m.id, &event).await {
+            Err(StoreError::MatchFinished { status }) => {
+                assert_eq!(status, JobStatus::Succeeded)
+            }
+            other => panic!("expected MatchFinished, got {other:?}"),
+        }
+    }
+    assert!(matches!(
+        store
+            .append_event(&tenant("t2"), &m.id, &keyed(score("ann", 5), "k1"))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.get_match(&t1, &m.id).await.unwrap().last_seq, 3);
+}
+
+/// Concurrent appends under one key from several handles (as from several API
+/// instances retrying one request): exactly one appends, every other one gets that
+/// event back, and the log holds it once.
+pub async fn concurrent_appends_under_one_key_store_one_event(h: &impl Harness) {
+    let scale = h.scale();
+    let store = real(h).await;
+    let m = insert_match(&store, "t1").await;
+    let start = Arc::new(tokio::sync::Barrier::new(scale.tasks));
+    let mut tasks = Vec::new();
+    for t in 0..scale.tasks {
+        let handle = h.open(Arc::new(SystemClock::default())).await;
+        let (id, start) = (m.id.clone(), start.clone());
+        tasks.push(tokio::spawn(async move {
+            start.wait().await;
+            handle
+                .append_event(&tenant("t1"), &id, &keyed(score("ann", t as i64), "once"))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    let new: Vec<&MatchEvent> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Appended::New(event) => Some(event),
+            Appended::Replayed(_) => None,
+        })
+        .collect();
+    assert_eq!(new.len(), 1, "exactly one append is new: {outcomes:?}");
+    let stored = new[0].clone();
+    assert_eq!(stored.seq, 1);
+    for outcome in &outcomes {
+        assert_eq!(
+            outcome.event(),
+            &stored,
+            "every replay returns the stored event"
+        );
+    }
+    assert_eq!(
+        store.events_after(&m.id, 0, 10).await.unwrap(),
+        vec![stored]
+    );
+    assert_eq!(
+        store
+            .get_match(&tenant("t1"), &m.id)
+            .await
+            .unwrap()
+            .last_seq,
+        1
+    );
+}
+
 /// `events_after` pages through one match's log in order, never mixing in another's.
 pub async fn events_after_reads_ascending_with_a_limit(h: &impl Harness) {
     let store = real(h).await;
@@ -1593,13 +1762,15 @@ pub async fn events_after_reads_ascending_with_a_limit(h: &impl Harness) {
             store
                 .append_event(&t1, &m.id, &score("ann", i))
                 .await
-                .unwrap(),
+                .unwrap()
+                .into_event(),
         );
         if i % 3 == 0 {
             store
                 .append_event(&t1, &other.id, &score("bob", -i))
                 .await
-                .unwrap();
+                .unwrap()
+                .into_event();
         }
     }
     let mut paged = Vec::new();
@@ -1716,7 +1887,8 @@ pub async fn snapshot_survives_a_takeover(h: &impl Harness) {
         store
             .append_event(&t1, &m.id, &score("ann", i))
             .await
-            .unwrap();
+            .unwrap()
+            .into_event();
     }
     let applied = store.events_after(&m.id, 0, 2).await.unwrap();
     assert_eq!(applied.len(), 2);

@@ -365,6 +365,35 @@ pub trait WorkerRegistry: Send + Sync {
     async fn deregister(&self, worker: &WorkerId) -> StoreResult<()>;
 }
 
+/// What [`MatchStore::append_event`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// The event was appended with the next `seq`.
+    New(MatchEvent),
+    /// The idempotency key already named an event of this match: that event, as first
+    /// stored (nothing was written).
+    Replayed(MatchEvent),
+}
+
+impl Appended {
+    /// The event appended, or the one the key already named.
+    pub fn event(&self) -> &MatchEvent {
+        match self {
+            Appended::New(event) | Appended::Replayed(event) => event,
+        }
+    }
+
+    pub fn into_event(self) -> MatchEvent {
+        match self {
+            Appended::New(event) | Appended::Replayed(event) => event,
+        }
+    }
+
+    pub fn is_new(&self) -> bool {
+        matches!(self, Appended::New(_))
+    }
+}
+
 /// Matches (DESIGN §6): the API appends to a match's event log and reads the match;
 /// the host reads the log and saves state under its fenced lease (the lease itself is
 /// taken with [`LeaseStore::claim`] / [`LeaseStore::claim_due`] like any job's).
@@ -375,12 +404,19 @@ pub trait MatchStore: Send + Sync {
     /// processes get distinct, gap-free numbers. [`StoreError::NotFound`] for an unknown
     /// id, another tenant's id, or a job that is not a match;
     /// [`StoreError::MatchFinished`] once the match succeeded, died or was cancelled.
+    ///
+    /// With an [`EventRequest::idempotency_key`], the key is looked up first, per
+    /// match: an event already stored under it is returned as [`Appended::Replayed`]
+    /// and nothing is written — the key, not the body, identifies the request. A
+    /// replay is the original answer, so it is given even after the match finished;
+    /// the tenant check still applies (another tenant's match stays `NotFound`).
+    /// Concurrent appends under one key store exactly one event.
     async fn append_event(
         &self,
         tenant: &TenantId,
         id: &JobId,
         event: &EventRequest,
-    ) -> StoreResult<MatchEvent>;
+    ) -> StoreResult<Appended>;
 
     /// The match with its snapshot, last allocated seq and result (tenant-scoped).
     async fn get_match(&self, tenant: &TenantId, id: &JobId) -> StoreResult<MatchRecord>;

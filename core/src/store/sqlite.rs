@@ -155,6 +155,14 @@ CREATE TABLE match_events (
     PRIMARY KEY (matchId, seq)
 ) WITHOUT ROWID;
 "#,
+    // Idempotent event appends: the key of the request that appended an event, unique
+    // per match (the append looks it up first under the write lock; the index is the
+    // backstop). Events without a key never collide.
+    r#"
+ALTER TABLE match_events ADD COLUMN idempotencyKey TEXT;
+CREATE UNIQUE INDEX match_events_idempotency ON match_events (matchId, idempotencyKey)
+    WHERE idempotencyKey IS NOT NULL;
+"#,
 ];
 
 const COLUMNS: &str = "_id, kind, tenant, priority, status, payload, runAt, attempts, \

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use herald_core::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
 use herald_core::store::{
-    ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, ListFilter,
+    Appended, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, ListFilter,
     MatchStore, Page, PageRequest, Retry, StateCounts, StoreResult, WorkerHeartbeat, WorkerRecord,
     WorkerRegistry,
 };
@@ -160,7 +160,7 @@ impl MatchStore for LostAnswers {
         tenant: &TenantId,
         id: &JobId,
         event: &EventRequest,
-    ) -> StoreResult<MatchEvent> {
+    ) -> StoreResult<Appended> {
         self.answer(
             "append_event",
             self.inner.append_event(tenant, id, event).await,

@@ -204,6 +204,7 @@ pub fn event_from_doc(doc: &Document) -> StoreResult<MatchEvent> {
                 None | Some(Bson::Null) => None,
                 Some(_) => Some(integer(doc, "points")?),
             },
+            idempotency_key: opt_string(doc, "idempotencyKey")?,
         },
         at: time(doc, "at")?,
     })

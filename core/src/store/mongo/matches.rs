@@ -14,6 +14,10 @@
 //! one of them gets a `WriteConflict` and re-runs (no repeats — and the unique index
 //! would refuse a repeat even so).
 //!
+//! Idempotency keys: an event appended with a key stores it, unique per match (a
+//! partial unique index on `(matchId, idempotencyKey)`). The append transaction looks
+//! the key up first and answers a replay with the stored event, writing nothing.
+//!
 //! Concurrent appends to one match conflict on every overlap and re-run, so a burst
 //! of them from one process would mostly spend itself on conflicts: appends from this
 //! process queue (FIFO) per match first ([`AppendQueues`]), and only appends from
@@ -34,7 +38,7 @@ use super::{codec, mongo, pipeline as q, MongoStore, TxnError};
 use crate::job::{JobId, JobKind, JobStatus, NewJob, TenantId};
 use crate::lease::Lease;
 use crate::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
-use crate::store::{Inserted, MatchStore, StoreError, StoreResult};
+use crate::store::{Appended, Inserted, MatchStore, StoreError, StoreResult};
 
 /// Striped FIFO locks, one taken per append by match id: this process's appends to one
 /// match run one at a time instead of conflicting in the server. Bounded (matches
@@ -93,7 +97,32 @@ impl MongoStore {
         tenant: &str,
         id: &str,
         event: &EventRequest,
-    ) -> Result<MatchEvent, TxnError> {
+    ) -> Result<Appended, TxnError> {
+        // The key first, before the finished check: a replay is the original answer,
+        // even once the match has ended. A concurrent append under the same key that
+        // commits after this read also wrote the match document, so our `$inc` below
+        // fails with a WriteConflict (or, failing that, our insert with a duplicate on
+        // the key index); either re-runs this body, which then finds the event here.
+        if let Some(key) = &event.idempotency_key {
+            let stored = self
+                .events
+                .find_one(q::event_by_key_filter(id, key))
+                .session(&mut *session)
+                .await?;
+            if let Some(stored) = stored {
+                // The log has no tenant: the match's row says whose it is.
+                let owned = self
+                    .jobs
+                    .find_one(q::tenant_match_filter(tenant, id))
+                    .projection(doc! { "_id": 1 })
+                    .session(&mut *session)
+                    .await?;
+                return match owned {
+                    Some(_) => Ok(Appended::Replayed(codec::event_from_doc(&stored)?)),
+                    None => Err(TxnError::Store(StoreError::NotFound)),
+                };
+            }
+        }
         let bumped = self
             .jobs
             .find_one_and_update(q::live_match_filter(tenant, id), q::next_seq_update())
@@ -118,7 +147,7 @@ impl MongoStore {
             .session(&mut *session)
             .await?
             .ok_or_else(|| StoreError::Other(anyhow::anyhow!("event upsert returned nothing")))?;
-        Ok(codec::event_from_doc(&stored)?)
+        Ok(Appended::New(codec::event_from_doc(&stored)?))
     }
 
     /// The body of the finish transaction: the fenced write, then the notifications.
@@ -148,7 +177,7 @@ impl MatchStore for MongoStore {
         tenant: &TenantId,
         id: &JobId,
         event: &EventRequest,
-    ) -> StoreResult<MatchEvent> {
+    ) -> StoreResult<Appended> {
         let (tenant, id) = (tenant.as_str(), id.as_str());
         let _queued = self.append_queues.stripe(id).lock().await;
         self.transaction(|mut session| {

@@ -345,10 +345,23 @@ impl MongoStore {
                     .build(),
             )
             .build();
+        // One event per (match, idempotency key), declared like the jobs' key index:
+        // the append looks the key up first in its transaction, and this index makes a
+        // concurrent second insert under the key fail (and re-run as a replay).
+        let event_key = IndexModel::builder()
+            .keys(doc! { "matchId": 1, "idempotencyKey": 1 })
+            .options(
+                IndexOptions::builder()
+                    .name(q::EVENT_IDEMPOTENCY_INDEX.to_owned())
+                    .unique(true)
+                    .partial_filter_expression(doc! { "idempotencyKey": { "$type": "string" } })
+                    .build(),
+            )
+            .build();
         self.events
-            .create_index(seq)
+            .create_indexes([seq, event_key])
             .await
-            .map_err(|e| context(e, "creating the match_events index"))?;
+            .map_err(|e| context(e, "creating the match_events indexes"))?;
         Ok(())
     }
 
@@ -500,7 +513,7 @@ impl MongoStore {
                     "a job with id {} already exists",
                     job.id
                 ))),
-                None => Err(mongo(e)),
+                Some(Duplicate::EventKey) | None => Err(mongo(e)),
             },
         }
     }
@@ -589,7 +602,10 @@ impl MongoStore {
                 TxnError::Mongo(e)
                     if started.elapsed() < TRANSACTION_RETRY_BUDGET
                         && (e.contains_label(mongodb::error::TRANSIENT_TRANSACTION_ERROR)
-                            || duplicate(&e) == Some(Duplicate::IdempotencyKey)) =>
+                            || matches!(
+                                duplicate(&e),
+                                Some(Duplicate::IdempotencyKey | Duplicate::EventKey)
+                            )) =>
                 {
                     // Exponential back-off with full jitter, so that contenders spread
                     // out instead of colliding again in step.
@@ -702,7 +718,11 @@ async fn commit(session: &mut ClientSession) -> mongodb::error::Result<()> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Duplicate {
     Id,
+    /// A job's `(tenant, idempotencyKey)`.
     IdempotencyKey,
+    /// A match event's `(matchId, idempotencyKey)`: a concurrent append under the
+    /// same key committed first.
+    EventKey,
 }
 
 const DUPLICATE_KEY: i32 = 11000;
@@ -724,6 +744,8 @@ fn duplicate(e: &mongodb::error::Error) -> Option<Duplicate> {
     // mongod names the index in the message: "... index: <name> dup key: ...".
     if message.contains(q::IDEMPOTENCY_INDEX) {
         Some(Duplicate::IdempotencyKey)
+    } else if message.contains(q::EVENT_IDEMPOTENCY_INDEX) {
+        Some(Duplicate::EventKey)
     } else {
         Some(Duplicate::Id)
     }

@@ -23,6 +23,7 @@ pub const TENANT_STATUS_LIST_INDEX: &str = "jobs_tenant_status_list";
 pub const IDEMPOTENCY_INDEX: &str = "jobs_tenant_idempotency";
 pub const WORKER_TTL_INDEX: &str = "workers_heartbeat_ttl";
 pub const MATCH_EVENTS_INDEX: &str = "match_events_seq";
+pub const EVENT_IDEMPOTENCY_INDEX: &str = "match_events_idempotency";
 
 /// Fields that only a lease holder has; every write that ends a lease removes them.
 pub const LOCK_FIELDS: [&str; 3] = ["lockedBy", "lockedAt", "lockExpiry"];
@@ -367,7 +368,21 @@ pub fn event_insert(match_id: &str, seq: u64, event: &EventRequest) -> Vec<Docum
     if let Some(points) = event.points {
         set.insert("points", points);
     }
+    if let Some(key) = &event.idempotency_key {
+        set.insert("idempotencyKey", lit(key.as_str()));
+    }
     vec![doc! { "$set": set }]
+}
+
+/// The event a match stored under an idempotency key (a point read of
+/// [`EVENT_IDEMPOTENCY_INDEX`]).
+pub fn event_by_key_filter(match_id: &str, key: &str) -> Document {
+    doc! { "matchId": match_id, "idempotencyKey": key }
+}
+
+/// A tenant's match, whatever its status (the tenant check of a replayed event).
+pub fn tenant_match_filter(tenant: &str, id: &str) -> Document {
+    doc! { "_id": id, "tenant": tenant, "kind": JobKind::Match.as_str() }
 }
 
 /// A match's events after `after` (with [`events_sort`], a range scan of

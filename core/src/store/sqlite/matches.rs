@@ -29,7 +29,7 @@ use crate::lease::Lease;
 use crate::matches::{
     EventKind, EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot,
 };
-use crate::store::{Inserted, MatchStore, StoreError, StoreResult};
+use crate::store::{Appended, Inserted, MatchStore, StoreError, StoreResult};
 
 /// The match columns, read after [`COLUMNS`] (so starting at index 19).
 const MATCH_COLUMNS: &str = "state, stateVersion, appliedSeq, startedAt, endsAt, result, eventSeq";
@@ -68,6 +68,9 @@ fn read_snapshot(row: &Row<'_>, at: usize) -> StoreResult<MatchSnapshot> {
     })
 }
 
+/// The columns [`read_event`] reads, in its order.
+const EVENT_COLUMNS: &str = "seq, type, playerId, points, at, idempotencyKey";
+
 fn read_event(row: &Row<'_>) -> StoreResult<MatchEvent> {
     let kind: String = row.get(1).map_err(sql)?;
     Ok(MatchEvent {
@@ -77,9 +80,35 @@ fn read_event(row: &Row<'_>) -> StoreResult<MatchEvent> {
                 .map_err(corrupt)?,
             player_id: row.get(2).map_err(sql)?,
             points: row.get(3).map_err(sql)?,
+            idempotency_key: row.get(5).map_err(sql)?,
         },
         at: to_time(row.get(4).map_err(sql)?)?,
     })
+}
+
+/// The event a tenant's match already stored under `key`, if any. Joined with the
+/// match's row so that another tenant's match id finds nothing (and stays `NotFound`).
+fn event_by_key(
+    conn: &Connection,
+    tenant: &str,
+    id: &str,
+    key: &str,
+) -> StoreResult<Option<MatchEvent>> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT e.seq, e.type, e.playerId, e.points, e.at, e.idempotencyKey \
+             FROM match_events e JOIN jobs j ON j._id = e.matchId \
+             WHERE e.matchId = :id AND e.idempotencyKey = :key \
+             AND j.tenant = :tenant AND j.kind = 'match'",
+        )
+        .map_err(sql)?;
+    let mut rows = stmt
+        .query(named_params! {":id": id, ":key": key, ":tenant": tenant})
+        .map_err(sql)?;
+    match rows.next().map_err(sql)? {
+        Some(row) => Ok(Some(read_event(row)?)),
+        None => Ok(None),
+    }
 }
 
 /// Why an append or read found no live match: unknown, another tenant's, not a
@@ -144,7 +173,7 @@ impl MatchStore for SqliteStore {
         tenant: &TenantId,
         id: &JobId,
         event: &EventRequest,
-    ) -> StoreResult<MatchEvent> {
+    ) -> StoreResult<Appended> {
         let (tenant, id, event) = (
             tenant.as_str().to_owned(),
             id.as_str().to_owned(),
@@ -154,6 +183,14 @@ impl MatchStore for SqliteStore {
         self.pool
             .run(move |conn| {
                 let tx = immediate(conn)?;
+                // The key first, before the finished check: a replay is the original
+                // answer, even once the match has ended. The write lock is held, so
+                // nobody stores the key between this read and the insert below.
+                if let Some(key) = &event.idempotency_key {
+                    if let Some(stored) = event_by_key(&tx, &tenant, &id, key)? {
+                        return Ok(Appended::Replayed(stored));
+                    }
+                }
                 // Read the clock holding the write lock, so that a later seq never
                 // carries an earlier time (on one host's clock).
                 let now = Now::from(clock.now());
@@ -172,22 +209,24 @@ impl MatchStore for SqliteStore {
                     return Err(why_not_appendable(&tx, &tenant, &id));
                 };
                 tx.prepare_cached(
-                    "INSERT INTO match_events (matchId, seq, type, playerId, points, at) \
-                     VALUES (:id, :seq, :type, :player, :points, :at)",
+                    "INSERT INTO match_events \
+                     (matchId, seq, type, playerId, points, at, idempotencyKey) \
+                     VALUES (:id, :seq, :type, :player, :points, :at, :key)",
                 )
                 .and_then(|mut s| {
                     s.execute(named_params! {
                         ":id": id, ":seq": seq, ":type": event.kind.as_str(),
                         ":player": event.player_id, ":points": event.points, ":at": now.ms,
+                        ":key": event.idempotency_key,
                     })
                 })
                 .map_err(sql)?;
                 tx.commit().map_err(sql)?;
-                Ok(MatchEvent {
+                Ok(Appended::New(MatchEvent {
                     seq: u64::try_from(seq).map_err(corrupt)?,
                     event,
                     at: to_time(now.ms)?,
-                })
+                }))
             })
             .await
     }
@@ -233,10 +272,10 @@ impl MatchStore for SqliteStore {
             .run(move |conn| {
                 // A range scan of the primary key (matchId, seq).
                 let mut stmt = conn
-                    .prepare_cached(
-                        "SELECT seq, type, playerId, points, at FROM match_events \
+                    .prepare_cached(&format!(
+                        "SELECT {EVENT_COLUMNS} FROM match_events \
                          WHERE matchId = :id AND seq > :after ORDER BY seq LIMIT :limit",
-                    )
+                    ))
                     .map_err(sql)?;
                 let mut rows = stmt
                     .query(named_params! {":id": id, ":after": after, ":limit": limit})
@@ -358,11 +397,22 @@ mod tests {
             kind: EventKind::End,
             player_id: None,
             points: None,
+            idempotency_key: Some("retry-1".into()),
         };
         assert_eq!(
-            store.append_event(&tenant, &id, &event).await.unwrap().seq,
+            store
+                .append_event(&tenant, &id, &event)
+                .await
+                .unwrap()
+                .event()
+                .seq,
             1
         );
+        // The migrated log keys its events too.
+        assert!(matches!(
+            store.append_event(&tenant, &id, &event).await.unwrap(),
+            Appended::Replayed(e) if e.seq == 1
+        ));
         let version: i64 = store
             .pool
             .run(|conn| {
@@ -387,10 +437,10 @@ mod tests {
             .pool
             .run(|conn| {
                 let mut stmt = conn
-                    .prepare(
-                        "EXPLAIN QUERY PLAN SELECT seq, type, playerId, points, at \
+                    .prepare(&format!(
+                        "EXPLAIN QUERY PLAN SELECT {EVENT_COLUMNS} \
                          FROM match_events WHERE matchId = 'm' AND seq > 3 ORDER BY seq LIMIT 10",
-                    )
+                    ))
                     .map_err(sql)?;
                 let rows = stmt.query_map([], |r| r.get::<_, String>(3)).map_err(sql)?;
                 rows.collect::<Result<Vec<_>, _>>().map_err(sql)

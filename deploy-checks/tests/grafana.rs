@@ -58,6 +58,14 @@ fn the_dashboard_has_every_panel_of_the_issue_on_the_right_metric() {
         ("CPU per worker", &["worker_cpu_usage_percent"]),
         ("Memory per worker", &["worker_memory_usage_bytes"]),
         ("API requests by status", &["herald_api_requests_total"]),
+        (
+            "Match event \u{2192} applied latency",
+            &["herald_match_event_apply_seconds_bucket"],
+        ),
+        ("Match hosting events", &["herald_matches_total"]),
+        ("Matches hosted per worker", &["herald_matches_hosted"]),
+        ("Circuit breakers", &["herald_circuit_state"]),
+        ("Circuit transitions", &["herald_circuit_transitions_total"]),
     ];
     for (title, metrics) in needs {
         let found = metrics_of(title);
@@ -84,6 +92,68 @@ fn the_dashboard_has_every_panel_of_the_issue_on_the_right_metric() {
         panel_exprs("CPU per worker")[0] == "worker_cpu_usage_percent",
         "one series per worker"
     );
+    let match_latency = panel_exprs("Match event \u{2192} applied latency").join("\n");
+    for q in ["0.5", "0.99"] {
+        assert!(
+            match_latency.contains(&format!("histogram_quantile({q},")),
+            "no p{q} match event latency"
+        );
+    }
+    assert!(panel_exprs("Match hosting events")[0].contains("by (event)"));
+    assert!(
+        panel_exprs("Matches hosted per worker")[0] == "herald_matches_hosted",
+        "one series per worker"
+    );
+    assert!(
+        panel_exprs("Circuit breakers")[0].starts_with("max by (channel, provider)"),
+        "one series per channel and provider, the worst worker's state"
+    );
+    assert!(panel_exprs("Circuit transitions")[0].contains("by (channel, provider, to)"));
+}
+
+/// The Matches and Channels rows exist, in that order, and their panels sit below
+/// their own row.
+#[test]
+fn the_matches_and_channels_rows_hold_their_panels() {
+    let dashboard = repo::json(DASHBOARD);
+    let panels = dashboard["panels"].as_array().unwrap();
+    let row_y = |title: &str| {
+        panels
+            .iter()
+            .find(|p| p["type"] == "row" && p["title"] == title)
+            .unwrap_or_else(|| panic!("no row {title:?}"))["gridPos"]["y"]
+            .as_u64()
+            .unwrap()
+    };
+    let (matches, channels) = (row_y("Matches"), row_y("Channels"));
+    assert!(matches < channels);
+    let y_of = |prefix: &str| {
+        panels
+            .iter()
+            .find(|p| p["title"].as_str().is_some_and(|t| t.starts_with(prefix)))
+            .unwrap()["gridPos"]["y"]
+            .as_u64()
+            .unwrap()
+    };
+    for title in [
+        "Match event \u{2192} applied latency",
+        "Match hosting events",
+        "Matches hosted per worker",
+    ] {
+        assert!((matches..channels).contains(&y_of(title)), "{title}");
+    }
+    for title in ["Circuit breakers", "Circuit transitions"] {
+        assert!(y_of(title) > channels, "{title}");
+    }
+    let latency = panels
+        .iter()
+        .find(|p| {
+            p["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Match event"))
+        })
+        .unwrap();
+    assert_eq!(latency["fieldConfig"]["defaults"]["unit"], "s");
 }
 
 #[test]

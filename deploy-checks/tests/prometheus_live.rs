@@ -8,8 +8,12 @@
 //!
 //! The load makes every series the dashboard shows exist: `log` notifications of
 //! each priority (completed), a webhook to a local sink that answers 200 (delivered)
-//! and one that answers 400 (a permanent failure: dead), and a duplicate RabbitMQ
-//! delivery of a finished job (a lease conflict, reason `finished`).
+//! and one that answers 400 (a permanent failure: dead), a webhook to a second sink
+//! that answers 503 (a retryable failure that, with `BREAKER_FAILURE_THRESHOLD=1`,
+//! opens that provider's circuit: `herald_circuit_*`), a match hosted by a worker
+//! that receives score events throughout and is ended at the end (`herald_matches_*`,
+//! `herald_match_event_apply_seconds`), and a duplicate RabbitMQ delivery of a
+//! finished job (a lease conflict, reason `finished`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
@@ -61,7 +65,8 @@ impl Drop for GroupCleanup {
     }
 }
 
-/// A webhook receiver on 127.0.0.1: 400 for `/reject`, 200 for anything else.
+/// A webhook receiver on 127.0.0.1: 400 for `/reject`, 503 for `/unavailable`, 200
+/// for anything else.
 fn webhook_sink() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -89,6 +94,8 @@ fn webhook_sink() -> u16 {
             let _ = reader.read_exact(&mut body);
             let status = if request_line.contains(" /reject") {
                 "400 Bad Request"
+            } else if request_line.contains(" /unavailable") {
+                "503 Service Unavailable"
             } else {
                 "200 OK"
             };
@@ -102,15 +109,16 @@ fn webhook_sink() -> u16 {
     port
 }
 
-/// Keeps posting `log` notifications (5 a second) until dropped, so that every rate
-/// and latency panel has fresh observations in its window whenever it is queried.
+/// Keeps posting `log` notifications and score events of a hosted match (5 of each a
+/// second) until dropped, so that every rate and latency panel has fresh
+/// observations in its window whenever it is queried.
 struct TrickleLoad {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<usize>>,
 }
 
 impl TrickleLoad {
-    fn start(api: u16) -> TrickleLoad {
+    fn start(api: u16, match_id: String) -> TrickleLoad {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
@@ -132,6 +140,17 @@ impl TrickleLoad {
                 {
                     accepted += 1;
                 }
+                let event = r#"{"type":"score","playerId":"p0","points":1}"#;
+                let _ = http::request(
+                    api,
+                    "POST",
+                    &format!("/v1/matches/{match_id}/events"),
+                    &[
+                        ("Authorization", &format!("Bearer {API_KEY}")),
+                        ("Content-Type", "application/json"),
+                    ],
+                    event.as_bytes(),
+                );
                 std::thread::sleep(Duration::from_millis(200));
             }
             accepted
@@ -326,6 +345,8 @@ fn every_dashboard_query_returns_data_from_live_services() {
                         "deploy:deploy-checks-webhook-secret".to_owned(),
                     ),
                     ("HEARTBEAT_INTERVAL_MS", "500".to_owned()),
+                    // One 503 opens the failing sink's circuit.
+                    ("BREAKER_FAILURE_THRESHOLD", "1".to_owned()),
                 ]),
             )
         })
@@ -370,8 +391,32 @@ fn every_dashboard_query_returns_data_from_live_services() {
 
     // The load.
     let started = std::time::Instant::now();
-    let mut trickle = TrickleLoad::start(api_port);
+    // A match, hosted before the trickle sends it events.
+    let players = r#"[{"id":"p0","notify":{"channel":"log","recipient":{"address":"p0"}}},{"id":"p1","notify":{"channel":"log","recipient":{"address":"p1"}}}]"#;
+    let r = api_request(
+        api_port,
+        "POST",
+        "/v1/matches",
+        &format!(r#"{{"type":"scoreboard","players":{players},"durationSec":3600}}"#),
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    let match_id = r.json()["id"].as_str().unwrap().to_owned();
+    let match_status = |status: &str| {
+        wait_for(&format!("match {match_id} to be {status}"), STARTUP, || {
+            let r = api_request(api_port, "GET", &format!("/v1/matches/{match_id}"), "");
+            if r.json()["status"] == status {
+                Ok(())
+            } else {
+                Err(format!("{}\n{}", r.body, logs()))
+            }
+        });
+    };
+    match_status("running");
+    let mut trickle = TrickleLoad::start(api_port, match_id.clone());
     let sink = webhook_sink();
+    // A provider of its own (the circuit key is host:port), so that its open circuit
+    // holds back nothing else of the load.
+    let failing_sink = webhook_sink();
     let mut expected = Vec::new();
     for (n, priority) in ["critical", "high", "normal", "low"]
         .iter()
@@ -394,6 +439,13 @@ fn every_dashboard_query_returns_data_from_live_services() {
         assert_eq!(r.status, 202, "{}", r.body);
         expected.push((r.json()["id"].as_str().unwrap().to_owned(), outcome));
     }
+    // One attempt, answered 503: the job is dead and the circuit open.
+    let body = format!(
+        r#"{{"channel":"webhook","recipient":{{"address":"http://127.0.0.1:{failing_sink}/unavailable"}},"body":"hook","maxAttempts":1}}"#
+    );
+    let r = api_request(api_port, "POST", "/v1/notifications", &body);
+    assert_eq!(r.status, 202, "{}", r.body);
+    expected.push((r.json()["id"].as_str().unwrap().to_owned(), "dead"));
     for (id, status) in &expected {
         wait_for(&format!("job {id} to be {status}"), STARTUP, || {
             let r = api_request(api_port, "GET", &format!("/v1/jobs/{id}"), "");
@@ -525,6 +577,15 @@ fn every_dashboard_query_returns_data_from_live_services() {
     }
     let trickled = trickle.stop();
     assert!(trickled > 0, "the background load got nothing accepted");
+    // The match ends, before the workers are stopped.
+    let r = api_request(
+        api_port,
+        "POST",
+        &format!("/v1/matches/{match_id}/events"),
+        r#"{"type":"end"}"#,
+    );
+    assert_eq!(r.status, 202, "{}", r.body);
+    match_status("succeeded");
     // Every alert rule is loaded and evaluates, and names only exported metrics.
     let rules = repo::alert_rules();
     let loaded = http::get(prometheus_port, "/api/v1/rules?type=alert")

@@ -187,6 +187,7 @@ fn the_services_use_the_configuration_names_of_the_design() {
         "PUSH_BASE_URL",
         "PUSH_PROJECT_ID",
         "PUSH_ACCESS_TOKEN",
+        "PUSH_SERVICE_ACCOUNT_FILE",
         "BREAKER_FAILURE_THRESHOLD",
         "BREAKER_OPEN_MS",
     ]

@@ -80,7 +80,10 @@ Environment (every value is checked at start-up; a bad one names the variable):
   SMS_BASE_URL             Twilio API base URL (https://api.twilio.com)
   SMS_TIMEOUT_MS           per-request SMS provider timeout (10000)
   PUSH_PROJECT_ID          Firebase project of the push channel (FCM HTTP v1); unset = no push
-  PUSH_ACCESS_TOKEN        OAuth 2.0 access token for FCM (Bearer)
+                           (unless PUSH_SERVICE_ACCOUNT_FILE is set: then its project_id)
+  PUSH_ACCESS_TOKEN        OAuth 2.0 access token for FCM (Bearer), used as given (it expires)
+  PUSH_SERVICE_ACCOUNT_FILE Google service-account JSON key: the worker mints and refreshes
+                           FCM access tokens itself (set this or PUSH_ACCESS_TOKEN, not both)
   PUSH_BASE_URL            FCM API base URL (https://fcm.googleapis.com)
   PUSH_TIMEOUT_MS          per-request push provider timeout (10000)
   BREAKER_FAILURE_THRESHOLD consecutive retryable failures that open a channel/provider circuit (5)
@@ -284,8 +287,8 @@ pub struct PushConfig {
     /// Without a trailing slash.
     pub base_url: String,
     pub project_id: String,
-    /// Never logged.
-    pub access_token: String,
+    /// How requests to FCM are authorised.
+    pub auth: PushAuth,
     pub timeout: Duration,
 }
 
@@ -294,8 +297,134 @@ impl std::fmt::Debug for PushConfig {
         f.debug_struct("PushConfig")
             .field("base_url", &self.base_url)
             .field("project_id", &self.project_id)
-            .field("access_token", &"<redacted>")
+            .field("auth", &self.auth)
             .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The push channel's credentials: exactly one of `PUSH_ACCESS_TOKEN` and
+/// `PUSH_SERVICE_ACCOUNT_FILE`.
+#[derive(Clone)]
+pub enum PushAuth {
+    /// `PUSH_ACCESS_TOKEN`, sent as given. Google's access tokens expire after about an
+    /// hour, so this suits a deployment that rotates the token (and restarts the worker).
+    /// Never logged.
+    Static(String),
+    /// `PUSH_SERVICE_ACCOUNT_FILE`: the worker mints its own access tokens from the key
+    /// and refreshes them before they expire (`delivery::push_token`).
+    ServiceAccount(ServiceAccount),
+}
+
+impl std::fmt::Debug for PushAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Static(_) => f.write_str("Static(<redacted>)"),
+            Self::ServiceAccount(account) => {
+                f.debug_tuple("ServiceAccount").field(account).finish()
+            }
+        }
+    }
+}
+
+/// Google's default OAuth 2.0 token endpoint, for a key file without `token_uri`.
+pub const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
+
+/// A Google service-account key (the JSON file the Cloud console hands out), read and
+/// checked at start-up so a wrong file stops the worker instead of failing every push.
+/// Only the fields the token flow needs are kept; the private key only as a signing key.
+#[derive(Clone)]
+pub struct ServiceAccount {
+    /// Where it was read from, for messages.
+    pub path: PathBuf,
+    /// `client_email`: the JWT's issuer.
+    pub client_email: String,
+    /// `token_uri`: where assertions are exchanged for access tokens, and the JWT's
+    /// audience.
+    pub token_uri: String,
+    /// `project_id`, the default of `PUSH_PROJECT_ID`.
+    pub project_id: Option<String>,
+    /// `private_key` (PEM, RSA), parsed. Never logged.
+    pub key: jsonwebtoken::EncodingKey,
+}
+
+impl ServiceAccount {
+    /// Reads and checks the key file at `path`. Messages name the file and the field,
+    /// never a field's value: the file holds a private key.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        Self::parse(path, &text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The key file's content. Parsed as a generic JSON value first, so a field of the
+    /// wrong type is reported by name rather than by serde's message (which can quote
+    /// the value).
+    pub fn parse(path: &Path, text: &[u8]) -> Result<Self, String> {
+        let json: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
+            // Position only: serde's syntax errors carry no content.
+            format!(
+                "not a JSON service-account key (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        if !json.is_object() {
+            return Err("not a JSON service-account key (expected an object)".into());
+        }
+        let field = |name: &str| -> Result<Option<String>, String> {
+            match json.get(name) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_owned())),
+                Some(_) => Err(format!("field {name} is not a string")),
+            }
+        };
+        let required =
+            |name: &str| field(name)?.ok_or_else(|| format!("field {name} is missing or empty"));
+        if let Some(kind) = field("type")? {
+            if kind != "service_account" {
+                return Err(format!(
+                    "type is {kind:?}, expected \"service_account\" (a service-account key)"
+                ));
+            }
+        }
+        let client_email = required("client_email")?;
+        let private_key = required("private_key")?;
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.as_bytes())
+            .map_err(|e| format!("private_key is not a PEM RSA private key: {e}"))?;
+        // The PEM parse above does not look inside the key; signing once does, so a
+        // damaged key fails here and not at the first delivery.
+        probe_sign(&key).map_err(|e| format!("private_key cannot sign: {e}"))?;
+        let token_uri = field("token_uri")?.unwrap_or_else(|| DEFAULT_TOKEN_URI.to_owned());
+        let parsed =
+            url::Url::parse(&token_uri).map_err(|e| format!("token_uri is not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err("token_uri must be an http:// or https:// URL".into());
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            client_email,
+            token_uri,
+            project_id: field("project_id")?,
+            key,
+        })
+    }
+}
+
+/// Signs a throwaway JWT with `key`.
+fn probe_sign(key: &jsonwebtoken::EncodingKey) -> Result<(), jsonwebtoken::errors::Error> {
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    jsonwebtoken::encode(&header, &serde_json::json!({"probe": true}), key).map(|_| ())
+}
+
+impl std::fmt::Debug for ServiceAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAccount")
+            .field("path", &self.path)
+            .field("client_email", &self.client_email)
+            .field("token_uri", &self.token_uri)
+            .field("project_id", &self.project_id)
+            .field("key", &"<redacted>")
             .finish()
     }
 }
@@ -624,25 +753,57 @@ fn sms_from_env() -> Result<Option<SmsConfig>, ConfigError> {
     }))
 }
 
-/// The push channel's variables; `None` when `PUSH_PROJECT_ID` is unset.
+/// The push channel's variables; `None` when none of `PUSH_PROJECT_ID`,
+/// `PUSH_ACCESS_TOKEN`, `PUSH_SERVICE_ACCOUNT_FILE` is set. With a service-account file,
+/// `PUSH_PROJECT_ID` defaults to the file's `project_id` (the project the account
+/// belongs to, which is usually the Firebase project).
 fn push_from_env() -> Result<Option<PushConfig>, ConfigError> {
-    let Some(project_id) = var("PUSH_PROJECT_ID") else {
-        if var("PUSH_ACCESS_TOKEN").is_some() {
+    const FILE: &str = "PUSH_SERVICE_ACCOUNT_FILE";
+    let project_id = var("PUSH_PROJECT_ID");
+    let auth = match (var("PUSH_ACCESS_TOKEN"), var(FILE)) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::new(
+                FILE,
+                "set either PUSH_ACCESS_TOKEN or PUSH_SERVICE_ACCOUNT_FILE, not both",
+            ))
+        }
+        (None, None) => {
+            return match project_id {
+                Some(_) => Err(ConfigError::new(
+                    "PUSH_ACCESS_TOKEN",
+                    "(or PUSH_SERVICE_ACCOUNT_FILE) must be set when PUSH_PROJECT_ID is",
+                )),
+                None => Ok(None),
+            }
+        }
+        (Some(token), None) => PushAuth::Static(token.trim().to_owned()),
+        (None, Some(path)) => PushAuth::ServiceAccount(
+            ServiceAccount::load(Path::new(path.trim())).map_err(|e| ConfigError::new(FILE, e))?,
+        ),
+    };
+    let project_id = match (project_id, &auth) {
+        (Some(raw), _) => path_segment("PUSH_PROJECT_ID", &raw)?,
+        (None, PushAuth::ServiceAccount(account)) => match &account.project_id {
+            Some(raw) => path_segment(FILE, raw)
+                .map_err(|e| ConfigError::new(FILE, format!("project_id: {}", e.message)))?,
+            None => {
+                return Err(ConfigError::new(
+                    "PUSH_PROJECT_ID",
+                    "must be set: the service-account file has no project_id",
+                ))
+            }
+        },
+        (None, PushAuth::Static(_)) => {
             return Err(ConfigError::new(
                 "PUSH_PROJECT_ID",
                 "must be set when PUSH_ACCESS_TOKEN is",
-            ));
+            ))
         }
-        return Ok(None);
     };
-    let project_id = path_segment("PUSH_PROJECT_ID", &project_id)?;
-    let access_token = var("PUSH_ACCESS_TOKEN").ok_or_else(|| {
-        ConfigError::new("PUSH_ACCESS_TOKEN", "must be set when PUSH_PROJECT_ID is")
-    })?;
     Ok(Some(PushConfig {
         base_url: base_url("PUSH_BASE_URL", DEFAULT_PUSH_BASE_URL)?,
         project_id,
-        access_token: access_token.trim().to_owned(),
+        auth,
         timeout: millis_or("PUSH_TIMEOUT_MS", DEFAULT_PROVIDER_TIMEOUT)?,
     }))
 }
@@ -683,8 +844,9 @@ fn check_base_url(name: &'static str, raw: &str) -> Result<String, ConfigError> 
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-/// The sms and push base URLs go through the SSRF guard like a tenant's webhook: a
-/// literal internal address is refused at start-up (when the channels are built),
+/// The sms and push base URLs (and a service account's `token_uri`) go through the SSRF
+/// guard like a tenant's webhook: a literal internal address is refused at start-up
+/// (when the channels are built),
 /// unless `WEBHOOK_ALLOWED_CIDRS` allows its range; names (`localhost` too) are checked
 /// on what they resolve to, at delivery.
 pub fn check_adapter_targets(
@@ -693,17 +855,24 @@ pub fn check_adapter_targets(
     push: Option<&PushConfig>,
 ) -> Result<(), ConfigError> {
     let guard = herald_core::ssrf::TargetGuard::new(allowed.to_vec());
+    let token_uri = push.and_then(|c| match &c.auth {
+        PushAuth::ServiceAccount(account) => Some(account.token_uri.as_str()),
+        PushAuth::Static(_) => None,
+    });
     let targets = [
-        ("SMS_BASE_URL", sms.map(|c| c.base_url.as_str())),
-        ("PUSH_BASE_URL", push.map(|c| c.base_url.as_str())),
+        ("SMS_BASE_URL", "", sms.map(|c| c.base_url.as_str())),
+        ("PUSH_BASE_URL", "", push.map(|c| c.base_url.as_str())),
+        // IP literals never reach the guarded resolver, so the token endpoint's is
+        // checked here like the base URLs.
+        ("PUSH_SERVICE_ACCOUNT_FILE", "token_uri: ", token_uri),
     ];
-    for (name, raw) in targets {
+    for (name, what, raw) in targets {
         if let Some(raw) = raw {
             let url = url::Url::parse(raw)
-                .map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
+                .map_err(|e| ConfigError::new(name, format!("{what}not a URL: {e}")))?;
             guard
                 .check_ip_literal(&url)
-                .map_err(|refused| ConfigError::new(name, refused.to_string()))?;
+                .map_err(|refused| ConfigError::new(name, format!("{what}{refused}")))?;
         }
     }
     Ok(())
@@ -783,7 +952,7 @@ mod tests {
         let push = |base: &str| PushConfig {
             base_url: base.into(),
             project_id: "p".into(),
-            access_token: "t".into(),
+            auth: PushAuth::Static("t".into()),
             timeout: DEFAULT_PROVIDER_TIMEOUT,
         };
         let public = (sms(DEFAULT_SMS_BASE_URL), push(DEFAULT_PUSH_BASE_URL));
@@ -820,7 +989,7 @@ mod tests {
         let push = PushConfig {
             base_url: DEFAULT_PUSH_BASE_URL.into(),
             project_id: "p".into(),
-            access_token: "ya29.fcm-token-value".into(),
+            auth: PushAuth::Static("ya29.fcm-token-value".into()),
             timeout: DEFAULT_PROVIDER_TIMEOUT,
         };
         let email = EmailConfig {
@@ -866,6 +1035,64 @@ mod tests {
         }
         let err = SmtpRoots::load(Path::new("/nonexistent/ca.pem")).unwrap_err();
         assert!(err.contains("/nonexistent/ca.pem"), "{err}");
+    }
+
+    #[test]
+    fn service_account_keys_are_parsed_and_never_shown() {
+        let key = include_str!("../tests/fixtures/push-test-key.pem");
+        let path = Path::new("sa.json");
+        let file = |fields: serde_json::Value| serde_json::to_vec(&fields).unwrap();
+        let account = ServiceAccount::parse(
+            path,
+            &file(serde_json::json!({
+                "type": "service_account", "client_email": "a@p.iam.gserviceaccount.com",
+                "private_key": key, "project_id": "p"})),
+        )
+        .unwrap();
+        assert_eq!(account.token_uri, DEFAULT_TOKEN_URI);
+        assert_eq!(account.project_id.as_deref(), Some("p"));
+        let body = key.lines().nth(1).unwrap();
+        let shown = format!("{:?}", PushAuth::ServiceAccount(account));
+        assert!(!shown.contains(body), "{shown}");
+        assert!(!format!("{:?}", PushAuth::Static("ya29.x".into())).contains("ya29"));
+        for (bad, expected) in [
+            (b"nope".to_vec(), "not a JSON"),
+            (file(serde_json::json!(["a"])), "expected an object"),
+            (
+                file(serde_json::json!({"private_key": key})),
+                "client_email",
+            ),
+            (
+                file(serde_json::json!({"client_email": "a@b"})),
+                "private_key",
+            ),
+            (
+                file(serde_json::json!({"client_email": "a@b", "private_key": 7})),
+                "private_key is not a string",
+            ),
+            (
+                file(
+                    serde_json::json!({"client_email": "a@b", "private_key": key.replace('M', "N")}),
+                ),
+                "private_key",
+            ),
+            (
+                file(
+                    serde_json::json!({"client_email": "a@b", "private_key": key, "token_uri": "ftp://x"}),
+                ),
+                "token_uri",
+            ),
+            (
+                file(
+                    serde_json::json!({"type": "authorized_user", "client_email": "a@b", "private_key": key}),
+                ),
+                "service_account",
+            ),
+        ] {
+            let err = ServiceAccount::parse(path, &bad).unwrap_err();
+            assert!(err.contains(expected), "{expected}: {err}");
+            assert!(!err.contains(body), "{err}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,7 +25,9 @@ use chrono::Utc;
 use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::{Job, JobId, JobKind, JobStatus, NewJob, RetryPolicy, Store, TenantId};
-use herald_worker::config::{Cidr, EmailConfig, PushConfig, SmsConfig, SmtpRoots, SmtpTls};
+use herald_worker::config::{
+    Cidr, EmailConfig, PushAuth, PushConfig, ServiceAccount, SmsConfig, SmtpRoots, SmtpTls,
+};
 use herald_worker::{Config, Outcome, Step, Worker};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -1068,7 +1071,7 @@ async fn push_follows_fcm_http_v1() {
         c.push = Some(PushConfig {
             base_url: format!("http://{addr}"),
             project_id: "herald-test".into(),
-            access_token: FCM_TOKEN.into(),
+            auth: PushAuth::Static(FCM_TOKEN.into()),
             timeout: Duration::from_secs(5),
         })
     })
@@ -1126,7 +1129,7 @@ async fn adapter_base_urls_inside_the_network_are_refused_without_the_allow_list
         c.push = Some(PushConfig {
             base_url: format!("http://localhost:{}", addr.port()),
             project_id: "herald-test".into(),
-            access_token: FCM_TOKEN.into(),
+            auth: PushAuth::Static(FCM_TOKEN.into()),
             timeout: Duration::from_secs(5),
         });
     })
@@ -1171,6 +1174,299 @@ async fn adapter_base_urls_inside_the_network_are_refused_without_the_allow_list
     config.sms = Some(sms_config("http://10.0.0.5:8080".into()));
     let err = Worker::start(config).await.unwrap_err();
     assert!(format!("{err:#}").contains("SMS_BASE_URL"), "{err:#}");
+}
+
+// ---------------------------------------------------------------------------------
+// Push with a service account: tokens minted from PUSH_SERVICE_ACCOUNT_FILE
+
+/// A TEST-ONLY RSA key pair (fixtures/README.md): the service account's key, and the
+/// public half the fake token endpoint verifies assertions with.
+const TEST_KEY: &str = include_str!("fixtures/push-test-key.pem");
+const TEST_PUBLIC_KEY: &str = include_str!("fixtures/push-test-key.pub.pem");
+const SA_EMAIL: &str = "herald-push@herald-test.iam.gserviceaccount.com";
+const FCM_SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
+
+/// A fake Google token endpoint (`POST /token`) and a fake FCM that accepts only the
+/// token minted last, on one server.
+struct Google {
+    /// What `/token` answers: 200 mints a token, 400 is `invalid_grant`, others as is.
+    status: Mutex<u16>,
+    /// The minted tokens' `expires_in`.
+    expires_in: u64,
+    /// Requests to `/token`, whatever the answer.
+    token_hits: AtomicUsize,
+    /// Requests to FCM.
+    fcm_hits: AtomicUsize,
+    /// The token FCM accepts.
+    current: Mutex<Option<String>>,
+    /// FCM refuses every token.
+    fcm_refuses: AtomicBool,
+    /// Every way an assertion was wrong (the test asserts there is none).
+    problems: Mutex<Vec<String>>,
+}
+
+impl Google {
+    async fn start(expires_in: u64) -> (Arc<Self>, std::net::SocketAddr) {
+        let google = Arc::new(Self {
+            status: Mutex::new(200),
+            expires_in,
+            token_hits: AtomicUsize::new(0),
+            fcm_hits: AtomicUsize::new(0),
+            current: Mutex::new(None),
+            fcm_refuses: AtomicBool::new(false),
+            problems: Mutex::new(Vec::new()),
+        });
+        let app = Router::new()
+            .route("/token", post(google_token))
+            .route("/v1/projects/{project}/messages:send", post(fcm_minted))
+            .with_state(google.clone());
+        (google, serve(app).await)
+    }
+
+    fn token_hits(&self) -> usize {
+        self.token_hits.load(Ordering::SeqCst)
+    }
+
+    fn fcm_hits(&self) -> usize {
+        self.fcm_hits.load(Ordering::SeqCst)
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.problems.lock().unwrap().clone()
+    }
+}
+
+/// Google's side of the service-account flow: the form's `grant_type`, then the JWT —
+/// RS256 signature by the account's key, `typ` JWT, `iss`, `scope`, `aud` (this
+/// endpoint's own URL), `exp - iat` of an hour, `iat` now.
+fn check_assertion(headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if header("content-type") != "application/x-www-form-urlencoded" {
+        return Err(format!("content-type {}", header("content-type")));
+    }
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
+    if form.get("grant_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:grant-type:jwt-bearer")
+    {
+        return Err(format!("grant_type {:?}", form.get("grant_type")));
+    }
+    let assertion = form.get("assertion").ok_or("no assertion")?;
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(TEST_PUBLIC_KEY.as_bytes()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.set_audience(&[format!("http://{}/token", header("host"))]);
+    validation.set_issuer(&[SA_EMAIL]);
+    validation.set_required_spec_claims(&["exp", "iat", "iss", "aud"]);
+    let data = jsonwebtoken::decode::<Value>(assertion, &key, &validation)
+        .map_err(|e| format!("assertion refused: {e}"))?;
+    if data.header.typ.as_deref() != Some("JWT") {
+        return Err(format!("typ {:?}", data.header.typ));
+    }
+    let claims = data.claims;
+    if claims["scope"] != FCM_SCOPE {
+        return Err(format!("scope {}", claims["scope"]));
+    }
+    let (iat, exp) = (claims["iat"].as_i64(), claims["exp"].as_i64());
+    let (Some(iat), Some(exp)) = (iat, exp) else {
+        return Err(format!("iat/exp not numbers: {claims}"));
+    };
+    if exp - iat != 3600 || (iat - Utc::now().timestamp()).abs() > 60 {
+        return Err(format!("iat {iat} exp {exp}"));
+    }
+    Ok(())
+}
+
+async fn google_token(
+    State(google): State<Arc<Google>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    let n = google.token_hits.fetch_add(1, Ordering::SeqCst) + 1;
+    let status = *google.status.lock().unwrap();
+    if status == 400 {
+        let error =
+            json!({"error": "invalid_grant", "error_description": "Invalid JWT Signature."});
+        return (StatusCode::BAD_REQUEST, error.to_string());
+    }
+    if status != 200 {
+        return (StatusCode::from_u16(status).unwrap(), String::new());
+    }
+    if let Err(problem) = check_assertion(&headers, &body) {
+        google.problems.lock().unwrap().push(problem.clone());
+        let error = json!({"error": "invalid_grant", "error_description": problem});
+        return (StatusCode::BAD_REQUEST, error.to_string());
+    }
+    let token = format!("ya29.minted-{n}");
+    *google.current.lock().unwrap() = Some(token.clone());
+    let grant =
+        json!({"access_token": token, "expires_in": google.expires_in, "token_type": "Bearer"});
+    (StatusCode::OK, grant.to_string())
+}
+
+/// FCM accepting only the last minted token (else 401 `UNAUTHENTICATED`, as FCM does
+/// for an expired or revoked token).
+async fn fcm_minted(
+    State(google): State<Arc<Google>>,
+    UrlPath(project): UrlPath<String>,
+    headers: HeaderMap,
+) -> (StatusCode, String) {
+    google.fcm_hits.fetch_add(1, Ordering::SeqCst);
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let current = google.current.lock().unwrap().clone();
+    let accepted = current.is_some_and(|t| authorization == format!("Bearer {t}"))
+        && !google.fcm_refuses.load(Ordering::SeqCst);
+    if project != "herald-test" || !accepted {
+        let error = json!({"error": {"code": 401, "status": "UNAUTHENTICATED"}});
+        return (StatusCode::UNAUTHORIZED, error.to_string());
+    }
+    let name = json!({"name": "projects/herald-test/messages/0:1"});
+    (StatusCode::OK, name.to_string())
+}
+
+/// A service-account key file like the one the Cloud console hands out, whose
+/// `token_uri` is the fake endpoint.
+fn service_account_file(dir: &Path, token_uri: &str) -> PathBuf {
+    let path = dir.join("service-account.json");
+    let key = json!({
+        "type": "service_account",
+        "project_id": "herald-test",
+        "private_key_id": "0123456789abcdef",
+        "private_key": TEST_KEY,
+        "client_email": SA_EMAIL,
+        "client_id": "100000000000000000000",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": token_uri,
+    });
+    std::fs::write(&path, serde_json::to_vec_pretty(&key).unwrap()).unwrap();
+    path
+}
+
+/// A world whose push channel mints from a service account against `google`.
+async fn minting_world(dir: &Path, addr: std::net::SocketAddr) -> World {
+    let file = service_account_file(dir, &format!("http://{addr}/token"));
+    let account = ServiceAccount::load(&file).unwrap();
+    World::start(|c| {
+        allow_loopback(c);
+        c.push = Some(PushConfig {
+            base_url: format!("http://{addr}"),
+            project_id: "herald-test".into(),
+            auth: PushAuth::ServiceAccount(account),
+            timeout: Duration::from_secs(5),
+        })
+    })
+    .await
+}
+
+fn push_job() -> Value {
+    json!({"channel": "push", "recipient": {"address": "device-token-1"}, "body": "x"})
+}
+
+/// The base64 lines of the test key: none may show up in a message or a log.
+fn key_lines() -> Vec<&'static str> {
+    TEST_KEY
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 20)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_mints_a_token_from_the_service_account_and_reuses_it_until_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (google, addr) = Google::start(3600).await;
+    let world = minting_world(dir.path(), addr).await;
+
+    // First push: one token minted, FCM accepts it.
+    let id = world.submit(TENANT, push_job()).await;
+    assert_eq!(world.step().await, (id, Outcome::Completed));
+    assert_eq!(google.problems(), Vec::<String>::new());
+    assert_eq!((google.token_hits(), google.fcm_hits()), (1, 1));
+
+    // Second push: the cached token, no new mint.
+    let id = world.submit(TENANT, push_job()).await;
+    assert_eq!(world.step().await, (id, Outcome::Completed));
+    assert_eq!((google.token_hits(), google.fcm_hits()), (1, 2));
+
+    // The cached token is revoked: FCM's 401 drops it and the attempt is retried; the
+    // retry mints a new token and is delivered.
+    *google.current.lock().unwrap() = Some("ya29.someone-else".into());
+    let id = world.submit(TENANT, push_job()).await;
+    let (got, outcome) = world.step().await;
+    assert_eq!(got, id);
+    assert!(matches!(outcome, Outcome::Retried { .. }), "{outcome:?}");
+    assert_eq!(world.job(TENANT, &id).await.attempts, 1);
+    assert_eq!(world.step_when_due(&id).await, Outcome::Completed);
+    assert_eq!((google.token_hits(), google.fcm_hits()), (2, 4));
+
+    // FCM refuses every token from now on: the cached one is dropped and retried as
+    // above, but a token minted for the attempt and refused at once will not get
+    // better: dead, like any other 4xx.
+    google.fcm_refuses.store(true, Ordering::SeqCst);
+    let id = world.submit(TENANT, push_job()).await;
+    let (_, outcome) = world.step().await;
+    assert!(matches!(outcome, Outcome::Retried { .. }), "{outcome:?}");
+    let outcome = world.step_when_due(&id).await;
+    assert!(
+        matches!(&outcome, Outcome::Dead { error } if error.contains("401")),
+        "{outcome:?}"
+    );
+    assert_eq!(world.job(TENANT, &id).await.attempts, 2);
+    assert_eq!((google.token_hits(), google.fcm_hits()), (3, 6));
+    assert_eq!(google.problems(), Vec::<String>::new());
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_tokens_with_less_than_five_minutes_left_are_minted_anew() {
+    let dir = tempfile::tempdir().unwrap();
+    let (google, addr) = Google::start(60).await;
+    let world = minting_world(dir.path(), addr).await;
+    for n in 1..=3 {
+        let id = world.submit(TENANT, push_job()).await;
+        assert_eq!(world.step().await, (id, Outcome::Completed));
+        assert_eq!((google.token_hits(), google.fcm_hits()), (n, n));
+    }
+    assert_eq!(google.problems(), Vec::<String>::new());
+    world.stop().await;
+}
+
+/// A token endpoint that fails is the attempt's failure, and FCM is never called: a 500
+/// is retried, Google's 400 `invalid_grant` (a bad or revoked key) is dead, with a
+/// message that names the problem and not the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_token_endpoint_500_is_retried_and_invalid_grant_is_dead() {
+    let dir = tempfile::tempdir().unwrap();
+    let (google, addr) = Google::start(3600).await;
+    let world = minting_world(dir.path(), addr).await;
+
+    *google.status.lock().unwrap() = 500;
+    let id = world.submit(TENANT, push_job()).await;
+    let (got, outcome) = world.step().await;
+    assert_eq!(got, id);
+    assert!(matches!(outcome, Outcome::Retried { .. }), "{outcome:?}");
+    let job = world.job(TENANT, &id).await;
+    assert_eq!(job.attempts, 1);
+    assert!(
+        job.last_error.as_deref().unwrap_or("").contains("500"),
+        "{job:?}"
+    );
+    assert_eq!((google.token_hits(), google.fcm_hits()), (1, 0));
+
+    *google.status.lock().unwrap() = 400;
+    let outcome = world.step_when_due(&id).await;
+    let Outcome::Dead { error } = outcome else {
+        panic!("{outcome:?}");
+    };
+    assert!(error.contains("400"), "{error}");
+    assert!(error.contains("invalid_grant"), "{error}");
+    assert!(error.contains("PUSH_SERVICE_ACCOUNT_FILE"), "{error}");
+    for line in key_lines() {
+        assert!(!error.contains(line), "{error}");
+    }
+    assert_eq!(world.job(TENANT, &id).await.attempts, 2);
+    assert_eq!((google.token_hits(), google.fcm_hits()), (2, 0));
+    world.stop().await;
 }
 
 // ---------------------------------------------------------------------------------
@@ -1381,5 +1677,158 @@ async fn bad_channel_settings_stop_the_binary_naming_the_variable() {
         assert!(!status.success(), "{settings:?} started");
         let log = worker.log_text();
         assert!(log.contains(variable), "{settings:?}: {log}");
+    }
+}
+
+/// The operator's path: only `PUSH_SERVICE_ACCOUNT_FILE` (the project from the file),
+/// through the real binary; the key and the minted token stay out of the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_delivers_push_with_a_service_account_file() {
+    let (google, addr) = Google::start(3600).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = service_account_file(dir.path(), &format!("http://{addr}/token"));
+    let db = dir.path().join("herald.db");
+    let store = herald_core::store::open(
+        &StoreConfig::Sqlite(SqliteConfig::new(&db)),
+        herald_core::clock::system(),
+    )
+    .await
+    .unwrap();
+    let worker = support::WorkerSpec::new(&db)
+        .env("PUSH_SERVICE_ACCOUNT_FILE", file.to_str().unwrap())
+        .env("PUSH_BASE_URL", &format!("http://{addr}"))
+        .env("WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8")
+        .spawn(dir.path(), "w");
+    worker.wait_log_count("delivery channels enabled", 1).await;
+    let id = store
+        .insert(NewJob::new(
+            JobKind::Notification,
+            tenant(TENANT),
+            push_job(),
+        ))
+        .await
+        .unwrap()
+        .into_job()
+        .id;
+    let job = support::wait_for(
+        Duration::from_secs(20),
+        "the push job to finish",
+        || async {
+            let job = store.get(&tenant(TENANT), &id).await.ok()?;
+            (job.status == JobStatus::Succeeded).then_some(job)
+        },
+    )
+    .await;
+    assert_eq!(job.attempts, 1);
+    assert_eq!((google.token_hits(), google.fcm_hits()), (1, 1));
+    assert_eq!(google.problems(), Vec::<String>::new());
+    let log = worker.log_text();
+    assert!(!log.contains("ya29.minted"), "{log}");
+    for line in key_lines() {
+        assert!(!log.contains(line), "the log shows the key:\n{log}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_push_service_account_file_stops_the_binary_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+    let good = service_account_file(dir.path(), "https://oauth2.googleapis.com/token");
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let key_json = |key: &str| {
+        json!({"type": "service_account", "project_id": "herald-test",
+               "client_email": SA_EMAIL, "private_key": key})
+        .to_string()
+    };
+    let missing = dir.path().join("missing.json");
+    let not_json = write("not.json", "this is not json\n");
+    let no_key = write(
+        "no-key.json",
+        &json!({"type": "service_account", "project_id": "herald-test", "client_email": SA_EMAIL})
+            .to_string(),
+    );
+    // A PEM block whose content is not an RSA key (a line of the real key left out).
+    let lines: Vec<&str> = TEST_KEY.lines().collect();
+    let damaged: String = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 3)
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    let damaged = write("damaged.json", &key_json(&damaged));
+    let no_email = write(
+        "no-email.json",
+        &json!({"type": "service_account", "project_id": "herald-test", "private_key": TEST_KEY})
+            .to_string(),
+    );
+    let internal_token_uri = write(
+        "internal.json",
+        &json!({"type": "service_account", "project_id": "herald-test",
+                "client_email": SA_EMAIL, "private_key": TEST_KEY,
+                "token_uri": "http://169.254.169.254/token"})
+        .to_string(),
+    );
+    let path = |p: &PathBuf| p.to_str().unwrap().to_owned();
+    for (i, (settings, variable)) in [
+        (
+            vec![("PUSH_SERVICE_ACCOUNT_FILE", path(&missing))],
+            "PUSH_SERVICE_ACCOUNT_FILE",
+        ),
+        (
+            vec![("PUSH_SERVICE_ACCOUNT_FILE", path(&not_json))],
+            "PUSH_SERVICE_ACCOUNT_FILE",
+        ),
+        (
+            vec![("PUSH_SERVICE_ACCOUNT_FILE", path(&no_key))],
+            "PUSH_SERVICE_ACCOUNT_FILE",
+        ),
+        (
+            vec![("PUSH_SERVICE_ACCOUNT_FILE", path(&damaged))],
+            "PUSH_SERVICE_ACCOUNT_FILE",
+        ),
+        (
+            vec![("PUSH_SERVICE_ACCOUNT_FILE", path(&no_email))],
+            "PUSH_SERVICE_ACCOUNT_FILE",
+        ),
+        (
+            vec![("PUSH_SERVICE_ACCOUNT_FILE", path(&internal_token_uri))],
+            "PUSH_SERVICE_ACCOUNT_FILE",
+        ),
+        (
+            vec![
+                ("PUSH_PROJECT_ID", "herald-test".to_owned()),
+                ("PUSH_ACCESS_TOKEN", FCM_TOKEN.to_owned()),
+                ("PUSH_SERVICE_ACCOUNT_FILE", path(&good)),
+            ],
+            "PUSH_SERVICE_ACCOUNT_FILE",
+        ),
+        (
+            vec![("PUSH_PROJECT_ID", "herald-test".to_owned())],
+            "PUSH_ACCESS_TOKEN",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut spec = support::WorkerSpec::new(&db);
+        for (k, v) in &settings {
+            spec = spec.env(k, v);
+        }
+        let mut worker = spec.spawn(dir.path(), &format!("bad-sa{i}"));
+        let status = worker.wait_exit(Duration::from_secs(20)).await;
+        assert!(!status.success(), "{settings:?} started");
+        let log = worker.log_text();
+        assert!(log.contains(variable), "{settings:?}: {log}");
+        for line in key_lines() {
+            assert!(
+                !log.contains(line),
+                "{settings:?}: the log shows the key:\n{log}"
+            );
+        }
+        assert!(!log.contains(FCM_TOKEN), "{settings:?}: {log}");
     }
 }

@@ -33,6 +33,7 @@ pub mod email;
 pub mod http;
 pub mod log;
 pub mod push;
+pub mod push_token;
 pub mod sms;
 pub mod webhook;
 

@@ -17,30 +17,64 @@
 //! retry; other 4xx (`INVALID_ARGUMENT`, `UNREGISTERED` as 404, an expired token as 401)
 //! are permanent.
 //!
-//! `PUSH_ACCESS_TOKEN` is used as given: minting OAuth 2.0 tokens from a service account
-//! is left to the deployment (a sidecar or secret rotation that restarts the worker).
+//! The Bearer token is either `PUSH_ACCESS_TOKEN`, used as given (it expires after about
+//! an hour: the deployment must rotate it), or minted by the worker from the
+//! service-account key of `PUSH_SERVICE_ACCOUNT_FILE` and refreshed before it expires
+//! ([`super::push_token`]). With a minted token, FCM's 401 means the token went bad
+//! before its time (revoked, or the cache outlived it): the token is dropped and the
+//! attempt is retried, so the next one mints afresh — but only when the refused token
+//! came from the cache; a token minted for this very attempt and refused is not going to
+//! get better, and the 401 stays permanent like every other 4xx. With
+//! `PUSH_ACCESS_TOKEN` a 401 is permanent as before.
+//!
 //! The base URL is the operator's, and still goes through the SSRF guard
 //! (`herald_core::ssrf`): a literal internal address stops the worker at start-up, a
 //! name resolving inside fails the delivery permanently — unless its range is in
 //! `WEBHOOK_ALLOWED_CIDRS`.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use herald_core::ssrf::TargetGuard;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use super::http;
+use super::push_token::{Token, TokenSource};
 use super::{Channel, DeliveryError, Message};
-use crate::config::PushConfig;
+use crate::config::{PushAuth, PushConfig};
+
+/// What messages call FCM.
+const WHAT: &str = "push provider";
 
 #[derive(Debug, Clone)]
 pub struct PushChannel {
     client: reqwest::Client,
     /// `…/v1/projects/{project}/messages:send`.
     endpoint: String,
-    access_token: String,
+    bearer: Bearer,
     /// Host of the base URL: the circuit breaker's key.
     provider: String,
+}
+
+/// Where the Bearer token comes from.
+#[derive(Clone)]
+enum Bearer {
+    /// `PUSH_ACCESS_TOKEN`.
+    Static(String),
+    /// Minted from `PUSH_SERVICE_ACCOUNT_FILE`; shared by every clone of the channel so
+    /// they share one cached token.
+    Minted(Arc<TokenSource>),
+}
+
+impl std::fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Static(_) => f.write_str("Static(<redacted>)"),
+            Self::Minted(source) => f.debug_tuple("Minted").field(source).finish(),
+        }
+    }
 }
 
 impl PushChannel {
@@ -49,13 +83,21 @@ impl PushChannel {
     pub fn new(config: &PushConfig, guard: TargetGuard) -> anyhow::Result<Self> {
         let client = super::http::provider_client(config.timeout, guard)?;
         let provider = super::http::provider_host(&config.base_url, "push")?;
+        let bearer = match &config.auth {
+            PushAuth::Static(token) => Bearer::Static(token.clone()),
+            // The same client: the token endpoint gets the timeout, the no-redirect
+            // policy and the SSRF guard of the FCM calls.
+            PushAuth::ServiceAccount(account) => {
+                Bearer::Minted(Arc::new(TokenSource::new(account.clone(), client.clone())))
+            }
+        };
         Ok(Self {
             client,
             endpoint: format!(
                 "{}/v1/projects/{}/messages:send",
                 config.base_url, config.project_id
             ),
-            access_token: config.access_token.clone(),
+            bearer,
             provider,
         })
     }
@@ -92,14 +134,37 @@ impl Channel for PushChannel {
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError> {
         let body = serde_json::to_vec(&body(&message))
             .map_err(|e| DeliveryError::permanent(format!("encoding the push message: {e}")))?;
-        http::send(
-            "push provider",
-            self.client
-                .post(&self.endpoint)
-                .bearer_auth(&self.access_token)
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
-                .body(body),
-        )
-        .await
+        let (token, source) = match &self.bearer {
+            Bearer::Static(value) => (
+                Token {
+                    value: value.clone(),
+                    fresh: false,
+                },
+                None,
+            ),
+            // A token endpoint failure is this attempt's failure; FCM is not called.
+            Bearer::Minted(source) => (source.token().await?, Some(source)),
+        };
+        let request = self
+            .client
+            .post(&self.endpoint)
+            .bearer_auth(&token.value)
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+            .body(body);
+        let response = request
+            .send()
+            .await
+            .map_err(|e| http::from_reqwest(WHAT, &e))?;
+        let status = response.status();
+        if let (StatusCode::UNAUTHORIZED, Some(source)) = (status, source) {
+            source.invalidate(&token.value).await;
+            if !token.fresh {
+                return Err(DeliveryError::retryable(format!(
+                    "{WHAT} answered {status} to the cached access token; \
+                     it was dropped and the next attempt mints a new one"
+                )));
+            }
+        }
+        http::classify(WHAT, status, response.headers())
     }
 }

@@ -120,6 +120,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     m.heap_bytes
         .set(i64::try_from(usage.heap_bytes).unwrap_or(i64::MAX));
     m.uptime_seconds.set(engine.stats.uptime_secs());
+    engine.stats.refresh_circuits();
     if let Some(size) = store_pool_size(&engine.config.store) {
         m.database_connections
             .set(i64::try_from(size).unwrap_or(i64::MAX));

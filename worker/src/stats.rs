@@ -94,6 +94,14 @@ impl Stats {
         self
     }
 
+    /// Brings the circuits' state up to the clock ([`Breakers::refresh`]) before
+    /// `/metrics` reports `herald_circuit_state`.
+    pub fn refresh_circuits(&self) {
+        if let Some(breakers) = &self.breakers {
+            breakers.refresh();
+        }
+    }
+
     pub fn started(&self) {
         self.in_flight.fetch_add(1, Relaxed);
     }

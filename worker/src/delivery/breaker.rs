@@ -236,8 +236,27 @@ impl Breakers {
         })
     }
 
+    /// Moves every open circuit whose open period has ended to half-open (its next job
+    /// is the probe). `admit` does the same when a job comes, but a provider that gets
+    /// no more traffic would otherwise show `open` in `/stats` and in
+    /// `herald_circuit_state` (and keep `HeraldCircuitOpen` firing) long after it
+    /// stopped holding anything back. Called when `/metrics` and `/stats` are read.
+    pub fn refresh(&self) {
+        let now = self.clock.now();
+        let mut circuits = self.lock();
+        for (key, circuit) in circuits.iter_mut() {
+            let ended = circuit.state == CircuitState::Open
+                && !matches!(circuit.open_until, Some(until) if now < until);
+            if ended {
+                circuit.probing = false;
+                self.transition(key, circuit, CircuitState::HalfOpen);
+            }
+        }
+    }
+
     /// Every circuit this worker has seen, for `/stats`.
     pub fn views(&self) -> Vec<CircuitView> {
+        self.refresh();
         let circuits = self.lock();
         let mut views: Vec<CircuitView> = circuits
             .iter()
@@ -521,6 +540,27 @@ mod tests {
         let views = b.views();
         assert!(views.len() <= MAX_CIRCUITS, "{}", views.len());
         assert_eq!(b.state("webhook", "down"), CircuitState::Open, "kept");
+    }
+
+    #[test]
+    fn an_open_circuit_whose_period_ended_shows_half_open_without_traffic() {
+        let (b, clock) = breakers(1, 1_000);
+        b.admit("sms", "p").unwrap().record(&fail());
+        b.refresh();
+        assert_eq!(
+            b.state("sms", "p"),
+            CircuitState::Open,
+            "still within its period"
+        );
+        advance(&clock, 1_000);
+        assert_eq!(b.views()[0].state, CircuitState::HalfOpen);
+        assert_eq!(b.views()[0].open_until, None);
+        // The next job is the probe, and a second one waits for it.
+        let probe = b.admit("sms", "p").unwrap();
+        assert!(probe.is_probe());
+        assert!(b.admit("sms", "p").is_err());
+        probe.record(&Ok(()));
+        assert_eq!(b.state("sms", "p"), CircuitState::Closed);
     }
 
     #[test]

@@ -14,10 +14,6 @@ use herald_core::{JobKind, JobStatus, Priority, WorkerId};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-async fn body(response: reqwest::Response) -> Value {
-    response.json().await.unwrap()
-}
-
 #[tokio::test]
 async fn enqueue_stores_then_publishes_and_answers_202() {
     let h = Harness::start("enqueue").await;

@@ -13,7 +13,7 @@ use common::*;
 use futures::StreamExt;
 use herald_core::matches::{engine_for, EndedBy, MatchRequest, MatchSnapshot};
 use herald_core::store::ClaimOutcome;
-use herald_core::{JobId, JobKind, Priority, WorkerId};
+use herald_core::{ClaimedJob, JobId, JobKind, Priority, WorkerId};
 use lapin::options::{BasicGetOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use serde_json::{json, Value};
@@ -28,10 +28,6 @@ fn a_match() -> Value {
         "durationSec": 600,
         "metadata": {"table": 7}
     })
-}
-
-async fn body(response: reqwest::Response) -> Value {
-    response.json().await.unwrap()
 }
 
 async fn create(h: &Harness, spec: &Value) -> String {
@@ -405,17 +401,8 @@ async fn an_event_for_a_finished_match_is_409_and_the_result_is_readable() {
     assert_eq!(r.status(), 202);
 
     // Host and finish it through the store, as a worker would.
-    let job_id: JobId = id.parse().unwrap();
     let worker = WorkerId::generate();
-    let claimed = match h
-        .store
-        .claim(&job_id, &worker, Duration::from_secs(60))
-        .await
-        .unwrap()
-    {
-        ClaimOutcome::Claimed(c) => c,
-        other => panic!("not claimed: {other:?}"),
-    };
+    let claimed = claim_match(&h, &id, &worker).await;
     let running = body(
         h.get(&format!("/v1/matches/{id}"), ACME_KEY)
             .send()
@@ -426,28 +413,7 @@ async fn an_event_for_a_finished_match_is_409_and_the_result_is_readable() {
     assert_eq!(running["status"], "running");
     assert_eq!(running["hostedBy"], worker.to_string());
 
-    let spec = MatchRequest::from_payload(&claimed.job.payload).unwrap();
-    let engine = engine_for(spec.match_type);
-    let mut state = engine.initial_state(&spec);
-    let events = h.store.events_after(&job_id, 0, 100).await.unwrap();
-    for e in &events {
-        engine.apply(&spec, &mut state, e).unwrap();
-    }
-    let result = engine.result(&spec, &state, EndedBy::End).unwrap();
-    let snapshot = MatchSnapshot {
-        state,
-        state_version: 1,
-        applied_seq: 1,
-        started_at: Some(chrono::Utc::now()),
-        ends_at: Some(chrono::Utc::now() + chrono::Duration::seconds(600)),
-    };
-    let notifications = spec
-        .result_notifications(&job_id, &tenant(ACME), &result)
-        .unwrap();
-    h.store
-        .finish_match(&claimed.lease, &snapshot, &result, notifications)
-        .await
-        .unwrap();
+    finish_from_the_log(&h, &claimed).await;
 
     let r = post_event(
         &h,
@@ -501,22 +467,28 @@ async fn count_wake_ups(h: &Harness, queue: &str, wait: Duration) -> usize {
     wakes
 }
 
-/// Ends a match through the store from its log, as its host would.
-async fn finish_from_the_log(h: &Harness, id: &str) {
+/// Claims the match through the store, as a worker would.
+async fn claim_match(h: &Harness, id: &str, worker: &WorkerId) -> ClaimedJob {
     let job_id: JobId = id.parse().unwrap();
-    let claimed = match h
+    match h
         .store
-        .claim(&job_id, &WorkerId::generate(), Duration::from_secs(60))
+        .claim(&job_id, worker, Duration::from_secs(60))
         .await
         .unwrap()
     {
-        ClaimOutcome::Claimed(c) => c,
+        ClaimOutcome::Claimed(c) => *c,
         other => panic!("not claimed: {other:?}"),
-    };
+    }
+}
+
+/// Ends a claimed match through the store from its log, as its host would: the final
+/// state, the result and each player's result notification.
+async fn finish_from_the_log(h: &Harness, claimed: &ClaimedJob) {
+    let job_id = &claimed.job.id;
     let spec = MatchRequest::from_payload(&claimed.job.payload).unwrap();
     let engine = engine_for(spec.match_type);
     let mut state = engine.initial_state(&spec);
-    let events = h.store.events_after(&job_id, 0, 100).await.unwrap();
+    let events = h.store.events_after(job_id, 0, 100).await.unwrap();
     for e in &events {
         engine.apply(&spec, &mut state, e).unwrap();
     }
@@ -528,8 +500,11 @@ async fn finish_from_the_log(h: &Harness, id: &str) {
         started_at: Some(chrono::Utc::now()),
         ends_at: Some(chrono::Utc::now() + chrono::Duration::seconds(600)),
     };
+    let notifications = spec
+        .result_notifications(job_id, &tenant(ACME), &result)
+        .unwrap();
     h.store
-        .finish_match(&claimed.lease, &snapshot, &result, Vec::new())
+        .finish_match(&claimed.lease, &snapshot, &result, notifications)
         .await
         .unwrap();
 }
@@ -614,7 +589,8 @@ async fn a_retried_event_with_its_idempotency_key_is_appended_once() {
     assert_eq!(body(r).await, json!({"seq": 4}));
 
     // Ended: the replay is still the original answer; a new event is refused.
-    finish_from_the_log(&h, &id).await;
+    let claimed = claim_match(&h, &id, &WorkerId::generate()).await;
+    finish_from_the_log(&h, &claimed).await;
     let m = body(
         h.get(&format!("/v1/matches/{id}"), ACME_KEY)
             .send()

@@ -7,17 +7,13 @@ mod common;
 
 use common::*;
 use herald_core::{JobKind, JobStatus, Priority};
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn mongo() -> Options {
     Options {
         store: StoreKind::Mongo,
         ..Options::default()
     }
-}
-
-async fn body(response: reqwest::Response) -> Value {
-    response.json().await.unwrap()
 }
 
 #[tokio::test]

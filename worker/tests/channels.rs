@@ -44,6 +44,14 @@ struct World {
 
 impl World {
     async fn start(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_wrapped(adjust, |store| store).await
+    }
+
+    /// A world whose worker talks to `wrap(store)` (`store` stays the store itself).
+    async fn start_wrapped(
+        adjust: impl FnOnce(&mut Config),
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store_config = StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("w.db")));
         let store = herald_core::store::open(&store_config, herald_core::clock::system())
@@ -57,7 +65,7 @@ impl World {
             .secrets
             .insert(tenant(TENANT), SECRET.to_owned());
         adjust(&mut config);
-        let worker = Worker::start_with_store(config, store.clone())
+        let worker = Worker::start_with_store(config, wrap(store.clone()))
             .await
             .unwrap();
         Self {
@@ -343,65 +351,50 @@ async fn a_400_is_dead_after_one_attempt() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outcome_written_but_unanswered_is_recorded_not_counted_as_a_lost_lease() {
     let receiver = Receiver::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let store_config = StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("w.db")));
-    let real = herald_core::store::open(&store_config, herald_core::clock::system())
-        .await
-        .unwrap();
-    let store = support::faults::LostAnswers::new(real.clone());
-    let mut config = Config::embedded(store_config);
-    config.poll_interval = Duration::from_secs(3600);
-    allow_loopback(&mut config);
-    let worker = Worker::start_with_store(config, store.clone())
-        .await
-        .unwrap();
-    let step = || async {
-        match worker.engine().try_process_one().await.unwrap() {
-            Step::Processed { id, outcome } => (id, outcome),
-            Step::Empty => panic!("no job was due"),
-        }
-    };
-    let submit = |request: Value| {
-        let real = real.clone();
-        async move {
-            real.insert(NewJob::new(JobKind::Notification, tenant(TENANT), request))
-                .await
-                .unwrap()
-                .into_job()
-                .id
-        }
-    };
+    let mut lossy = None;
+    let world = World::start_wrapped(allow_loopback, |real| {
+        let store = support::faults::LostAnswers::new(real);
+        lossy = Some(store.clone());
+        store
+    })
+    .await;
+    let store = lossy.unwrap();
 
     // Delivered; the completion's answer lost.
     store.lose("complete_many", 1);
-    let id = submit(json!({"channel": "log", "recipient": {"address": "a"}})).await;
-    assert_eq!(step().await, (id.clone(), Outcome::Completed));
+    let id = world
+        .submit(
+            TENANT,
+            json!({"channel": "log", "recipient": {"address": "a"}}),
+        )
+        .await;
+    assert_eq!(world.step().await, (id.clone(), Outcome::Completed));
     assert_eq!(store.calls("complete_many"), 2);
-    let job = real.get(&tenant(TENANT), &id).await.unwrap();
+    let job = world.job(TENANT, &id).await;
     assert_eq!((job.status, job.attempts), (JobStatus::Succeeded, 1));
 
     // A 500, to retry; the failure's answer lost.
     store.lose("fail", 1);
-    let id = submit(webhook(&receiver.url(500))).await;
-    let (got, outcome) = step().await;
+    let id = world.submit(TENANT, webhook(&receiver.url(500))).await;
+    let (got, outcome) = world.step().await;
     assert_eq!(got, id);
-    let job = real.get(&tenant(TENANT), &id).await.unwrap();
+    let job = world.job(TENANT, &id).await;
     assert_eq!((job.status, job.attempts), (JobStatus::Scheduled, 1));
     assert_eq!(outcome, Outcome::Retried { run_at: job.run_at });
 
     // A 400, dead at once; the failure's answer lost.
     store.lose("fail", 1);
-    let id = submit(webhook(&receiver.url(400))).await;
-    let (_, outcome) = step().await;
-    let job = real.get(&tenant(TENANT), &id).await.unwrap();
+    let id = world.submit(TENANT, webhook(&receiver.url(400))).await;
+    let (_, outcome) = world.step().await;
+    let job = world.job(TENANT, &id).await;
     assert_eq!(job.status, JobStatus::Dead);
     assert!(
         matches!(&outcome, Outcome::Dead { error } if error.contains("400")),
         "{outcome:?}"
     );
     assert_eq!(store.calls("fail"), 4, "each lost answer was retried once");
-    assert_eq!(worker.engine().metrics.lease_lost.get(), 0);
-    worker.shutdown().await.unwrap();
+    assert_eq!(world.worker.engine().metrics.lease_lost.get(), 0);
+    world.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -723,19 +723,65 @@ async fn a_stopped_host_past_its_lease_cannot_write_after_the_takeover() {
     h.cleanup().await;
 }
 
+/// The API and one worker in this process on a fresh SQLite file, without a broker
+/// (embedded mode: the API only stores, the worker's polls find matches and events).
+struct Embedded {
+    _dir: tempfile::TempDir,
+    /// The store itself (not what the worker was given).
+    store: Arc<dyn Store>,
+    server: herald_api::Server,
+    api: Api,
+    worker: herald_worker::Worker,
+}
+
+impl Embedded {
+    /// The worker talks to `wrap(store)`.
+    async fn start(group: &str, wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store_config = StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("herald.db")));
+        let server = herald_api::Server::start(api_config(store_config.clone(), group, false))
+            .await
+            .unwrap();
+        let api = Api::new(server.url());
+        let store = herald_core::store::open(&store_config, herald_core::clock::system())
+            .await
+            .unwrap();
+        let worker = herald_worker::Worker::start_with_store(
+            herald_worker::Config::embedded(store_config),
+            wrap(store.clone()),
+        )
+        .await
+        .unwrap();
+        Self {
+            _dir: dir,
+            store,
+            server,
+            api,
+            worker,
+        }
+    }
+
+    /// Waits until every match slot is free again: hosting has returned, so its
+    /// counters are final.
+    async fn wait_idle(&self) {
+        wait_for(
+            Duration::from_secs(5),
+            "the match slots to be free",
+            || async { (self.worker.matches().free_slots() == 3).then_some(()) },
+        )
+        .await;
+    }
+
+    async fn stop(self) {
+        self.worker.shutdown().await.unwrap();
+        self.server.shutdown().await.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_match_ends_at_ends_at_in_embedded_mode() {
-    // No broker: the API only stores, the worker's polls find the match and its events.
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("herald.db");
-    let store_config = StoreConfig::Sqlite(SqliteConfig::new(&db));
-    let server = herald_api::Server::start(api_config(store_config.clone(), "embedded", false))
-        .await
-        .unwrap();
-    let api = Api::new(server.url());
-    let worker = herald_worker::Worker::start(herald_worker::Config::embedded(store_config))
-        .await
-        .unwrap();
+    let e = Embedded::start("embedded", |store| store).await;
+    let (api, worker) = (&e.api, &e.worker);
 
     let players = 3;
     let id = api.create_match(log_players(players), 2).await;
@@ -756,28 +802,15 @@ async fn a_match_ends_at_ends_at_in_embedded_mode() {
         chrono::DateTime::parse_from_rfc3339(view["startedAt"].as_str().unwrap()).unwrap();
     let ends = chrono::DateTime::parse_from_rfc3339(view["endsAt"].as_str().unwrap()).unwrap();
     assert_eq!((ends - started).num_seconds(), 2);
-    // The slot comes back once hosting has returned (its counters are final then).
-    wait_for(
-        Duration::from_secs(5),
-        "the match slot to be free",
-        || async { (worker.matches().free_slots() == 3).then_some(()) },
-    )
-    .await;
+    e.wait_idle().await;
 
-    let store = herald_core::store::open(
-        &StoreConfig::Sqlite(SqliteConfig::new(&db)),
-        herald_core::clock::system(),
-    )
-    .await
-    .unwrap();
-    let notes = result_notifications(&store, &id).await;
+    let notes = result_notifications(&e.store, &id).await;
     assert_eq!(notes.len(), players);
     let m = &worker.engine().metrics;
     assert_eq!(m.matches.with_label_values(&["started"]).get(), 1);
     assert_eq!(m.matches.with_label_values(&["finished"]).get(), 1);
     assert_eq!(m.match_event_apply_seconds.get_sample_count(), 6);
-    worker.shutdown().await.unwrap();
-    server.shutdown().await.unwrap();
+    e.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1059,24 +1092,16 @@ async fn the_host_retries_its_save_through_a_store_outage_and_keeps_its_lease() 
 /// is delivered once, from the store.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finish_whose_answer_is_lost_counts_as_finished_and_notifies_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("herald.db");
-    let store_config = StoreConfig::Sqlite(SqliteConfig::new(&db));
-    let server = herald_api::Server::start(api_config(store_config.clone(), "lost", false))
-        .await
-        .unwrap();
-    let api = Api::new(server.url());
-    let real = herald_core::store::open(&store_config, herald_core::clock::system())
-        .await
-        .unwrap();
-    let store = support::faults::LostAnswers::new(real.clone());
-    store.lose("finish_match", 1);
-    let worker = herald_worker::Worker::start_with_store(
-        herald_worker::Config::embedded(store_config),
-        store.clone(),
-    )
-    .await
-    .unwrap();
+    let mut lossy = None;
+    let e = Embedded::start("lost", |real| {
+        let store = support::faults::LostAnswers::new(real);
+        store.lose("finish_match", 1);
+        lossy = Some(store.clone());
+        store
+    })
+    .await;
+    let store = lossy.unwrap();
+    let (api, real) = (&e.api, &e.store);
 
     let players = 2;
     let id = api.create_match(log_players(players), 600).await;
@@ -1087,24 +1112,19 @@ async fn a_finish_whose_answer_is_lost_counts_as_finished_and_notifies_once() {
         .wait_status(&id, "succeeded", Duration::from_secs(15))
         .await;
     assert_eq!(view["result"]["endedBy"], "end", "{view}");
-    wait_for(
-        Duration::from_secs(5),
-        "the match slot to be free",
-        || async { (worker.matches().free_slots() == 3).then_some(()) },
-    )
-    .await;
+    e.wait_idle().await;
     assert_eq!(
         store.calls("finish_match"),
         2,
         "the lost answer was retried"
     );
-    let m = &worker.engine().metrics;
+    let m = &e.worker.engine().metrics;
     assert_eq!(m.matches.with_label_values(&["finished"]).get(), 1);
     assert_eq!(m.matches.with_label_values(&["lease_lost"]).get(), 0);
     assert_eq!(m.lease_lost.get(), 0);
 
     // The notifications the first try stored are delivered by the poller, once each.
-    let notes = result_notifications(&real, &id).await;
+    let notes = result_notifications(real, &id).await;
     assert_eq!(notes.len(), players);
     for ids in notes.values() {
         assert_eq!(ids.len(), 1);
@@ -1119,6 +1139,5 @@ async fn a_finish_whose_answer_is_lost_counts_as_finished_and_notifies_once() {
         .await;
         assert_eq!(job.attempts, 1);
     }
-    worker.shutdown().await.unwrap();
-    server.shutdown().await.unwrap();
+    e.stop().await;
 }

@@ -323,6 +323,11 @@ impl Harness {
     }
 }
 
+/// A response's JSON body.
+pub async fn body(response: reqwest::Response) -> Value {
+    response.json().await.unwrap()
+}
+
 /// The `{"error":{...}}` of a response, asserting its shape.
 pub async fn error_of(response: reqwest::Response) -> (u16, String, Option<String>) {
     let status = response.status().as_u16();

@@ -1289,6 +1289,11 @@ async fn insert_match(store: &Arc<dyn Store>, tenant_name: &str) -> crate::job::
     insert(store, match_spec().to_new_job(tenant(tenant_name)).unwrap()).await
 }
 
+/// The highest `seq` appended to tenant t1's match `id`.
+async fn last_seq(store: &Arc<dyn Store>, id: &JobId) -> u64 {
+    store.get_match(&tenant("t1"), id).await.unwrap().last_seq
+}
+
 fn score(player: &str, points: i64) -> EventRequest {
     EventRequest {
         kind: EventKind::Score,
@@ -1467,14 +1472,7 @@ pub async fn match_events_gap_free_across_processes<H: Harness>(store_bin: &str)
             event.seq
         );
     }
-    assert_eq!(
-        store
-            .get_match(&tenant("t1"), &m.id)
-            .await
-            .unwrap()
-            .last_seq,
-        n
-    );
+    assert_eq!(last_seq(&store, &m.id).await, n);
 }
 
 /// Appends go to waiting or running matches of the caller's tenant; everything else is
@@ -1652,7 +1650,7 @@ pub async fn event_keys_replay_the_first_append_of_their_match(h: &impl Harness)
         store.events_after(&m.id, 0, 10).await.unwrap(),
         vec![first.clone(), second.into_event(), third.into_event()]
     );
-    assert_eq!(store.get_match(&t1, &m.id).await.unwrap().last_seq, 3);
+    assert_eq!(last_seq(&store, &m.id).await, 3);
 
     // Finished: a replay is still the original answer; a new append is refused.
     let held = claim(
@@ -1692,7 +1690,7 @@ pub async fn event_keys_replay_the_first_append_of_their_match(h: &impl Harness)
             .await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(store.get_match(&t1, &m.id).await.unwrap().last_seq, 3);
+    assert_eq!(last_seq(&store, &m.id).await, 3);
 }
 
 /// Concurrent appends under one key from several handles (as from several API
@@ -1740,14 +1738,7 @@ pub async fn concurrent_appends_under_one_key_store_one_event(h: &impl Harness) 
         store.events_after(&m.id, 0, 10).await.unwrap(),
         vec![stored]
     );
-    assert_eq!(
-        store
-            .get_match(&tenant("t1"), &m.id)
-            .await
-            .unwrap()
-            .last_seq,
-        1
-    );
+    assert_eq!(last_seq(&store, &m.id).await, 1);
 }
 
 /// `events_after` pages through one match's log in order, never mixing in another's.

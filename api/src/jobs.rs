@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::{Extension, Json};
 use herald_core::dispatch::JobMessage;
 use herald_core::store::{ListFilter, Page, PageRequest};
@@ -160,12 +160,5 @@ pub async fn retry(
             tracing::warn!(error = %e, "publish of a re-driven job failed; the worker poller will dispatch it");
         }
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(Accepted {
-            id: job.id.to_string(),
-            status: job.status,
-        }),
-    )
-        .into_response())
+    Ok(Accepted::response(StatusCode::ACCEPTED, &job))
 }

@@ -147,14 +147,7 @@ pub async fn create(
         }
     };
     let job = inserted.into_job();
-    Ok((
-        status,
-        Json(Accepted {
-            id: job.id.to_string(),
-            status: job.status,
-        }),
-    )
-        .into_response())
+    Ok(Accepted::response(status, &job))
 }
 
 /// `POST /v1/matches/{id}/events`: check the event against the match, append it to

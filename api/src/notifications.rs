@@ -40,6 +40,17 @@ pub struct Accepted {
     pub status: JobStatus,
 }
 
+impl Accepted {
+    /// `{id, status}` of `job`, answered with `status_code` (202 new, 200 replayed).
+    pub(crate) fn response(status_code: StatusCode, job: &Job) -> Response {
+        let accepted = Self {
+            id: job.id.to_string(),
+            status: job.status,
+        };
+        (status_code, Json(accepted)).into_response()
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct BatchAccepted {
     pub ids: Vec<String>,
@@ -160,14 +171,7 @@ pub async fn create(
         Inserted::Existing(_) => StatusCode::OK,
     };
     let job = inserted.into_job();
-    Ok((
-        status,
-        Json(Accepted {
-            id: job.id.to_string(),
-            status: job.status,
-        }),
-    )
-        .into_response())
+    Ok(Accepted::response(status, &job))
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant, jobs))]

@@ -5,7 +5,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Extension, Json};
-use herald_core::dispatch::JobMessage;
 use herald_core::store::{ListFilter, Page, PageRequest};
 use herald_core::{Job, JobId, JobKind, JobStatus};
 use serde::Serialize;
@@ -154,11 +153,6 @@ pub async fn retry(
 ) -> Result<Response, ApiError> {
     let id = job_id(&id)?;
     let job = state.store.redrive(&caller.tenant, &id).await?;
-    if let Some(publisher) = &state.publisher {
-        if let Err(e) = publisher.publish(&JobMessage::for_job(&job)).await {
-            state.metrics.publish_failed(1);
-            tracing::warn!(error = %e, "publish of a re-driven job failed; the worker poller will dispatch it");
-        }
-    }
+    crate::notifications::dispatch(&state, &[&job]).await;
     Ok(Accepted::response(StatusCode::ACCEPTED, &job))
 }

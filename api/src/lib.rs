@@ -50,7 +50,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use herald_core::clock::SystemClock;
-use herald_core::dispatch::{Publisher, Topology};
+use herald_core::dispatch::{Dispatch, EmbeddedDispatch, RabbitDispatch, Topology};
 use herald_core::ssrf::TargetGuard;
 use herald_core::{Clock, Store};
 use tokio::net::TcpListener;
@@ -76,8 +76,8 @@ pub use config::Config;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    /// `None` in embedded mode (no `RABBITMQ_URL`).
-    pub publisher: Option<Arc<Publisher>>,
+    /// RabbitMQ, or with no `RABBITMQ_URL` the embedded no-op (the poller dispatches).
+    pub dispatch: Arc<dyn Dispatch>,
     pub keys: Arc<auth::ApiKeys>,
     pub limiter: Arc<auth::RateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
@@ -93,7 +93,7 @@ impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
             .field("store", &self.store)
-            .field("publisher", &self.publisher)
+            .field("dispatch", &self.dispatch)
             .field("keys", &self.keys)
             .field("max_body_bytes", &self.max_body_bytes)
             .finish_non_exhaustive()
@@ -101,8 +101,8 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    /// Opens the store and (unless embedded) the publisher. A broker that is down at
-    /// start is not fatal: jobs are stored, and the publisher reconnects later.
+    /// Opens the store and the dispatch. A broker that is down at start is not fatal:
+    /// jobs are stored, and the publisher reconnects later.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
         anyhow::ensure!(!config.api_keys.is_empty(), "API_KEYS: no keys configured");
         let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
@@ -110,15 +110,15 @@ impl AppState {
         let store = herald_core::store::open(&config.store, clock.clone())
             .await
             .context("opening the job store")?;
-        let publisher = match &config.rabbitmq_url {
+        let dispatch: Arc<dyn Dispatch> = match &config.rabbitmq_url {
             None => {
                 tracing::info!(
                     "no RABBITMQ_URL: embedded mode, jobs are stored and the workers' poller dispatches them"
                 );
-                None
+                Arc::new(EmbeddedDispatch)
             }
             Some(url) => {
-                let publisher = Publisher::lazy(url, Topology::new(&config.consumer_group));
+                let publisher = RabbitDispatch::lazy(url, Topology::new(&config.consumer_group));
                 if publisher.is_healthy().await {
                     tracing::info!(group = %config.consumer_group, "RabbitMQ topology declared");
                 } else {
@@ -127,12 +127,12 @@ impl AppState {
                         "RabbitMQ unreachable at start; jobs are stored and dispatched by the poller until it is back"
                     );
                 }
-                Some(Arc::new(publisher))
+                Arc::new(publisher)
             }
         };
         Ok(Self {
             store,
-            publisher,
+            dispatch,
             keys: Arc::new(config.api_keys.clone()),
             limiter: Arc::new(auth::RateLimiter::new(
                 config.rate_limit,

@@ -184,13 +184,12 @@ pub async fn append_event(
         // The first request appended the event and woke the host already.
         return Ok((StatusCode::OK, Json(EventAccepted { seq })).into_response());
     }
-    if let Some(publisher) = state.publisher.clone() {
-        tokio::spawn(async move {
-            if let Err(e) = publisher.wake_match(&id).await {
-                tracing::debug!(error = %e, job_id = %id, "match wake-up not sent; the host's poll reads the event");
-            }
-        });
-    }
+    let dispatch = state.dispatch.clone();
+    tokio::spawn(async move {
+        if let Err(e) = dispatch.wake_match(&id).await {
+            tracing::debug!(error = %e, job_id = %id, "match wake-up not sent; the host's poll reads the event");
+        }
+    });
     Ok((StatusCode::ACCEPTED, Json(EventAccepted { seq })).into_response())
 }
 

@@ -133,9 +133,6 @@ pub(crate) async fn store_and_dispatch(
 /// Publishes the new jobs that are due now. A scheduled job is left to the poller,
 /// which claims it when due: a message for it would only be acked and dropped.
 pub(crate) async fn dispatch(state: &AppState, created: &[&Job]) {
-    let Some(publisher) = &state.publisher else {
-        return; // embedded mode: the poller is the dispatch path
-    };
     let msgs: Vec<JobMessage> = created
         .iter()
         .filter(|job| job.status == JobStatus::Pending)
@@ -144,7 +141,7 @@ pub(crate) async fn dispatch(state: &AppState, created: &[&Job]) {
     if msgs.is_empty() {
         return;
     }
-    if let Err(e) = publisher.publish_many(&msgs).await {
+    if let Err(e) = state.dispatch.publish(&msgs).await {
         state.metrics.publish_failed(msgs.len() as u64);
         tracing::warn!(
             error = %e,

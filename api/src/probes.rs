@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use herald_core::dispatch::DispatchMode;
 use serde_json::json;
 
 use crate::error::ApiError;
@@ -26,12 +27,14 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()).await,
         Ok(Ok(()))
     );
-    let broker = match &state.publisher {
-        None => "embedded",
-        Some(p) => match tokio::time::timeout(CHECK_TIMEOUT, p.is_healthy()).await {
-            Ok(true) => "ok",
-            _ => "unavailable",
-        },
+    let broker = match state.dispatch.mode() {
+        DispatchMode::Embedded => "embedded",
+        DispatchMode::RabbitMq => {
+            match tokio::time::timeout(CHECK_TIMEOUT, state.dispatch.is_healthy()).await {
+                Ok(true) => "ok",
+                _ => "unavailable",
+            }
+        }
     };
     let ready = store_ok && broker != "unavailable";
     let status = if ready {

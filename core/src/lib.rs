@@ -13,7 +13,10 @@
 //! - [`store`] — the store traits, the SQLite store, and (feature `conformance`) the
 //!   suite every store passes;
 //! - [`config`] — reading and checking environment variables;
-//! - [`dispatch`] — the RabbitMQ topology, job messages and the confirming publisher;
+//! - [`dispatch`] — the `Dispatch` seam and its two implementations: RabbitMQ (the
+//!   topology, the confirming publisher, the sessions workers consume through) and
+//!   embedded (no broker);
+//! - [`backoff`] — jittered exponential backoff and poll pauses, for every retry loop;
 //! - [`matches`] — match requests and events, snapshots, the `MatchEngine` trait and
 //!   the built-in scoreboard;
 //! - [`notification`] — the notification request a client sends, and its validation;
@@ -22,6 +25,7 @@
 //! - [`shutdown`] — the SIGTERM/SIGINT future every process waits for;
 //! - [`telemetry`] — tracing set-up shared by the binaries.
 
+pub mod backoff;
 pub mod clock;
 pub mod config;
 pub mod dispatch;

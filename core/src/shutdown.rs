@@ -29,3 +29,10 @@ pub async fn signal() {
         () = terminate => tracing::info!("SIGTERM received"),
     }
 }
+
+/// Resolves once a stop flag turns true (or its sender is gone, which also means
+/// stop). The flag is how a process tells its tasks to stop: `watch::channel(false)`,
+/// set to true once.
+pub async fn stopped(flag: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = flag.wait_for(|set| *set).await;
+}

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use herald_core::dispatch::{self, DispatchError, JobMessage, Publisher, Topology};
+use herald_core::dispatch::{self, Dispatch, DispatchError, JobMessage, RabbitDispatch, Topology};
 use herald_core::{JobId, JobKind, Priority};
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, QueueDeclareOptions,
@@ -67,7 +67,9 @@ async fn declares_idempotently_publishes_with_confirms_and_consumes_back() {
     assert!(other.is_err(), "a classic redeclaration must be refused");
     let channel = connection.create_channel().await.unwrap(); // the refusal closed it
 
-    let publisher = Publisher::connect(&url, topology.clone()).await.unwrap();
+    let publisher = RabbitDispatch::connect(&url, topology.clone())
+        .await
+        .unwrap();
     assert!(publisher.is_healthy().await);
     let cases = [
         (JobKind::Notification, Priority::Critical),
@@ -78,7 +80,7 @@ async fn declares_idempotently_publishes_with_confirms_and_consumes_back() {
     ];
     for (kind, priority) in cases {
         let msg = JobMessage::new(JobId::new(), kind, priority);
-        publisher.publish(&msg).await.unwrap();
+        publisher.publish(std::slice::from_ref(&msg)).await.unwrap();
         let delivery = consume_one(&channel, &topology.queue(kind, priority)).await;
         assert_eq!(JobMessage::decode(&delivery.data).unwrap(), msg);
         assert_eq!(
@@ -96,7 +98,7 @@ async fn declares_idempotently_publishes_with_confirms_and_consumes_back() {
     let batch: Vec<_> = (0..50)
         .map(|_| JobMessage::new(JobId::new(), JobKind::Notification, Priority::High))
         .collect();
-    publisher.publish_many(&batch).await.unwrap();
+    publisher.publish(&batch).await.unwrap();
     let queue = topology.queue(JobKind::Notification, Priority::High);
     let declared = channel
         .queue_declare(
@@ -118,7 +120,9 @@ async fn declares_idempotently_publishes_with_confirms_and_consumes_back() {
 async fn unroutable_message_is_an_error_not_a_silent_loss() {
     let url = rabbitmq_url();
     let topology = unique_topology("unroutable");
-    let publisher = Publisher::connect(&url, topology.clone()).await.unwrap();
+    let publisher = RabbitDispatch::connect(&url, topology.clone())
+        .await
+        .unwrap();
     let connection = dispatch::connect(&url).await.unwrap();
     let channel = connection.create_channel().await.unwrap();
     channel
@@ -132,22 +136,22 @@ async fn unroutable_message_is_an_error_not_a_silent_loss() {
         .await
         .unwrap();
     let err = publisher
-        .publish(&JobMessage::new(
+        .publish(&[JobMessage::new(
             JobId::new(),
             JobKind::Match,
             Priority::Normal,
-        ))
+        )])
         .await
         .unwrap_err();
     assert!(matches!(err, DispatchError::Unroutable(_)), "{err:?}");
     // Declaring again restores it, and publishing works again.
     dispatch::declare(&channel, &topology).await.unwrap();
     publisher
-        .publish(&JobMessage::new(
+        .publish(&[JobMessage::new(
             JobId::new(),
             JobKind::Match,
             Priority::Normal,
-        ))
+        )])
         .await
         .unwrap();
     dispatch::delete(&channel, &topology).await.unwrap();
@@ -163,19 +167,19 @@ async fn unreachable_broker_fails_fast_and_reports_unhealthy() {
     let url = format!("amqp://guest:guest@127.0.0.1:{port}/%2f");
     let topology = unique_topology("down");
     assert!(matches!(
-        Publisher::connect(&url, topology.clone()).await,
+        RabbitDispatch::connect(&url, topology.clone()).await,
         Err(DispatchError::Unavailable(_))
     ));
-    let publisher = Publisher::lazy(&url, topology);
+    let publisher = RabbitDispatch::lazy(&url, topology);
     assert!(!publisher.is_healthy().await);
     let started = std::time::Instant::now();
     for _ in 0..20 {
         let err = publisher
-            .publish(&JobMessage::new(
+            .publish(&[JobMessage::new(
                 JobId::new(),
                 JobKind::Notification,
                 Priority::Normal,
-            ))
+            )])
             .await
             .unwrap_err();
         assert!(matches!(err, DispatchError::Unavailable(_)), "{err:?}");
@@ -191,9 +195,11 @@ async fn unreachable_broker_fails_fast_and_reports_unhealthy() {
 async fn a_message_rejected_past_the_delivery_limit_is_dead_lettered() {
     let url = rabbitmq_url();
     let topology = unique_topology("poison");
-    let publisher = Publisher::connect(&url, topology.clone()).await.unwrap();
+    let publisher = RabbitDispatch::connect(&url, topology.clone())
+        .await
+        .unwrap();
     let msg = JobMessage::new(JobId::new(), JobKind::Notification, Priority::Normal);
-    publisher.publish(&msg).await.unwrap();
+    publisher.publish(std::slice::from_ref(&msg)).await.unwrap();
 
     let connection = dispatch::connect(&url).await.unwrap();
     let channel = connection.create_channel().await.unwrap();
@@ -245,7 +251,9 @@ async fn a_message_rejected_past_the_delivery_limit_is_dead_lettered() {
 async fn match_wake_up_reaches_a_queue_bound_to_the_match_id_and_fails_fast_when_down() {
     let url = rabbitmq_url();
     let topology = unique_topology("wake");
-    let publisher = Publisher::connect(&url, topology.clone()).await.unwrap();
+    let publisher = RabbitDispatch::connect(&url, topology.clone())
+        .await
+        .unwrap();
     let connection = dispatch::connect(&url).await.unwrap();
     let channel = connection.create_channel().await.unwrap();
     // A host's private queue, bound under the id of the match it hosts.
@@ -287,7 +295,7 @@ async fn match_wake_up_reaches_a_queue_bound_to_the_match_id_and_fails_fast_when
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let down = Publisher::lazy(
+    let down = RabbitDispatch::lazy(
         &format!("amqp://guest:guest@127.0.0.1:{port}/%2f"),
         unique_topology("wake-down"),
     );

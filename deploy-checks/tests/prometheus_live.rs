@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use deploy_checks::process::Proc;
 use deploy_checks::{free_port, http, promql, repo, tools, wait_for};
-use herald_core::dispatch::{self, JobMessage, Publisher, Topology};
+use herald_core::dispatch::{self, Dispatch, JobMessage, RabbitDispatch, Topology};
 use serde_yaml::Value;
 
 const API_KEY: &str = "deploy-checks-key";
@@ -464,7 +464,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
     // A duplicate delivery of a finished job: the worker's claim finds it finished.
     let (finished, _) = &expected[0];
     runtime().block_on(async {
-        let publisher = Publisher::connect(&url, Topology::new(&group))
+        let publisher = RabbitDispatch::connect(&url, Topology::new(&group))
             .await
             .unwrap();
         let msg = JobMessage::decode(
@@ -472,7 +472,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
                 .as_bytes(),
         )
         .unwrap();
-        publisher.publish(&msg).await.unwrap();
+        publisher.publish(std::slice::from_ref(&msg)).await.unwrap();
     });
 
     // Prometheus has scraped the end of the load from every target.

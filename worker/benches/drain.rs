@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use herald_core::config::StoreConfig;
-use herald_core::dispatch::{self, JobMessage, Publisher, Topology};
+use herald_core::dispatch::{self, Dispatch, JobMessage, RabbitDispatch, Topology};
 use herald_core::notification::NotificationRequest;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::{JobId, JobStatus, NewJob, Store, TenantId};
@@ -83,7 +83,7 @@ struct World {
     db: std::path::PathBuf,
     store: Arc<dyn Store>,
     group: String,
-    publisher: Arc<Publisher>,
+    publisher: Arc<RabbitDispatch>,
     tenant: TenantId,
 }
 
@@ -102,7 +102,7 @@ impl World {
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
         let publisher = Arc::new(
-            Publisher::connect(&rabbitmq_url(), Topology::new(&group))
+            RabbitDispatch::connect(&rabbitmq_url(), Topology::new(&group))
                 .await
                 .expect("RabbitMQ"),
         );
@@ -126,7 +126,7 @@ impl World {
             .iter()
             .map(|i| JobMessage::for_job(i.job()))
             .collect();
-        self.publisher.publish_many(&msgs).await.unwrap();
+        self.publisher.publish(&msgs).await.unwrap();
         let took = started.elapsed().as_secs_f64() * 1e3;
         (
             inserted.into_iter().map(|i| i.into_job().id).collect(),

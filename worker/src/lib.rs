@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use herald_core::dispatch::{Dispatch, EmbeddedDispatch, RabbitDispatch};
 use herald_core::store::WorkerHeartbeat;
 use herald_core::{Clock, Store, StoreError, WorkerId};
 use tokio::sync::{watch, Semaphore};
@@ -338,21 +339,18 @@ fn start_matches(
 ) -> Arc<matches::Matches> {
     let config = &engine.config;
     let topology = herald_core::dispatch::Topology::new(&config.consumer_group);
-    let (publisher, wakeups) = match &config.rabbitmq_url {
+    let (dispatch, wakeups): (Arc<dyn Dispatch>, _) = match &config.rabbitmq_url {
         Some(url) => (
-            Some(herald_core::dispatch::Publisher::lazy(
-                url,
-                topology.clone(),
-            )),
+            Arc::new(RabbitDispatch::lazy(url, topology.clone())),
             Some(matches::wakeup::Wakeups::start(
                 url.clone(),
                 &topology,
                 stop.clone(),
             )),
         ),
-        None => (None, None),
+        None => (Arc::new(EmbeddedDispatch), None),
     };
-    let hosts = matches::Matches::new(engine.clone(), publisher, wakeups, stop.clone());
+    let hosts = matches::Matches::new(engine.clone(), dispatch, wakeups, stop.clone());
     background.push(tokio::spawn(hosts.clone().run_poller(stop.clone())));
     if let Some(url) = &config.rabbitmq_url {
         background.push(tokio::spawn(

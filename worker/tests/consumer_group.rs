@@ -7,7 +7,7 @@ mod support;
 use std::collections::HashSet;
 use std::time::Duration;
 
-use herald_core::dispatch::JobMessage;
+use herald_core::dispatch::{Dispatch, JobMessage};
 use herald_core::{JobStatus, Priority};
 use support::{log_job, webhook, Harness, Sink};
 
@@ -88,14 +88,14 @@ async fn the_same_job_published_twice_is_delivered_once() {
         .await;
     let job = h.job(&ids[0]).await;
     h.publisher
-        .publish(&JobMessage::for_job(&job))
+        .publish(&[JobMessage::for_job(&job)])
         .await
         .unwrap();
     let jobs = h.wait_final(&ids, Duration::from_secs(30)).await;
     assert_eq!(jobs[0].status, JobStatus::Succeeded);
     // Once more after it finished: still nothing new.
     h.publisher
-        .publish(&JobMessage::for_job(&job))
+        .publish(&[JobMessage::for_job(&job)])
         .await
         .unwrap();
 

@@ -20,7 +20,7 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use herald_core::clock::ManualClock;
 use herald_core::config::StoreConfig;
-use herald_core::dispatch::JobMessage;
+use herald_core::dispatch::{Dispatch, JobMessage};
 use herald_core::job::AttemptOutcome;
 use herald_core::notification::NotificationRequest;
 use herald_core::store::sqlite::SqliteConfig;
@@ -249,7 +249,7 @@ async fn send_at_waits_in_the_store_not_in_rabbitmq_and_is_delivered_when_due() 
     // A message for the job before it is due (a publish the API would not make, or a
     // duplicate): the consumer acks and drops it rather than holding it.
     h.publisher
-        .publish(&JobMessage::for_job(&stored))
+        .publish(&[JobMessage::for_job(&stored)])
         .await
         .unwrap();
     wait_for(

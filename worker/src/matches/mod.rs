@@ -28,7 +28,7 @@ pub mod wakeup;
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_core::dispatch::{JobMessage, Publisher};
+use herald_core::dispatch::{Dispatch, JobMessage};
 use herald_core::matches::EndedBy;
 use herald_core::store::{ClaimRequest, StoreResult};
 use herald_core::{ClaimedJob, JobKind, StoreError};
@@ -85,7 +85,8 @@ pub struct Matches {
     pub(crate) engine: Arc<Engine>,
     slots: Arc<Semaphore>,
     capacity: u32,
-    publisher: Option<Publisher>,
+    /// Publishes the result notifications of finished matches.
+    dispatch: Arc<dyn Dispatch>,
     wakeups: Option<Arc<Wakeups>>,
     event_poll: Duration,
     /// Turns true on graceful shutdown: hosts release their matches.
@@ -93,11 +94,11 @@ pub struct Matches {
 }
 
 impl Matches {
-    /// The match side of `engine`'s worker. With a broker, `publisher` sends the result
-    /// notifications and `wakeups` brings event wake-ups; without, hosts poll.
+    /// The match side of `engine`'s worker. `dispatch` sends the result notifications;
+    /// with a broker, `wakeups` brings event wake-ups; without, hosts poll.
     pub fn new(
         engine: Arc<Engine>,
-        publisher: Option<Publisher>,
+        dispatch: Arc<dyn Dispatch>,
         wakeups: Option<Arc<Wakeups>>,
         stop: watch::Receiver<bool>,
     ) -> Arc<Self> {
@@ -113,7 +114,7 @@ impl Matches {
             )),
             capacity,
             engine,
-            publisher,
+            dispatch,
             wakeups,
             event_poll,
             stop,
@@ -238,11 +239,8 @@ impl Matches {
     /// Sends the result notifications a finished match inserted. A failed publish is
     /// only logged: the jobs are stored, and a worker's poller dispatches them.
     async fn publish(&self, jobs: &[herald_core::Job]) {
-        let Some(publisher) = &self.publisher else {
-            return;
-        };
         let messages: Vec<JobMessage> = jobs.iter().map(JobMessage::for_job).collect();
-        if let Err(e) = publisher.publish_many(&messages).await {
+        if let Err(e) = self.dispatch.publish(&messages).await {
             tracing::warn!(error = %e, count = messages.len(), "could not publish result notifications; the poller will dispatch them");
         }
     }

@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use herald_core::config::StoreConfig;
-use herald_core::dispatch::{self, JobMessage, Publisher, Topology};
+use herald_core::dispatch::{self, Dispatch, JobMessage, RabbitDispatch, Topology};
 use herald_core::notification::NotificationRequest;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::{Job, JobId, NewJob, Priority, Store, TenantId};
@@ -74,7 +74,7 @@ pub struct Harness {
     pub db: PathBuf,
     pub store: Arc<dyn Store>,
     pub group: String,
-    pub publisher: Publisher,
+    pub publisher: RabbitDispatch,
     /// Extra environment for workers (the MongoDB store's variables).
     pub store_env: Vec<(String, String)>,
 }
@@ -119,7 +119,7 @@ impl Harness {
             "test-{name}-{}",
             &uuid::Uuid::new_v4().simple().to_string()[..8]
         );
-        let publisher = Publisher::connect(&rabbitmq_url(), Topology::new(&group))
+        let publisher = RabbitDispatch::connect(&rabbitmq_url(), Topology::new(&group))
             .await
             .expect("connecting to RabbitMQ");
         Self {
@@ -143,7 +143,7 @@ impl Harness {
                 .iter()
                 .map(|i| JobMessage::for_job(i.job()))
                 .collect();
-            self.publisher.publish_many(&messages).await.unwrap();
+            self.publisher.publish(&messages).await.unwrap();
             ids.extend(inserted.into_iter().map(|i| i.into_job().id));
         }
         ids

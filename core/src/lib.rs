@@ -38,6 +38,7 @@ pub mod retry;
 pub mod shutdown;
 pub mod ssrf;
 pub mod store;
+pub mod supervise;
 pub mod telemetry;
 
 pub use clock::Clock;

@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::delivery::{Channels, DeliveryError};
 use crate::metrics::Metrics;
 use crate::stats::{Counted, Stats};
+use crate::store_retry::{self, GaveUp, Patience};
 
 /// How a processed job ended, from this worker's point of view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,11 +149,10 @@ impl Engine {
     }
 
     /// Claims one job by id (a RabbitMQ delivery names it). Claims requested at the
-    /// same moment share one store write.
-    pub async fn claim_by_id(&self, id: &JobId) -> StoreResult<ClaimOutcome> {
-        let result = self.claimer.claim(id.clone()).await;
-        self.observe_store(&result);
-        result
+    /// same moment share one store write. The caller reports the result to the store
+    /// metrics (`store_retry::call` does).
+    pub(crate) async fn claim_by_id(&self, id: &JobId) -> StoreResult<ClaimOutcome> {
+        self.claimer.claim(id.clone()).await
     }
 
     /// Claims up to `limit` due notifications (the poller's query).
@@ -164,7 +164,7 @@ impl Engine {
             kind: Some(JobKind::Notification),
         };
         let claimed = self.store.claim_due(&request).await;
-        self.observe_store(&claimed);
+        self.metrics.observe_store(&claimed);
         let claimed = claimed?;
         if !claimed.is_empty() {
             self.metrics
@@ -197,7 +197,7 @@ impl Engine {
         let mut abandon = self.abandon.clone();
         let delivered = tokio::select! {
             biased;
-            () = crate::signal_on(&mut abandon) => None,
+            () = herald_core::shutdown::stopped(&mut abandon) => None,
             lost = self.renew_while_running(lease.clone()) => Some(Err(lost)),
             result = self.channels.deliver(&job) => Some(Ok(result)),
         };
@@ -244,37 +244,35 @@ impl Engine {
         outcome
     }
 
-    /// Writes a delivery's result under the lease.
+    /// Writes a delivery's result under the lease, waiting out a store outage for as
+    /// long as the lease runs.
     async fn record(
         &self,
         job: &herald_core::Job,
         lease: &Lease,
         result: Result<(), DeliveryError>,
     ) -> Outcome {
-        let deadline = lease.expires_at;
         // Tries of the write: a retry refused as a lost lease may follow a try that was
         // written but whose answer was lost.
         let mut tries = 0u32;
-        let wrote;
-        let written = match result {
+        let patience = || Patience::until(lease.expires_at);
+        let m = &self.metrics;
+        let (wrote, written) = match result {
             Ok(()) => {
-                wrote = Wrote::Complete;
-                let r = self
-                    .with_store_retry(deadline, || {
-                        tries += 1;
-                        self.completer.complete(lease.clone())
-                    })
-                    .await;
-                r.map(|()| Outcome::Completed)
+                let r = store_retry::call(m, "the write", patience(), || {
+                    tries += 1;
+                    self.completer.complete(lease.clone())
+                })
+                .await;
+                (Wrote::Complete, r.map(|()| Outcome::Completed))
             }
             Err(DeliveryError::Snooze { delay, reason }) => {
-                wrote = Wrote::Snooze;
-                self.with_store_retry(deadline, || {
+                let r = store_retry::call(m, "the write", patience(), || {
                     tries += 1;
                     self.store.snooze(lease, delay, &reason)
                 })
-                .await
-                .map(|run_at| Outcome::Snoozed { run_at })
+                .await;
+                (Wrote::Snooze, r.map(|run_at| Outcome::Snoozed { run_at }))
             }
             Err(DeliveryError::Retryable {
                 message,
@@ -282,43 +280,45 @@ impl Engine {
             }) => {
                 let delay = retry_after.unwrap_or_else(|| self.config.retry.delay(job.attempts));
                 tracing::info!(error = %message, ?delay, "delivery failed; will retry");
-                wrote = Wrote::Fail;
-                self.with_store_retry(deadline, || {
+                let r = store_retry::call(m, "the write", patience(), || {
                     tries += 1;
                     self.store.fail(lease, &message, Retry::After(delay))
                 })
-                .await
-                .map(|o| match o {
+                .await;
+                let outcome = r.map(|o| match o {
                     FailOutcome::Scheduled { run_at } => Outcome::Retried { run_at },
                     FailOutcome::Dead => Outcome::Dead {
                         error: message.clone(),
                     },
-                })
+                });
+                (Wrote::Fail, outcome)
             }
             Err(DeliveryError::Permanent { message }) => {
                 tracing::warn!(error = %message, "delivery failed permanently");
-                wrote = Wrote::Fail;
-                self.with_store_retry(deadline, || {
+                let r = store_retry::call(m, "the write", patience(), || {
                     tries += 1;
                     self.store.fail(lease, &message, Retry::Never)
                 })
-                .await
-                .map(|_| Outcome::Dead {
+                .await;
+                let outcome = r.map(|_| Outcome::Dead {
                     error: message.clone(),
-                })
+                });
+                (Wrote::Fail, outcome)
             }
         };
         match written {
             Ok(outcome) => outcome,
-            Err(StoreError::LeaseLost) if tries > 1 => self
+            Err(GaveUp::Refused(StoreError::LeaseLost)) if tries > 1 => self
                 .written_unanswered(job, wrote)
                 .await
                 .unwrap_or(Outcome::LeaseLost),
-            Err(StoreError::LeaseLost) => Outcome::LeaseLost,
-            Err(e) => {
+            Err(GaveUp::Refused(StoreError::LeaseLost)) => Outcome::LeaseLost,
+            Err(GaveUp::Refused(e) | GaveUp::OutOfTime(e)) => {
                 tracing::error!(error = %e, "could not record the outcome; the job returns when its lease expires");
                 Outcome::Unrecorded
             }
+            // Writes of outcomes are not stopped by a shutdown (no stop signal given).
+            Err(GaveUp::Stopping) => Outcome::Unrecorded,
         }
     }
 
@@ -348,39 +348,13 @@ impl Engine {
         Some(outcome)
     }
 
-    /// Retries a store write that failed as unavailable, with backoff, until the lease
-    /// would have expired anyway.
-    async fn with_store_retry<T, F, Fut>(
-        &self,
-        deadline: DateTime<Utc>,
-        mut write: F,
-    ) -> StoreResult<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = StoreResult<T>>,
-    {
-        let mut backoff = Duration::from_millis(50);
-        loop {
-            let result = write().await;
-            self.observe_store(&result);
-            match result {
-                Err(StoreError::Unavailable(e)) if Utc::now() + backoff < deadline => {
-                    tracing::warn!(error = %e, "store unavailable; retrying the write");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-                other => return other,
-            }
-        }
-    }
-
     /// Renews the lease every third of its length; returns only when it is lost.
     async fn renew_while_running(&self, mut lease: Lease) -> RenewStopped {
         let every = self.config.renew_interval();
         loop {
             tokio::time::sleep(every).await;
             let renewed = self.store.renew(&lease, self.config.lock_duration).await;
-            self.observe_store(&renewed);
+            self.metrics.observe_store(&renewed);
             match renewed {
                 Ok(next) => {
                     self.metrics.lease_renewals.inc();
@@ -396,7 +370,7 @@ impl Engine {
     /// attempt.
     async fn release(&self, lease: &Lease) -> Outcome {
         let released = self.store.release(lease).await;
-        self.observe_store(&released);
+        self.metrics.observe_store(&released);
         match released {
             Ok(()) => {
                 self.metrics.lease_releases.inc();
@@ -438,17 +412,6 @@ impl Engine {
             .values()
             .cloned()
             .collect()
-    }
-
-    /// Keeps `herald_store_up` and the error counter honest from every store call.
-    pub fn observe_store<T>(&self, result: &StoreResult<T>) {
-        match result {
-            Err(StoreError::Unavailable(_)) => {
-                self.metrics.store_up.set(0);
-                self.metrics.store_errors.inc();
-            }
-            _ => self.metrics.store_up.set(1),
-        }
     }
 }
 

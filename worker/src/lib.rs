@@ -12,8 +12,11 @@
 //! - [`config`] — environment variables, checked at start-up;
 //! - [`engine`] — one claimed job → delivery → fenced outcome (`Outcome`), lease
 //!   renewal, batched completions;
-//! - [`poller`] — the jittered store poll;
-//! - [`consumer`] — the RabbitMQ consumer group (reconnects, prefetch, acks);
+//! - [`poller`] — the jittered store poll, and the poll loop the match side shares;
+//! - [`consumer`] — the RabbitMQ consumer group (prefetch, acks), a session run by
+//!   `herald_core::supervise`, which reconnects it;
+//! - [`store_retry`] — the one loop that waits out a store outage (outcome writes,
+//!   match saves, claims by id);
 //! - [`matches`] — match hosting: `MAX_MATCHES` slots, the match queue consumer and
 //!   poll, event wake-ups, the fenced host loop;
 //! - [`delivery`] — the `Channel` seam and the `log`, `webhook`, `email`, `sms` and
@@ -28,13 +31,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use herald_core::dispatch::{Dispatch, EmbeddedDispatch, RabbitDispatch};
+use herald_core::backoff::Backoff;
+use herald_core::dispatch::{Dispatch, EmbeddedDispatch, RabbitDispatch, Topology};
 use herald_core::store::WorkerHeartbeat;
+use herald_core::{shutdown, supervise};
 use herald_core::{Clock, Store, StoreError, WorkerId};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
-pub mod backoff;
 pub mod config;
 pub mod consumer;
 pub mod delivery;
@@ -46,6 +50,7 @@ pub mod metrics;
 pub mod poller;
 pub mod resources;
 pub mod stats;
+pub mod store_retry;
 
 pub use config::Config;
 pub use engine::{Engine, Outcome, Step};
@@ -55,6 +60,7 @@ use delivery::email::EmailChannel;
 use delivery::push::PushChannel;
 use delivery::sms::SmsChannel;
 use delivery::{log::LogChannel, webhook::WebhookChannel, Channels};
+use metrics::BrokerSessions;
 
 /// Extra time in-flight jobs get, after the shutdown timeout, to write their release.
 const RELEASE_GRACE: Duration = Duration::from_secs(10);
@@ -152,7 +158,7 @@ impl Worker {
         let mut background = vec![tokio::spawn(async move {
             let served = axum::serve(listener, http::router(state))
                 .with_graceful_shutdown(async move {
-                    let () = crate::signal_on(&mut http_stop).await;
+                    let () = shutdown::stopped(&mut http_stop).await;
                 })
                 .await;
             if let Err(e) = served {
@@ -163,12 +169,18 @@ impl Worker {
             poller::Poller::new(engine.clone(), slots.clone()).run(stop_rx.clone()),
         ));
         background.push(tokio::spawn(heartbeat(engine.clone(), stop_rx.clone())));
-        let consumer = config.rabbitmq_url.clone().map(|url| {
-            tokio::spawn(
-                consumer::Consumer::new(engine.clone(), slots.clone(), url).run(stop_rx.clone()),
-            )
+        let broker = config.rabbitmq_url.as_deref().map(|url| {
+            supervise::Broker::new(url, Topology::new(&config.consumer_group))
+                .observed_by(Arc::new(BrokerSessions::new(&engine.metrics, 3)))
         });
-        let matches = start_matches(&engine, &stop_rx, &mut background);
+        let consumer = broker.clone().map(|broker| {
+            let session = consumer::Consumer::new(engine.clone(), slots.clone());
+            let stop = stop_rx.clone();
+            tokio::spawn(async move {
+                supervise::supervise(consumer::SESSION, &broker, stop, session).await;
+            })
+        });
+        let matches = start_matches(&engine, broker.as_ref(), &stop_rx, &mut background);
 
         tracing::info!(
             worker_id = %worker_id,
@@ -275,11 +287,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     worker.shutdown().await.map(|_| ())
 }
 
-/// Resolves once the flag turns true (or its sender is gone, which also means stop).
-pub(crate) async fn signal_on(flag: &mut watch::Receiver<bool>) {
-    let _ = flag.wait_for(|set| *set).await;
-}
-
 /// Adds the channels whose configuration is present (`SMTP_HOST`, `SMS_ACCOUNT_SID`,
 /// `PUSH_PROJECT_ID`) and logs which channels this worker delivers on; a job for an
 /// absent one dies with "not available on this worker".
@@ -316,7 +323,7 @@ fn with_configured_channels(mut channels: Channels, config: &Config) -> anyhow::
 /// Opens the configured store, retrying with backoff while it is unreachable (a
 /// worker started before its database should wait, not crash-loop).
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
-    let mut backoff = backoff::Backoff::reconnect();
+    let mut backoff = Backoff::reconnect();
     loop {
         match herald_core::store::open(&config.store, herald_core::clock::system()).await {
             Ok(store) => return Ok(store),
@@ -331,31 +338,34 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 }
 
 /// The match side: slots, the store poll, and with a broker the match queue consumer,
-/// the wake-up subscriptions and a publisher for result notifications.
+/// the wake-up subscriptions and the publisher of result notifications.
 fn start_matches(
     engine: &Arc<Engine>,
+    broker: Option<&supervise::Broker>,
     stop: &watch::Receiver<bool>,
     background: &mut Vec<JoinHandle<()>>,
 ) -> Arc<matches::Matches> {
     let config = &engine.config;
-    let topology = herald_core::dispatch::Topology::new(&config.consumer_group);
-    let (dispatch, wakeups): (Arc<dyn Dispatch>, _) = match &config.rabbitmq_url {
-        Some(url) => (
-            Arc::new(RabbitDispatch::lazy(url, topology.clone())),
-            Some(matches::wakeup::Wakeups::start(
-                url.clone(),
-                &topology,
-                stop.clone(),
-            )),
-        ),
-        None => (Arc::new(EmbeddedDispatch), None),
+    let (dispatch, wakeups): (Arc<dyn Dispatch>, _) = match (&config.rabbitmq_url, broker) {
+        (Some(url), Some(broker)) => {
+            let (wakeups, session) = matches::wakeup::Wakeups::new();
+            let publisher = RabbitDispatch::lazy(url, broker.topology().clone());
+            let (broker, stop) = (broker.clone(), stop.clone());
+            background.push(tokio::spawn(async move {
+                supervise::supervise(matches::wakeup::SESSION, &broker, stop, session).await;
+            }));
+            (Arc::new(publisher), Some(wakeups))
+        }
+        _ => (Arc::new(EmbeddedDispatch), None),
     };
     let hosts = matches::Matches::new(engine.clone(), dispatch, wakeups, stop.clone());
     background.push(tokio::spawn(hosts.clone().run_poller(stop.clone())));
-    if let Some(url) = &config.rabbitmq_url {
-        background.push(tokio::spawn(
-            matches::consumer::MatchConsumer::new(hosts.clone(), url.clone()).run(stop.clone()),
-        ));
+    if let Some(broker) = broker {
+        let session = matches::consumer::MatchConsumer::new(hosts.clone());
+        let (broker, stop) = (broker.clone(), stop.clone());
+        background.push(tokio::spawn(async move {
+            supervise::supervise(matches::consumer::SESSION, &broker, stop, session).await;
+        }));
     }
     hosts
 }
@@ -379,13 +389,13 @@ async fn heartbeat(engine: Arc<Engine>, mut stop: watch::Receiver<bool>) {
             processed: engine.stats.processed(),
         };
         let result = engine.store.heartbeat(&beat).await;
-        engine.observe_store(&result);
+        engine.metrics.observe_store(&result);
         if let Err(e) = result {
             tracing::warn!(error = %e, "registry heartbeat failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(engine.config.heartbeat_interval) => {}
-            () = crate::signal_on(&mut stop) => return,
+            () = shutdown::stopped(&mut stop) => return,
         }
     }
 }

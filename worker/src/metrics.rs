@@ -2,6 +2,8 @@
 //! Herald replaces are kept so existing dashboards work; everything new is `herald_*`.
 //! Each worker instance has its own registry, so several can run in one test process.
 
+use herald_core::store::{StoreError, StoreResult};
+use herald_core::supervise::SessionObserver;
 use prometheus::{
     Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
     IntGaugeVec, Opts, Registry, TextEncoder,
@@ -161,6 +163,17 @@ impl Metrics {
         String::from_utf8(out).unwrap_or_default()
     }
 
+    /// Keeps `herald_store_up` and the error counter honest from every store call.
+    pub fn observe_store<T>(&self, result: &StoreResult<T>) {
+        match result {
+            Err(StoreError::Unavailable(_)) => {
+                self.store_up.set(0);
+                self.store_errors.inc();
+            }
+            _ => self.store_up.set(1),
+        }
+    }
+
     pub fn processed(&self, kind: &str, outcome: &str) {
         self.jobs_processed
             .with_label_values(&[kind, outcome])
@@ -172,5 +185,51 @@ impl Metrics {
             self.processing_seconds.with_label_values(&[kind]),
             self.end_to_end_seconds.with_label_values(&[kind]),
         )
+    }
+}
+
+/// The worker's broker sessions as its metrics tell them: `herald_broker_connected` is
+/// 1 while every session (job queues, match queue, match wake-ups) is up, and
+/// `herald_broker_reconnects_total` counts sessions re-established after a loss.
+#[derive(Debug)]
+pub struct BrokerSessions {
+    up: std::sync::atomic::AtomicUsize,
+    sessions: usize,
+    connected: IntGauge,
+    reconnects: IntCounter,
+}
+
+impl BrokerSessions {
+    /// For a worker that supervises `sessions` sessions.
+    pub fn new(metrics: &Metrics, sessions: usize) -> Self {
+        Self {
+            up: std::sync::atomic::AtomicUsize::new(0),
+            sessions,
+            connected: metrics.broker_connected.clone(),
+            reconnects: metrics.broker_reconnects.clone(),
+        }
+    }
+
+    fn show(&self, up: usize) {
+        self.connected.set(i64::from(up >= self.sessions));
+    }
+}
+
+impl SessionObserver for BrokerSessions {
+    fn up(&self, _session: &'static str) {
+        let up = self.up.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        self.show(up);
+    }
+
+    fn down(&self, _session: &'static str) {
+        let up = self
+            .up
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst)
+            .saturating_sub(1);
+        self.show(up);
+    }
+
+    fn reconnected(&self, _session: &'static str) {
+        self.reconnects.inc();
     }
 }

@@ -5,17 +5,16 @@
 //! full it keeps claiming as slots free up instead of sleeping, so a backlog drains at
 //! the store's pace and an idle queue is seen within one (short) interval.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use herald_core::backoff::poll_pause;
+use herald_core::shutdown;
 use herald_core::StoreError;
-use rand::Rng;
 use tokio::sync::{watch, Semaphore};
 
 use crate::engine::Engine;
-
-/// The longest pause after repeated store failures.
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
 pub struct Poller {
@@ -38,33 +37,16 @@ impl Poller {
     }
 
     /// Polls until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut failures = 0u32;
-        loop {
-            let pause = if failures == 0 {
-                jittered(self.interval)
-            } else {
-                // Store trouble: back off exponentially, never spinning.
-                let exp = self.interval.max(Duration::from_millis(100))
-                    * 2u32.saturating_pow(failures.min(8));
-                jittered(exp.min(MAX_BACKOFF))
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                () = crate::signal_on(&mut stop) => return,
-            }
-            match self.drain(&mut stop).await {
-                Ok(()) => failures = 0,
-                Err(e) => {
-                    failures += 1;
-                    tracing::warn!(error = %e, failures, "poll failed; backing off");
-                }
-            }
-        }
+    pub async fn run(self, stop: watch::Receiver<bool>) {
+        let drain_stop = stop.clone();
+        every("poll", self.interval, stop, || {
+            self.drain(drain_stop.clone())
+        })
+        .await;
     }
 
     /// Claims and starts due jobs until a poll comes back short of a full batch.
-    async fn drain(&self, stop: &mut watch::Receiver<bool>) -> Result<(), StoreError> {
+    async fn drain(&self, mut stop: watch::Receiver<bool>) -> Result<(), StoreError> {
         loop {
             // Wait for at least one free slot, then ask for as many as are free.
             let first = tokio::select! {
@@ -72,7 +54,7 @@ impl Poller {
                     Ok(p) => p,
                     Err(_) => return Ok(()),
                 },
-                () = crate::signal_on(stop) => return Ok(()),
+                () = shutdown::stopped(&mut stop) => return Ok(()),
             };
             let limit = (self.slots.available_permits() + 1).min(self.batch);
             let claimed = self.engine.claim_due(limit).await?;
@@ -101,22 +83,30 @@ impl Poller {
     }
 }
 
-/// `base` ± 20 %, so workers started together do not poll in lockstep.
-pub fn jittered(base: Duration) -> Duration {
-    let factor = rand::thread_rng().gen_range(0.8..=1.2);
-    base.mul_f64(factor)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn jitter_stays_within_a_fifth() {
-        let base = Duration::from_millis(1000);
-        for _ in 0..1000 {
-            let d = jittered(base);
-            assert!(d >= Duration::from_millis(800) && d <= Duration::from_millis(1200));
+/// Runs `poll` every `interval` (jittered) until `stop` turns true; while polls fail,
+/// the pause grows exponentially ([`poll_pause`]), so a broken store is never spun on.
+/// `what` names the poll in the log.
+pub(crate) async fn every<F, Fut>(
+    what: &str,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+    mut poll: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<(), StoreError>>,
+{
+    let mut failures = 0u32;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(poll_pause(interval, failures)) => {}
+            () = shutdown::stopped(&mut stop) => return,
+        }
+        match poll().await {
+            Ok(()) => failures = 0,
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = %e, failures, "{what} failed; backing off");
+            }
         }
     }
 }

@@ -11,119 +11,110 @@
 
 use std::sync::Arc;
 
-use futures::StreamExt;
-use herald_core::dispatch::{self, JobMessage, Topology};
+use async_trait::async_trait;
+use herald_core::dispatch::rabbitmq::{Delivery, JobChannel, JobConsumer, Session};
+use herald_core::dispatch::DispatchError;
+use herald_core::shutdown;
 use herald_core::store::ClaimOutcome;
-use herald_core::{JobKind, Priority};
-use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, BasicRejectOptions};
-use lapin::types::FieldTable;
+use herald_core::supervise::{SessionEnd, Supervised};
 use tokio::sync::watch;
 
 use super::Matches;
-use crate::backoff::Backoff;
-use crate::consumer::{self, requeue, ClaimFailed};
+use crate::consumer::{self, ClaimFailed};
+
+/// The name of this session in logs, metrics and the broker's connection list.
+pub const SESSION: &str = "matches";
 
 #[derive(Debug)]
 pub struct MatchConsumer {
     matches: Arc<Matches>,
-    url: String,
-    topology: Topology,
+    /// Consumers started, for distinct consumer tags on one channel.
+    consumes: u64,
 }
 
 impl MatchConsumer {
-    pub fn new(matches: Arc<Matches>, url: String) -> Self {
-        let topology = Topology::new(&matches.engine.config.consumer_group);
+    pub fn new(matches: Arc<Matches>) -> Self {
         Self {
             matches,
-            url,
-            topology,
+            consumes: 0,
         }
     }
 
-    /// Consumes until `stop` turns true, reconnecting whenever the broker goes away.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
-        let mut backoff = Backoff::reconnect();
-        loop {
-            let lost = match dispatch::connect(&self.url).await {
-                Ok(connection) => {
-                    let result = self.session(&connection, &mut stop, &mut backoff).await;
-                    let _ = connection
-                        .close(200, "worker stopping match consumer".into())
-                        .await;
-                    match result {
-                        Ok(()) => return,
-                        Err(e) => e,
-                    }
-                }
-                Err(e) => e.to_string(),
-            };
-            let waited = backoff
-                .wait(&mut stop, |pause| {
-                    tracing::warn!(reason = %lost, retry_in_ms = pause.as_millis() as u64, "match consumer lost RabbitMQ; reconnecting");
-                })
-                .await;
-            if !waited {
-                return;
-            }
-        }
-    }
-
-    /// One connection's life; `Ok` after a requested stop.
-    async fn session(
-        &self,
-        connection: &lapin::Connection,
+    /// Consumes the match queue, but only once a slot is free; `None` on a stop.
+    async fn consume_when_free(
+        &mut self,
+        channel: &JobChannel,
+        queue: &str,
         stop: &mut watch::Receiver<bool>,
-        backoff: &mut Backoff,
-    ) -> Result<(), String> {
-        let channel = connection
-            .create_channel()
-            .await
-            .map_err(|e| e.to_string())?;
-        dispatch::declare(&channel, &self.topology)
-            .await
-            .map_err(|e| e.to_string())?;
-        channel
-            .basic_qos(1, BasicQosOptions::default())
-            .await
-            .map_err(|e| e.to_string())?;
-        backoff.reset();
-        let queue = self.topology.queue(JobKind::Match, Priority::Normal);
-        let mut consumer: Option<(String, lapin::Consumer)> = None;
-        let mut consumes = 0u64;
+    ) -> Option<Result<JobConsumer, DispatchError>> {
         let slots = self.matches.slots().clone();
-        loop {
-            if consumer.is_none() {
-                // Full: consume again only once a slot is free.
-                tokio::select! {
-                    biased;
-                    () = crate::signal_on(stop) => return Ok(()),
-                    permit = slots.acquire() => drop(permit),
-                }
-                consumes += 1;
-                let tag = format!("{}:{queue}:{consumes}", self.matches.engine.worker);
-                let c = channel
-                    .basic_consume(
-                        queue.as_str().into(),
-                        tag.as_str().into(),
-                        BasicConsumeOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tracing::debug!(free = slots.available_permits(), "consuming matches");
-                consumer = Some((tag, c));
+        tokio::select! {
+            biased;
+            () = shutdown::stopped(stop) => return None,
+            permit = slots.acquire() => drop(permit),
+        }
+        self.consumes += 1;
+        let tag = format!("{}:{queue}:{}", self.matches.engine.worker, self.consumes);
+        let consumer = channel.consume(queue, &tag).await;
+        tracing::debug!(free = slots.available_permits(), "consuming matches");
+        Some(consumer)
+    }
+
+    /// Claims the delivery's match, waiting out store outages (the one delivery stays
+    /// unacked meanwhile).
+    async fn claim(&self, delivery: &Delivery, stop: &watch::Receiver<bool>) -> Taken {
+        let engine = &self.matches.engine;
+        let message = match delivery.job() {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "undecodable match message; dead-lettering it");
+                delivery.reject().await;
+                return Taken::Rejected;
             }
-            let Some((_, c)) = consumer.as_mut() else {
-                continue;
+        };
+        match consumer::claim(engine, &message.id, stop.clone()).await {
+            Ok(ClaimOutcome::Claimed(job)) => Taken::Claimed(job),
+            Ok(ClaimOutcome::NotClaimed(_)) => Taken::Dropped,
+            // The poller still finds the match if it is claimable.
+            Err(ClaimFailed::Broken) => Taken::Dropped,
+            Err(ClaimFailed::Stopping) => Taken::Stopping,
+        }
+    }
+}
+
+#[async_trait]
+impl Supervised for MatchConsumer {
+    type Ready = JobChannel;
+
+    async fn setup(&mut self, session: &Session) -> Result<JobChannel, DispatchError> {
+        session.channel(1).await
+    }
+
+    async fn run(
+        &mut self,
+        session: &Session,
+        channel: JobChannel,
+        stop: &mut watch::Receiver<bool>,
+    ) -> SessionEnd {
+        let queue = session.topology().match_queue();
+        let slots = self.matches.slots().clone();
+        let mut consumer: Option<JobConsumer> = None;
+        loop {
+            let c = match consumer.as_mut() {
+                Some(c) => c,
+                // Full: consume again only once a slot is free.
+                None => match self.consume_when_free(&channel, &queue, stop).await {
+                    None => return SessionEnd::Stopped,
+                    Some(Err(e)) => return SessionEnd::Lost(e),
+                    Some(Ok(c)) => consumer.insert(c),
+                },
             };
             let delivery = tokio::select! {
                 biased;
-                () = crate::signal_on(stop) => break,
+                () = shutdown::stopped(stop) => break,
                 next = c.next() => match next {
-                    Some(Ok(delivery)) => delivery,
-                    Some(Err(e)) => return Err(format!("{queue}: {e}")),
-                    None => return Err(format!("{queue}: consumer cancelled")),
+                    Ok(delivery) => delivery,
+                    Err(e) => return SessionEnd::Lost(e),
                 },
             };
             match slots.clone().try_acquire_owned() {
@@ -139,61 +130,32 @@ impl MatchConsumer {
                         self.matches.spawn_host(*job, slot);
                     }
                     Taken::Dropped => ack(&delivery).await,
-                    // Already rejected (dead-lettered): nothing more to answer (lapin
-                    // would refuse a second answer for the delivery anyway).
+                    // Already rejected (dead-lettered): nothing more to answer (the
+                    // broker would refuse a second answer for the delivery anyway).
                     Taken::Rejected => {}
                     Taken::Stopping => {
-                        requeue(&delivery).await;
+                        delivery.requeue().await;
                         break;
                     }
                 },
                 // The poller took the last slot since: this one goes to a worker with room.
-                Err(_) => requeue(&delivery).await,
+                Err(_) => delivery.requeue().await,
             }
             if slots.available_permits() == 0 {
-                if let Some((tag, c)) = consumer.take() {
-                    pause(&channel, &tag, c).await?;
+                if let Some(c) = consumer.take() {
+                    if let Err(e) = c.cancel().await {
+                        return SessionEnd::Lost(e);
+                    }
                     tracing::debug!("match slots full; stopped consuming matches");
                 }
             }
         }
-        if let Some((tag, c)) = consumer.take() {
-            pause(&channel, &tag, c).await?;
-        }
-        Ok(())
-    }
-
-    /// Claims the delivery's match, waiting out store outages (the one delivery stays
-    /// unacked meanwhile).
-    async fn claim(&self, delivery: &Delivery, stop: &mut watch::Receiver<bool>) -> Taken {
-        let engine = &self.matches.engine;
-        let message = match JobMessage::decode(&delivery.data) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(error = %e, "undecodable match message; dead-lettering it");
-                let _ = delivery
-                    .acker
-                    .reject(BasicRejectOptions { requeue: false })
-                    .await;
-                return Taken::Rejected;
+        if let Some(c) = consumer.take() {
+            if let Err(e) = c.cancel().await {
+                return SessionEnd::Lost(e);
             }
-        };
-        match consumer::claim(engine, &message.id, stop.clone()).await {
-            Ok(ClaimOutcome::Claimed(job)) => Taken::Claimed(job),
-            Ok(ClaimOutcome::NotClaimed(why)) => {
-                let reason = why.label();
-                engine
-                    .metrics
-                    .lease_conflicts
-                    .with_label_values(&[reason])
-                    .inc();
-                tracing::debug!(match_id = %message.id, reason, "match delivery dropped: not claimable");
-                Taken::Dropped
-            }
-            // The poller still finds the match if it is claimable.
-            Err(ClaimFailed::Broken) => Taken::Dropped,
-            Err(ClaimFailed::Stopping) => Taken::Stopping,
         }
+        SessionEnd::Stopped
     }
 }
 
@@ -207,19 +169,8 @@ enum Taken {
     Stopping,
 }
 
-/// Stops consuming and gives back whatever the client buffered meanwhile.
-async fn pause(
-    channel: &lapin::Channel,
-    tag: &str,
-    mut consumer: lapin::Consumer,
-) -> Result<(), String> {
-    consumer::cancel_and_requeue(channel, tag, &mut consumer)
-        .await
-        .map_err(|e| e.to_string())
-}
-
 async fn ack(delivery: &Delivery) {
-    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
+    if let Err(e) = delivery.ack().await {
         // The claim is in the store; a redelivery finds the match held and is dropped.
         tracing::debug!(error = %e, "match ack failed");
     }

@@ -23,14 +23,12 @@ use herald_core::matches::{
     engine_for, Applied, EndedBy, MatchEngine, MatchRequest, MatchSnapshot,
 };
 use herald_core::store::{FailOutcome, Inserted, Retry, StoreResult};
-use herald_core::{ClaimedJob, Job, Lease, StoreError};
+use herald_core::{shutdown, ClaimedJob, Job, Lease, StoreError};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::{HostOutcome, Matches, Stop, EVENT_BATCH};
-
-/// Longest pause between retries of a store call that failed as unavailable.
-const MAX_RETRY_PAUSE: Duration = Duration::from_secs(2);
+use crate::store_retry::{self, GaveUp, Patience};
 
 pub(super) struct Host<'a> {
     matches: &'a Matches,
@@ -153,7 +151,7 @@ impl<'a> Host<'a> {
             let until_end = (ends_at - Utc::now()).to_std().unwrap_or_default();
             tokio::select! {
                 biased;
-                () = crate::signal_on(&mut stop) => return Err(Stop::Stopping),
+                () = shutdown::stopped(&mut stop) => return Err(Stop::Stopping),
                 () = tokio::time::sleep_until(next_renew) => {
                     next_renew = Instant::now() + self.renew().await?;
                 }
@@ -326,7 +324,7 @@ impl<'a> Host<'a> {
             .store
             .renew(&self.lease, config.lock_duration)
             .await;
-        self.matches.engine.observe_store(&renewed);
+        self.matches.engine.metrics.observe_store(&renewed);
         match renewed {
             Ok(lease) => {
                 self.matches.engine.metrics.lease_renewals.inc();
@@ -345,7 +343,7 @@ impl<'a> Host<'a> {
     /// Graceful shutdown: gives the match back, claimable by another worker at once.
     async fn release(&self) -> HostOutcome {
         let released = self.matches.engine.store.release(&self.lease).await;
-        self.matches.engine.observe_store(&released);
+        self.matches.engine.metrics.observe_store(&released);
         match released {
             Ok(()) => {
                 self.matches.engine.metrics.lease_releases.inc();
@@ -370,7 +368,7 @@ impl<'a> Host<'a> {
             .store
             .fail(&self.lease, &error, Retry::Never)
             .await;
-        self.matches.engine.observe_store(&failed);
+        self.matches.engine.metrics.observe_store(&failed);
         match failed {
             Ok(FailOutcome::Dead | FailOutcome::Scheduled { .. }) => HostOutcome::Dead { error },
             Err(StoreError::LeaseLost) => HostOutcome::LeaseLost,
@@ -383,35 +381,21 @@ impl<'a> Host<'a> {
 
     /// Runs a store call, retrying with backoff while the store is unavailable and the
     /// lease still runs; a graceful shutdown interrupts the wait.
-    async fn store_call<T, F, Fut>(&self, mut call: F) -> Result<T, Stop>
+    async fn store_call<T, F, Fut>(&self, call: F) -> Result<T, Stop>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = StoreResult<T>>,
     {
-        let mut backoff = Duration::from_millis(50);
-        let mut stop = self.matches.stop.clone();
-        loop {
-            let result = call().await;
-            self.matches.engine.observe_store(&result);
-            match result {
-                Ok(value) => return Ok(value),
-                Err(StoreError::LeaseLost) => return Err(Stop::LeaseLost),
-                Err(StoreError::Unavailable(e)) => {
-                    let retry_at =
-                        Utc::now() + chrono::Duration::from_std(backoff).unwrap_or_default();
-                    if retry_at >= self.lease.expires_at {
-                        return Err(Stop::Unrecorded(StoreError::Unavailable(e)));
-                    }
-                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "store unavailable; retrying the match host's call");
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = crate::signal_on(&mut stop) => return Err(Stop::Stopping),
-                    }
-                    backoff = (backoff * 2).min(MAX_RETRY_PAUSE);
-                }
-                Err(e) => return Err(Stop::Broken(e)),
-            }
-        }
+        let patience = Patience::until_either(self.lease.expires_at, self.matches.stop.clone());
+        let metrics = &self.matches.engine.metrics;
+        store_retry::call(metrics, "the match host's call", patience, call)
+            .await
+            .map_err(|gave_up| match gave_up {
+                GaveUp::Refused(StoreError::LeaseLost) => Stop::LeaseLost,
+                GaveUp::Refused(e) => Stop::Broken(e),
+                GaveUp::OutOfTime(e) => Stop::Unrecorded(e),
+                GaveUp::Stopping => Stop::Stopping,
+            })
     }
 
     /// Event→applied latency: from each event's append (the store's `at`) to now, when

@@ -36,7 +36,7 @@ use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
 use crate::engine::Engine;
-use crate::poller::jittered;
+use crate::poller;
 use wakeup::Wakeups;
 
 /// How often a host reads its event log when no wake-up came, in embedded mode (the
@@ -185,7 +185,7 @@ impl Matches {
             kind: Some(JobKind::Match),
         };
         let claimed = self.engine.store.claim_due(&request).await;
-        self.engine.observe_store(&claimed);
+        self.engine.metrics.observe_store(&claimed);
         let claimed = claimed?;
         let n = claimed.len();
         if n > 0 {
@@ -203,29 +203,12 @@ impl Matches {
     }
 
     /// Polls for due matches every `POLL_INTERVAL_MS` (jittered) until stopped.
-    pub async fn run_poller(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
+    pub async fn run_poller(self: Arc<Self>, stop: watch::Receiver<bool>) {
         let interval = self.engine.config.poll_interval;
-        let mut failures = 0u32;
-        loop {
-            let pause = if failures == 0 {
-                jittered(interval)
-            } else {
-                let exp =
-                    interval.max(Duration::from_millis(100)) * 2u32.saturating_pow(failures.min(8));
-                jittered(exp.min(Duration::from_secs(10)))
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => {}
-                () = crate::signal_on(&mut stop) => return,
-            }
-            match self.poll_once().await {
-                Ok(_) => failures = 0,
-                Err(e) => {
-                    failures += 1;
-                    tracing::warn!(error = %e, failures, "match poll failed; backing off");
-                }
-            }
-        }
+        poller::every("match poll", interval, stop, || async {
+            self.poll_once().await.map(|_| ())
+        })
+        .await;
     }
 
     /// Waits (up to `timeout`) until every hosted match has been released or ended;

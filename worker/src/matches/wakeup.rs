@@ -11,14 +11,16 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use futures::StreamExt;
-use herald_core::dispatch::{self, Topology};
+use async_trait::async_trait;
+use herald_core::dispatch::rabbitmq::{Session, WakeQueue};
+use herald_core::dispatch::DispatchError;
+use herald_core::shutdown;
+use herald_core::supervise::{SessionEnd, Supervised};
 use herald_core::JobId;
-use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
 use tokio::sync::{mpsc, watch, Notify};
 
-use crate::backoff::Backoff;
+/// The name of this session in logs, metrics and the broker's connection list.
+pub const SESSION: &str = "match-wakeups";
 
 #[derive(Debug)]
 enum Command {
@@ -49,16 +51,20 @@ impl Drop for Subscription {
 }
 
 impl Wakeups {
-    /// Starts the wake-up consumer on its own connection; it reconnects (re-binding
-    /// every subscription) whenever the broker goes away, until `stop` turns true.
-    pub fn start(url: String, topology: &Topology, stop: watch::Receiver<bool>) -> Arc<Self> {
+    /// The subscriptions, and the session that consumes their wake-ups: run it under
+    /// [`herald_core::supervise::supervise`], which reconnects it (and so re-binds
+    /// every subscription) whenever the broker goes away.
+    pub fn new() -> (Arc<Self>, WakeupSession) {
         let (commands, rx) = mpsc::unbounded_channel();
         let wakeups = Arc::new(Self {
             subscribed: Mutex::new(HashMap::new()),
             commands,
         });
-        tokio::spawn(wakeups.clone().run(url, topology.clone(), rx, stop));
-        wakeups
+        let session = WakeupSession {
+            wakeups: wakeups.clone(),
+            commands: rx,
+        };
+        (wakeups, session)
     }
 
     /// Subscribes to a match's wake-ups.
@@ -89,142 +95,50 @@ impl Wakeups {
             notify.notify_one();
         }
     }
+}
+
+/// The wake-up queue's session: binds the queue to every subscribed match, follows
+/// subscriptions as they come and go, and wakes hosts.
+#[derive(Debug)]
+pub struct WakeupSession {
+    wakeups: Arc<Wakeups>,
+    commands: mpsc::UnboundedReceiver<Command>,
+}
+
+#[async_trait]
+impl Supervised for WakeupSession {
+    type Ready = WakeQueue;
+
+    async fn setup(&mut self, session: &Session) -> Result<WakeQueue, DispatchError> {
+        let queue = session.wake_queue().await?;
+        let current: Vec<String> = self.wakeups.lock().keys().cloned().collect();
+        for id in current {
+            queue.bind(&id).await?;
+        }
+        tracing::debug!(queue = queue.name(), "consuming match wake-ups");
+        Ok(queue)
+    }
 
     async fn run(
-        self: Arc<Self>,
-        url: String,
-        topology: Topology,
-        mut rx: mpsc::UnboundedReceiver<Command>,
-        mut stop: watch::Receiver<bool>,
-    ) {
-        let mut backoff = Backoff::reconnect();
-        loop {
-            match self
-                .session(&url, &topology, &mut rx, &mut stop, &mut backoff)
-                .await
-            {
-                Ok(()) => return,
-                Err(e) => {
-                    let waited = backoff
-                        .wait(&mut stop, |pause| {
-                            tracing::warn!(error = %e, retry_in_ms = pause.as_millis() as u64, "match wake-ups unavailable; hosts poll meanwhile");
-                        })
-                        .await;
-                    if !waited {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
-    /// One connection's life. `Ok` after a requested stop.
-    async fn session(
-        &self,
-        url: &str,
-        topology: &Topology,
-        rx: &mut mpsc::UnboundedReceiver<Command>,
+        &mut self,
+        _session: &Session,
+        mut queue: WakeQueue,
         stop: &mut watch::Receiver<bool>,
-        backoff: &mut Backoff,
-    ) -> Result<(), String> {
-        let connection = dispatch::connect(url).await.map_err(|e| e.to_string())?;
-        let result = self.consume(&connection, topology, rx, stop, backoff).await;
-        let _ = connection
-            .close(200, "match wake-ups stopping".into())
-            .await;
-        result
-    }
-
-    async fn consume(
-        &self,
-        connection: &lapin::Connection,
-        topology: &Topology,
-        rx: &mut mpsc::UnboundedReceiver<Command>,
-        stop: &mut watch::Receiver<bool>,
-        backoff: &mut Backoff,
-    ) -> Result<(), String> {
-        let channel = connection
-            .create_channel()
-            .await
-            .map_err(|e| e.to_string())?;
-        // The whole topology, the wake-up exchange with it (idempotent).
-        dispatch::declare(&channel, topology)
-            .await
-            .map_err(|e| e.to_string())?;
-        let exchange = topology.match_events_exchange();
-        let exchange = exchange.as_str();
-        let queue = channel
-            .queue_declare(
-                "".into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        let queue = queue.name().as_str().to_owned();
-        let bind = |id: String| {
-            let channel = channel.clone();
-            let queue = queue.clone();
-            async move {
-                channel
-                    .queue_bind(
-                        queue.as_str().into(),
-                        exchange.into(),
-                        id.as_str().into(),
-                        QueueBindOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-        };
-        let current: Vec<String> = self.lock().keys().cloned().collect();
-        for id in current {
-            bind(id).await?;
-        }
-        let mut consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    ..BasicConsumeOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        backoff.reset();
-        tracing::debug!(queue = %queue, "consuming match wake-ups");
+    ) -> SessionEnd {
         loop {
-            tokio::select! {
-                () = crate::signal_on(stop) => return Ok(()),
-                command = rx.recv() => match command {
+            let done = tokio::select! {
+                () = shutdown::stopped(stop) => return SessionEnd::Stopped,
+                command = self.commands.recv() => match command {
                     // A subscription that ended meanwhile needs no binding.
-                    Some(Command::Bind(id)) if self.is_subscribed(&id) => bind(id).await?,
-                    Some(Command::Unbind(id)) if !self.is_subscribed(&id) => {
-                        channel
-                            .queue_unbind(
-                                queue.as_str().into(),
-                                exchange.into(),
-                                id.as_str().into(),
-                                FieldTable::default(),
-                            )
-                            .await
-                            .map_err(|e| e.to_string())?;
-                    }
-                    Some(_) => {}
-                    None => return Ok(()),
+                    Some(Command::Bind(id)) if self.wakeups.is_subscribed(&id) => queue.bind(&id).await,
+                    Some(Command::Unbind(id)) if !self.wakeups.is_subscribed(&id) => queue.unbind(&id).await,
+                    Some(_) => Ok(()),
+                    None => return SessionEnd::Stopped,
                 },
-                delivery = consumer.next() => match delivery {
-                    Some(Ok(delivery)) => self.wake(delivery.routing_key.as_str()),
-                    Some(Err(e)) => return Err(e.to_string()),
-                    None => return Err("wake-up consumer cancelled".into()),
-                },
+                woken = queue.next() => woken.map(|id| self.wakeups.wake(&id)),
+            };
+            if let Err(e) = done {
+                return SessionEnd::Lost(e);
             }
         }
     }

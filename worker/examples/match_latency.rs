@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
             config.poll_interval = Duration::from_secs(5);
         }
         config.max_matches = 3;
-        workers.push(Worker::start(config).await?);
+        workers.push(Worker::builder(config).start().await?);
     }
     // Let the consumers subscribe before the first match is published.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -105,7 +105,7 @@ async fn main() -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while workers
         .iter()
-        .map(|w| w.engine().stats.active_matches())
+        .map(|w| w.context().stats.active_matches())
         .sum::<u64>()
         < MATCHES as u64
     {
@@ -144,7 +144,7 @@ async fn main() -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(30);
     while workers
         .iter()
-        .map(|w| w.engine().stats.active_matches())
+        .map(|w| w.context().stats.active_matches())
         .sum::<u64>()
         > 0
     {
@@ -156,7 +156,7 @@ async fn main() -> anyhow::Result<()> {
     let mut buckets: Vec<(f64, u64)> = Vec::new();
     let (mut count, mut sum) = (0u64, 0f64);
     for w in &workers {
-        let metric = w.engine().metrics.match_event_apply_seconds.metric();
+        let metric = w.context().metrics.match_event_apply_seconds.metric();
         let h = &metric.histogram;
         count += h.sample_count();
         sum += h.sample_sum();

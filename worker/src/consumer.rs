@@ -21,17 +21,19 @@
 //! Shutdown: stop consuming (basic.cancel), requeue every delivery not yet started, let
 //! the started ones finish and ack, then close the connection.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use herald_core::dispatch::rabbitmq::{Delivery, JobChannel, JobConsumer, Session};
 use herald_core::dispatch::DispatchError;
 use herald_core::shutdown;
-use herald_core::store::ClaimOutcome;
+use herald_core::store::{ClaimOutcome, StoreResult};
 use herald_core::supervise::{SessionEnd, Supervised};
 use herald_core::JobId;
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
+use crate::context::WorkerContext;
 use crate::engine::{Engine, Outcome};
 use crate::store_retry::{self, GaveUp, Patience};
 
@@ -57,12 +59,12 @@ impl Supervised for Consumer {
     type Ready = Vec<(JobChannel, JobConsumer)>;
 
     async fn setup(&mut self, session: &Session) -> Result<Self::Ready, DispatchError> {
-        let prefetch = self.engine.config.prefetch;
+        let prefetch = self.engine.context().config.prefetch;
         let mut consumers = Vec::new();
         for queue in session.topology().notification_queues() {
             // Matches take a match slot, not a job slot: `matches::consumer`.
             let channel = session.channel(prefetch).await?;
-            let tag = format!("{}:{queue}", self.engine.worker);
+            let tag = format!("{}:{queue}", self.engine.context().id);
             let consumer = channel.consume(&queue, &tag).await?;
             consumers.push((channel, consumer));
         }
@@ -113,7 +115,7 @@ impl Supervised for Consumer {
         }
         if matches!(end, SessionEnd::Stopped) {
             // In-flight jobs ack on this connection: wait for them before it closes.
-            let all = u32::try_from(self.engine.config.concurrency).unwrap_or(u32::MAX);
+            let all = u32::try_from(self.engine.context().config.concurrency).unwrap_or(u32::MAX);
             let _ = self.slots.acquire_many(all).await;
         }
         end
@@ -165,6 +167,7 @@ impl QueueLoop {
 /// Acks a delivery that is done with, counting what became of it.
 async fn ack(engine: &Engine, delivery: &Delivery, result: &str) {
     engine
+        .context()
         .metrics
         .deliveries_dropped
         .with_label_values(&[result])
@@ -179,6 +182,7 @@ async fn ack(engine: &Engine, delivery: &Delivery, result: &str) {
 async fn requeue(engine: &Engine, delivery: &Delivery) {
     delivery.requeue().await;
     engine
+        .context()
         .metrics
         .deliveries_dropped
         .with_label_values(&["requeued"])
@@ -197,6 +201,7 @@ async fn handle(
         Err(e) => {
             tracing::warn!(error = %e, "undecodable message; dead-lettering it");
             engine
+                .context()
                 .metrics
                 .deliveries_dropped
                 .with_label_values(&["invalid"])
@@ -205,7 +210,8 @@ async fn handle(
             return;
         }
     };
-    let claimed = match claim(&engine, &message.id, stop).await {
+    let ctx = engine.context();
+    let claimed = match claim(ctx, &message.id, stop, || engine.claim_by_id(&message.id)).await {
         Ok(ClaimOutcome::Claimed(job)) => job,
         Ok(ClaimOutcome::NotClaimed(_)) => {
             ack(&engine, &delivery, "skipped").await;
@@ -224,6 +230,7 @@ async fn handle(
         }
     };
     engine
+        .context()
         .metrics
         .lease_claims
         .with_label_values(&["rabbitmq"])
@@ -245,24 +252,25 @@ pub(crate) enum ClaimFailed {
     Broken,
 }
 
-/// Claims a delivery's job by id, waiting out store outages (the delivery stays
-/// unacked meanwhile, bounded by prefetch, so an outage never turns into a redelivery
-/// spin). A job that is not claimable is counted in `herald_lease_conflicts_total`.
-pub(crate) async fn claim(
-    engine: &Engine,
+/// Claims a delivery's job by id with `claim`, waiting out store outages (the
+/// delivery stays unacked meanwhile, bounded by prefetch, so an outage never turns
+/// into a redelivery spin). A job that is not claimable is counted in
+/// `herald_lease_conflicts_total`.
+pub(crate) async fn claim<F, Fut>(
+    ctx: &WorkerContext,
     id: &JobId,
     stop: watch::Receiver<bool>,
-) -> Result<ClaimOutcome, ClaimFailed> {
+    claim: F,
+) -> Result<ClaimOutcome, ClaimFailed>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<ClaimOutcome>>,
+{
     let patience = Patience::until_stopped(stop);
-    match store_retry::call(&engine.metrics, "the claim", patience, || {
-        engine.claim_by_id(id)
-    })
-    .await
-    {
+    match store_retry::call(&ctx.metrics, "the claim", patience, claim).await {
         Ok(ClaimOutcome::NotClaimed(why)) => {
             let reason = why.label();
-            engine
-                .metrics
+            ctx.metrics
                 .lease_conflicts
                 .with_label_values(&[reason])
                 .inc();

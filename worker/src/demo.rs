@@ -101,15 +101,15 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<DemoSummary> {
         .await
         .context("opening the demo store")?;
     let config = Config::embedded(store_config);
-    let worker = Worker::start_with_store(config, store.clone()).await?;
-    let engine = worker.engine().clone();
+    let worker = Worker::builder(config).store(store.clone()).start().await?;
+    let ctx = worker.context().clone();
     tracing::info!(
         metrics = %format!("http://{}/stats", worker.metrics_addr()),
         "demo: worker running in embedded mode (poller only)"
     );
 
     let tenant = TenantId::parse("demo").context("demo tenant")?;
-    let base = engine.stats.view("", 0, 0).succeeded;
+    let base = ctx.stats.view("", 0, 0).succeeded;
     let started = Instant::now();
     let mut ids: Vec<JobId> = Vec::with_capacity(options.jobs);
     // Enqueue in a few waves so the log shows jobs arriving while others complete.
@@ -142,7 +142,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<DemoSummary> {
 
     let mut last_report = Instant::now();
     loop {
-        let done = engine.stats.view("", 0, 0).succeeded - base;
+        let done = ctx.stats.view("", 0, 0).succeeded - base;
         if done >= options.jobs as u64 {
             break;
         }
@@ -176,7 +176,7 @@ pub async fn run(options: DemoOptions) -> anyhow::Result<DemoSummary> {
     }
     latencies.sort_unstable();
     worker.shutdown().await?;
-    drop(engine);
+    drop(ctx);
     let summary = DemoSummary {
         delivered: ids.len(),
         duration,

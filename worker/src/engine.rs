@@ -7,24 +7,25 @@
 //! `{_id, lockedBy, leaseVersion}`). When the store says the lease was lost, the result
 //! is dropped and counted in `herald_lease_lost_total`; the new holder's work stands.
 //!
-//! Completions are the hot write, so they go through a [`Completer`] that folds
-//! whatever completions are waiting into one `complete_many` (one SQLite transaction):
-//! idle, a completion is written at once on its own; busy, batches form by themselves.
+//! Claims by id and completions are the hot writes, so each goes through a
+//! [`Batcher`] that folds whatever requests are waiting into one `claim_many` /
+//! `complete_many` (one SQLite transaction): idle, a request is written at once on its
+//! own; busy, batches form by themselves.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use herald_core::store::{ClaimOutcome, ClaimRequest, FailOutcome, Retry, StoreError, StoreResult};
-use herald_core::{ClaimedJob, JobId, JobKind, JobStatus, Lease, Store, WorkerId};
-use tokio::sync::{mpsc, oneshot, watch};
+use herald_core::{ClaimedJob, JobId, JobKind, JobStatus, Lease};
+use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::config::Config;
+use crate::batch::{BatchLoop, Batcher};
+use crate::context::WorkerContext;
 use crate::delivery::{Channels, DeliveryError};
-use crate::metrics::Metrics;
-use crate::stats::{Counted, Stats};
+use crate::stats::Counted;
 use crate::store_retry::{self, GaveUp, Patience};
 
 /// How a processed job ended, from this worker's point of view.
@@ -83,51 +84,79 @@ pub enum Step {
     Empty,
 }
 
-/// Everything a job needs to be processed. Shared by the dispatch paths.
+/// Everything a notification job needs to be processed. Shared by the dispatch paths.
 #[derive(Debug)]
 pub struct Engine {
-    pub store: Arc<dyn Store>,
-    pub worker: WorkerId,
-    pub config: Arc<Config>,
-    pub stats: Arc<Stats>,
-    pub metrics: Arc<Metrics>,
+    ctx: Arc<WorkerContext>,
     channels: Channels,
-    claimer: Claimer,
-    completer: Completer,
+    claimer: Batcher<JobId, ClaimOutcome>,
+    completer: Batcher<Lease, ()>,
     /// Leases held right now, so shutdown can release what did not finish.
     held: Mutex<HashMap<JobId, Lease>>,
     /// Turns true when in-flight jobs must give up (the shutdown timeout passed).
     abandon: watch::Receiver<bool>,
 }
 
+/// The batch loops behind an [`Engine`]'s claims by id and completions. The engine
+/// only sends requests; whoever runs the worker runs these ([`EngineLoops::run`]).
+#[derive(Debug)]
+pub struct EngineLoops {
+    ctx: Arc<WorkerContext>,
+    claims: BatchLoop<JobId, ClaimOutcome>,
+    completions: BatchLoop<Lease, ()>,
+}
+
+impl EngineLoops {
+    /// Serves claims and completions until the engine is dropped.
+    pub async fn run(self) {
+        let ctx = self.ctx;
+        let (worker, lease) = (ctx.id.clone(), ctx.config.lock_duration);
+        let claims = self.claims.run(|ids: Vec<JobId>| {
+            let (store, worker) = (ctx.store.clone(), worker.clone());
+            async move {
+                let outcomes = store.claim_many(&ids, &worker, lease).await?;
+                Ok(outcomes.into_iter().map(Ok).collect())
+            }
+        });
+        let completions = self.completions.run(|leases: Vec<Lease>| {
+            let store = ctx.store.clone();
+            async move { store.complete_many(&leases).await }
+        });
+        tokio::join!(claims, completions);
+    }
+}
+
 impl Engine {
+    /// The engine of the worker `ctx` describes, delivering on `channels`; in-flight
+    /// jobs give up once `abandon` turns true. The loops it needs are returned beside
+    /// it, to be run by the caller.
     pub fn new(
-        store: Arc<dyn Store>,
-        worker: WorkerId,
-        config: Arc<Config>,
+        ctx: Arc<WorkerContext>,
         channels: Channels,
-        metrics: Arc<Metrics>,
         abandon: watch::Receiver<bool>,
-    ) -> Self {
-        let completer = Completer::spawn(store.clone(), config.batch_size);
-        let claimer = Claimer::spawn(
-            store.clone(),
-            worker.clone(),
-            config.lock_duration,
-            config.batch_size,
-        );
-        Self {
-            store,
-            worker,
-            config,
-            stats: Arc::new(Stats::default().with_circuits(channels.breakers().clone())),
-            metrics,
+    ) -> (Self, EngineLoops) {
+        let batch = ctx.config.batch_size;
+        let (claimer, claims) = Batcher::new("claims", batch);
+        let (completer, completions) = Batcher::new("completions", batch);
+        let engine = Self {
+            ctx: ctx.clone(),
             channels,
             claimer,
             completer,
             held: Mutex::new(HashMap::new()),
             abandon,
-        }
+        };
+        let loops = EngineLoops {
+            ctx,
+            claims,
+            completions,
+        };
+        (engine, loops)
+    }
+
+    /// What this worker's parts share.
+    pub fn context(&self) -> &Arc<WorkerContext> {
+        &self.ctx
     }
 
     /// The delivery channels, with their quiet-hours and circuit-breaker policies.
@@ -152,22 +181,23 @@ impl Engine {
     /// same moment share one store write. The caller reports the result to the store
     /// metrics (`store_retry::call` does).
     pub(crate) async fn claim_by_id(&self, id: &JobId) -> StoreResult<ClaimOutcome> {
-        self.claimer.claim(id.clone()).await
+        self.claimer.call(id.clone()).await
     }
 
     /// Claims up to `limit` due notifications (the poller's query).
     pub async fn claim_due(&self, limit: usize) -> StoreResult<Vec<ClaimedJob>> {
         let request = ClaimRequest {
-            worker: self.worker.clone(),
-            lease: self.config.lock_duration,
+            worker: self.ctx.id.clone(),
+            lease: self.ctx.config.lock_duration,
             limit,
             kind: Some(JobKind::Notification),
         };
-        let claimed = self.store.claim_due(&request).await;
-        self.metrics.observe_store(&claimed);
+        let claimed = self.ctx.store.claim_due(&request).await;
+        self.ctx.metrics.observe_store(&claimed);
         let claimed = claimed?;
         if !claimed.is_empty() {
-            self.metrics
+            self.ctx
+                .metrics
                 .lease_claims
                 .with_label_values(&["poller"])
                 .inc_by(claimed.len() as u64);
@@ -189,8 +219,8 @@ impl Engine {
 
     async fn process_inner(&self, claimed: ClaimedJob) -> Outcome {
         let started = Instant::now();
-        self.stats.started();
-        self.metrics.jobs_in_flight.inc();
+        self.ctx.stats.started();
+        self.ctx.metrics.jobs_in_flight.inc();
         let ClaimedJob { job, lease } = claimed;
         self.hold(&lease);
 
@@ -217,7 +247,8 @@ impl Engine {
                         },
                     ),
                 };
-                self.metrics
+                self.ctx
+                    .metrics
                     .deliveries
                     .with_label_values(&[channel, delivery_outcome])
                     .inc();
@@ -229,18 +260,18 @@ impl Engine {
         self.unhold(&lease.job_id);
         let kind = job.kind.as_str();
         if outcome == Outcome::LeaseLost {
-            self.metrics.lease_lost.inc();
+            self.ctx.metrics.lease_lost.inc();
             tracing::warn!("lease lost: another worker holds the job now; result dropped");
         }
-        let (processing, end_to_end) = self.metrics.latency(kind);
+        let (processing, end_to_end) = self.ctx.metrics.latency(kind);
         processing.observe(started.elapsed().as_secs_f64());
         if outcome == Outcome::Completed {
             let age = (Utc::now() - job.created_at).to_std().unwrap_or_default();
             end_to_end.observe(age.as_secs_f64());
         }
-        self.metrics.processed(kind, outcome.label());
-        self.metrics.jobs_in_flight.dec();
-        self.stats.finished(outcome.counted());
+        self.ctx.metrics.processed(kind, outcome.label());
+        self.ctx.metrics.jobs_in_flight.dec();
+        self.ctx.stats.finished(outcome.counted());
         outcome
     }
 
@@ -256,12 +287,12 @@ impl Engine {
         // written but whose answer was lost.
         let mut tries = 0u32;
         let patience = || Patience::until(lease.expires_at);
-        let m = &self.metrics;
+        let m = &self.ctx.metrics;
         let (wrote, written) = match result {
             Ok(()) => {
                 let r = store_retry::call(m, "the write", patience(), || {
                     tries += 1;
-                    self.completer.complete(lease.clone())
+                    self.completer.call(lease.clone())
                 })
                 .await;
                 (Wrote::Complete, r.map(|()| Outcome::Completed))
@@ -269,7 +300,7 @@ impl Engine {
             Err(DeliveryError::Snooze { delay, reason }) => {
                 let r = store_retry::call(m, "the write", patience(), || {
                     tries += 1;
-                    self.store.snooze(lease, delay, &reason)
+                    self.ctx.store.snooze(lease, delay, &reason)
                 })
                 .await;
                 (Wrote::Snooze, r.map(|run_at| Outcome::Snoozed { run_at }))
@@ -278,11 +309,12 @@ impl Engine {
                 message,
                 retry_after,
             }) => {
-                let delay = retry_after.unwrap_or_else(|| self.config.retry.delay(job.attempts));
+                let delay =
+                    retry_after.unwrap_or_else(|| self.ctx.config.retry.delay(job.attempts));
                 tracing::info!(error = %message, ?delay, "delivery failed; will retry");
                 let r = store_retry::call(m, "the write", patience(), || {
                     tries += 1;
-                    self.store.fail(lease, &message, Retry::After(delay))
+                    self.ctx.store.fail(lease, &message, Retry::After(delay))
                 })
                 .await;
                 let outcome = r.map(|o| match o {
@@ -297,7 +329,7 @@ impl Engine {
                 tracing::warn!(error = %message, "delivery failed permanently");
                 let r = store_retry::call(m, "the write", patience(), || {
                     tries += 1;
-                    self.store.fail(lease, &message, Retry::Never)
+                    self.ctx.store.fail(lease, &message, Retry::Never)
                 })
                 .await;
                 let outcome = r.map(|_| Outcome::Dead {
@@ -327,7 +359,7 @@ impl Engine {
     /// Nothing else can have moved the job meanwhile: retries run only while the lease
     /// does (no other worker can claim it), and clients cannot touch a running job.
     async fn written_unanswered(&self, job: &herald_core::Job, wrote: Wrote) -> Option<Outcome> {
-        let stored = self.store.get(&job.tenant, &job.id).await.ok()?;
+        let stored = self.ctx.store.get(&job.tenant, &job.id).await.ok()?;
         let outcome = match (wrote, stored.status) {
             (Wrote::Complete, JobStatus::Succeeded) => Outcome::Completed,
             (Wrote::Snooze, JobStatus::Scheduled | JobStatus::Pending) => Outcome::Snoozed {
@@ -350,14 +382,18 @@ impl Engine {
 
     /// Renews the lease every third of its length; returns only when it is lost.
     async fn renew_while_running(&self, mut lease: Lease) -> RenewStopped {
-        let every = self.config.renew_interval();
+        let every = self.ctx.config.renew_interval();
         loop {
             tokio::time::sleep(every).await;
-            let renewed = self.store.renew(&lease, self.config.lock_duration).await;
-            self.metrics.observe_store(&renewed);
+            let renewed = self
+                .ctx
+                .store
+                .renew(&lease, self.ctx.config.lock_duration)
+                .await;
+            self.ctx.metrics.observe_store(&renewed);
             match renewed {
                 Ok(next) => {
-                    self.metrics.lease_renewals.inc();
+                    self.ctx.metrics.lease_renewals.inc();
                     lease = next;
                 }
                 Err(StoreError::LeaseLost) => return RenewStopped::LeaseLost,
@@ -369,11 +405,11 @@ impl Engine {
     /// Gives a job back unfinished (shutdown), claimable at once without spending the
     /// attempt.
     async fn release(&self, lease: &Lease) -> Outcome {
-        let released = self.store.release(lease).await;
-        self.metrics.observe_store(&released);
+        let released = self.ctx.store.release(lease).await;
+        self.ctx.metrics.observe_store(&released);
         match released {
             Ok(()) => {
-                self.metrics.lease_releases.inc();
+                self.ctx.metrics.lease_releases.inc();
                 tracing::info!("released unfinished job at shutdown");
                 Outcome::Released
             }
@@ -432,130 +468,10 @@ fn channel_label(name: &str) -> &'static str {
     }
 }
 
-type CompleteRequest = (Lease, oneshot::Sender<StoreResult<()>>);
-
 /// Which write records a delivery's result.
 #[derive(Debug, Clone, Copy)]
 enum Wrote {
     Complete,
     Snooze,
     Fail,
-}
-
-/// Folds concurrent completions into `complete_many` calls.
-#[derive(Debug, Clone)]
-struct Completer {
-    tx: mpsc::Sender<CompleteRequest>,
-}
-
-impl Completer {
-    fn spawn(store: Arc<dyn Store>, batch: usize) -> Self {
-        let (tx, mut rx) = mpsc::channel::<CompleteRequest>(batch.max(1) * 8);
-        tokio::spawn(async move {
-            let mut pending = Vec::with_capacity(batch);
-            while rx.recv_many(&mut pending, batch.max(1)).await > 0 {
-                let (leases, replies): (Vec<Lease>, Vec<_>) = pending.drain(..).unzip();
-                match store.complete_many(&leases).await {
-                    Ok(results) if results.len() == replies.len() => {
-                        for (reply, result) in replies.into_iter().zip(results) {
-                            let _ = reply.send(result);
-                        }
-                    }
-                    Ok(_) => {
-                        for reply in replies {
-                            let _ = reply.send(Err(StoreError::Other(anyhow::anyhow!(
-                                "complete_many answered a different number of results"
-                            ))));
-                        }
-                    }
-                    Err(e) => {
-                        // StoreError is not Clone: every waiter gets the same kind.
-                        let unavailable = matches!(e, StoreError::Unavailable(_));
-                        let message = e.to_string();
-                        for reply in replies {
-                            let err = anyhow::anyhow!("{message}");
-                            let _ = reply.send(Err(if unavailable {
-                                StoreError::Unavailable(err)
-                            } else {
-                                StoreError::Other(err)
-                            }));
-                        }
-                    }
-                }
-            }
-        });
-        Self { tx }
-    }
-
-    async fn complete(&self, lease: Lease) -> StoreResult<()> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((lease, reply))
-            .await
-            .map_err(|_| StoreError::Other(anyhow::anyhow!("completer stopped")))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Other(anyhow::anyhow!("completer stopped")))?
-    }
-}
-
-/// Rebuilds a batch-level store error for each waiter (`StoreError` is not `Clone`).
-fn batch_error(e: &StoreError) -> StoreError {
-    let err = anyhow::anyhow!("{e}");
-    match e {
-        StoreError::Unavailable(_) => StoreError::Unavailable(err),
-        _ => StoreError::Other(err),
-    }
-}
-
-type ClaimRequestById = (JobId, oneshot::Sender<StoreResult<ClaimOutcome>>);
-
-/// Folds concurrent claims by id into `claim_many` calls, as [`Completer`] does for
-/// completions: one delivery alone is claimed at once; a burst shares a transaction.
-#[derive(Debug, Clone)]
-struct Claimer {
-    tx: mpsc::Sender<ClaimRequestById>,
-}
-
-impl Claimer {
-    fn spawn(store: Arc<dyn Store>, worker: WorkerId, lease: Duration, batch: usize) -> Self {
-        let (tx, mut rx) = mpsc::channel::<ClaimRequestById>(batch.max(1) * 8);
-        tokio::spawn(async move {
-            let mut pending = Vec::with_capacity(batch);
-            while rx.recv_many(&mut pending, batch.max(1)).await > 0 {
-                let (ids, replies): (Vec<JobId>, Vec<_>) = pending.drain(..).unzip();
-                match store.claim_many(&ids, &worker, lease).await {
-                    Ok(outcomes) if outcomes.len() == replies.len() => {
-                        for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                            let _ = reply.send(Ok(outcome));
-                        }
-                    }
-                    Ok(_) => {
-                        for reply in replies {
-                            let _ = reply.send(Err(StoreError::Other(anyhow::anyhow!(
-                                "claim_many answered a different number of outcomes"
-                            ))));
-                        }
-                    }
-                    Err(e) => {
-                        for reply in replies {
-                            let _ = reply.send(Err(batch_error(&e)));
-                        }
-                    }
-                }
-            }
-        });
-        Self { tx }
-    }
-
-    async fn claim(&self, id: JobId) -> StoreResult<ClaimOutcome> {
-        let (reply, answer) = oneshot::channel();
-        self.tx
-            .send((id, reply))
-            .await
-            .map_err(|_| StoreError::Other(anyhow::anyhow!("claimer stopped")))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Other(anyhow::anyhow!("claimer stopped")))?
-    }
 }

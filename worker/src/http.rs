@@ -13,7 +13,7 @@ use herald_core::config::StoreConfig;
 use herald_core::JobStatus;
 use serde_json::json;
 
-use crate::engine::Engine;
+use crate::context::WorkerContext;
 use crate::resources::Sampler;
 
 /// How long `/health` and `/metrics` wait for the store before reporting it down.
@@ -23,7 +23,7 @@ pub const LIVE_WITHIN: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub engine: Arc<Engine>,
+    pub ctx: Arc<WorkerContext>,
     pub sampler: Arc<Sampler>,
     /// False in embedded mode (no broker to be healthy about).
     pub broker_configured: bool,
@@ -38,18 +38,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn store_reachable(engine: &Engine) -> bool {
-    let ping = tokio::time::timeout(STORE_CHECK_TIMEOUT, engine.store.ping()).await;
+async fn store_reachable(ctx: &WorkerContext) -> bool {
+    let ping = tokio::time::timeout(STORE_CHECK_TIMEOUT, ctx.store.ping()).await;
     let ok = matches!(ping, Ok(Ok(())));
-    engine.metrics.store_up.set(i64::from(ok));
+    ctx.metrics.store_up.set(i64::from(ok));
     ok
 }
 
 /// 200 while the worker can reach its store or its broker (it can still make
 /// progress, or will once the other returns); 503 when it can reach neither.
 async fn health(State(state): State<AppState>) -> Response {
-    let store = store_reachable(&state.engine).await;
-    let broker = state.engine.metrics.broker_connected.get() == 1;
+    let store = store_reachable(&state.ctx).await;
+    let broker = state.ctx.metrics.broker_connected.get() == 1;
     let healthy = store || (state.broker_configured && broker);
     let status = if healthy {
         StatusCode::OK
@@ -65,17 +65,17 @@ async fn health(State(state): State<AppState>) -> Response {
         "status": if healthy { "ok" } else { "unavailable" },
         "store": if store { "up" } else { "down" },
         "broker": broker_text,
-        "workerId": state.engine.worker.as_str(),
+        "workerId": state.ctx.id.as_str(),
     });
     (status, Json(body)).into_response()
 }
 
 async fn stats(State(state): State<AppState>) -> Response {
-    let capacity = state.engine.config.concurrency as u64;
-    Json(state.engine.stats.view(
-        state.engine.worker.as_str(),
+    let capacity = state.ctx.config.concurrency as u64;
+    Json(state.ctx.stats.view(
+        state.ctx.id.as_str(),
         capacity,
-        u64::from(state.engine.config.max_matches),
+        u64::from(state.ctx.config.max_matches),
     ))
     .into_response()
 }
@@ -96,7 +96,7 @@ fn store_kind(config: &StoreConfig) -> &'static str {
 
 async fn resources(State(state): State<AppState>) -> Response {
     let usage = state.sampler.sample();
-    let store = &state.engine.config.store;
+    let store = &state.ctx.config.store;
     Json(json!({
         "cpu": usage.cpu_percent,
         "rss": usage.rss_bytes,
@@ -111,22 +111,22 @@ async fn resources(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let engine = &state.engine;
-    let m = &engine.metrics;
+    let ctx = &state.ctx;
+    let m = &ctx.metrics;
     let usage = state.sampler.sample();
     m.cpu_percent.set(usage.cpu_percent);
     m.memory_bytes
         .set(i64::try_from(usage.rss_bytes).unwrap_or(i64::MAX));
     m.heap_bytes
         .set(i64::try_from(usage.heap_bytes).unwrap_or(i64::MAX));
-    m.uptime_seconds.set(engine.stats.uptime_secs());
-    engine.stats.refresh_circuits();
-    if let Some(size) = store_pool_size(&engine.config.store) {
+    m.uptime_seconds.set(ctx.stats.uptime_secs());
+    ctx.stats.refresh_circuits();
+    if let Some(size) = store_pool_size(&ctx.config.store) {
         m.database_connections
             .set(i64::try_from(size).unwrap_or(i64::MAX));
     }
     // Store-derived gauges keep their last value when the store is slow or down.
-    if let Ok(Ok(counts)) = tokio::time::timeout(STORE_CHECK_TIMEOUT, engine.store.counts()).await {
+    if let Ok(Ok(counts)) = tokio::time::timeout(STORE_CHECK_TIMEOUT, ctx.store.counts()).await {
         for status in JobStatus::ALL {
             m.queue_depth
                 .with_label_values(&[status.as_str()])
@@ -134,7 +134,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
         }
     }
     if let Ok(Ok(workers)) =
-        tokio::time::timeout(STORE_CHECK_TIMEOUT, engine.store.live_workers(LIVE_WITHIN)).await
+        tokio::time::timeout(STORE_CHECK_TIMEOUT, ctx.store.live_workers(LIVE_WITHIN)).await
     {
         let active = workers
             .iter()

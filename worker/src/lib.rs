@@ -36,11 +36,14 @@ use herald_core::dispatch::{Dispatch, EmbeddedDispatch, RabbitDispatch, Topology
 use herald_core::store::WorkerHeartbeat;
 use herald_core::{shutdown, supervise};
 use herald_core::{Clock, Store, StoreError, WorkerId};
+use stats::Stats;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
+pub mod batch;
 pub mod config;
 pub mod consumer;
+pub mod context;
 pub mod delivery;
 pub mod demo;
 pub mod engine;
@@ -53,6 +56,7 @@ pub mod stats;
 pub mod store_retry;
 
 pub use config::Config;
+pub use context::WorkerContext;
 pub use engine::{Engine, Outcome, Step};
 
 use delivery::breaker::{Breakers, CircuitMetrics};
@@ -69,6 +73,7 @@ const RELEASE_GRACE: Duration = Duration::from_secs(10);
 /// signal.
 #[derive(Debug)]
 pub struct Worker {
+    ctx: Arc<WorkerContext>,
     engine: Arc<Engine>,
     matches: Arc<matches::Matches>,
     metrics_addr: SocketAddr,
@@ -77,6 +82,9 @@ pub struct Worker {
     abandon: watch::Sender<bool>,
     consumer: Option<JoinHandle<()>>,
     background: Vec<JoinHandle<()>>,
+    /// The engine's batch loops: they serve claims and completions until every job
+    /// has been recorded, so they stop last.
+    engine_loops: JoinHandle<()>,
 }
 
 /// What a graceful shutdown did.
@@ -88,29 +96,40 @@ pub struct ShutdownReport {
     pub released: usize,
 }
 
-impl Worker {
-    /// Opens the store (retrying while it is unreachable), binds the metrics port,
-    /// and starts the poller, the consumer (when `RABBITMQ_URL` is set), the registry
-    /// heartbeat and the HTTP server.
-    pub async fn start(config: Config) -> anyhow::Result<Self> {
-        let store = open_store(&config).await?;
-        Self::start_with_store(config, store).await
+/// Sets a [`Worker`] up: its configuration, and, instead of what the configuration
+/// opens, a store and a clock of the caller's (the demo, tests).
+#[derive(Debug)]
+pub struct WorkerBuilder {
+    config: Config,
+    store: Option<Arc<dyn Store>>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl WorkerBuilder {
+    /// Runs on `store` instead of opening the configured one.
+    pub fn store(mut self, store: Arc<dyn Store>) -> Self {
+        self.store = Some(store);
+        self
     }
 
-    /// [`Worker::start`] on a store the caller opened (the demo, tests).
-    pub async fn start_with_store(config: Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
-        Self::start_with_clock(config, store, herald_core::clock::system()).await
+    /// The clock that quiet hours and circuit breakers read: a test passes the
+    /// `ManualClock` it opened the store on, and moves time.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
     }
 
-    /// [`Worker::start_with_store`] with the clock that quiet hours and circuit breakers
-    /// read: a test passes the `ManualClock` it opened the store on, and moves time.
-    pub async fn start_with_clock(
-        config: Config,
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-    ) -> anyhow::Result<Self> {
-        let config = Arc::new(config);
-        let worker_id = WorkerId::generate();
+    /// Opens the store unless one was given (retrying while it is unreachable), binds
+    /// the metrics port, and starts every task of the worker: the engine's batch loops,
+    /// the HTTP server, the pollers, the registry heartbeat and, when `RABBITMQ_URL`
+    /// is set, the broker sessions.
+    pub async fn start(self) -> anyhow::Result<Worker> {
+        let config = Arc::new(self.config);
+        let store = match self.store {
+            Some(store) => store,
+            None => open_store(&config).await?,
+        };
+        let clock = self.clock.unwrap_or_else(herald_core::clock::system);
         let metrics = Arc::new(metrics::Metrics::new().context("registering metrics")?);
         let breakers = Arc::new(Breakers::new(
             config.breaker,
@@ -120,24 +139,15 @@ impl Worker {
                 transitions: metrics.circuit_transitions.clone(),
             }),
         ));
-        let channels = Channels::new(clock, breakers)
-            .with(Arc::new(LogChannel))
-            .with(Arc::new(
-                WebhookChannel::new(&config.webhook).context("building the webhook client")?,
-            ));
-        let channels = with_configured_channels(channels, &config)?;
-        let (stop, stop_rx) = watch::channel(false);
-        let (abandon, abandon_rx) = watch::channel(false);
-        let engine = Arc::new(Engine::new(
+        let ctx = Arc::new(WorkerContext {
             store,
-            worker_id.clone(),
-            config.clone(),
-            channels,
+            id: WorkerId::generate(),
+            config: config.clone(),
             metrics,
-            abandon_rx,
-        ));
-        let slots = Arc::new(Semaphore::new(config.concurrency));
-
+            stats: Arc::new(Stats::default().with_circuits(breakers.clone())),
+            clock: clock.clone(),
+        });
+        let channels = configured_channels(Channels::new(clock, breakers), &config)?;
         let listener = tokio::net::TcpListener::bind((config.metrics_host, config.metrics_port))
             .await
             .with_context(|| {
@@ -149,10 +159,22 @@ impl Worker {
         let metrics_addr = listener
             .local_addr()
             .context("reading the metrics address")?;
+
+        let (stop, stop_rx) = watch::channel(false);
+        let (abandon, abandon_rx) = watch::channel(false);
+        let (engine, engine_loops) = Engine::new(ctx.clone(), channels, abandon_rx);
+        let engine = Arc::new(engine);
+        let engine_loops = tokio::spawn(engine_loops.run());
+        let slots = Arc::new(Semaphore::new(config.concurrency));
+        let broker = config.rabbitmq_url.as_deref().map(|url| {
+            supervise::Broker::new(url, Topology::new(&config.consumer_group))
+                .observed_by(Arc::new(BrokerSessions::new(&ctx.metrics, 3)))
+        });
+
         let state = http::AppState {
-            engine: engine.clone(),
+            ctx: ctx.clone(),
             sampler: Arc::new(resources::Sampler::default()),
-            broker_configured: config.rabbitmq_url.is_some(),
+            broker_configured: broker.is_some(),
         };
         let mut http_stop = stop_rx.clone();
         let mut background = vec![tokio::spawn(async move {
@@ -168,11 +190,7 @@ impl Worker {
         background.push(tokio::spawn(
             poller::Poller::new(engine.clone(), slots.clone()).run(stop_rx.clone()),
         ));
-        background.push(tokio::spawn(heartbeat(engine.clone(), stop_rx.clone())));
-        let broker = config.rabbitmq_url.as_deref().map(|url| {
-            supervise::Broker::new(url, Topology::new(&config.consumer_group))
-                .observed_by(Arc::new(BrokerSessions::new(&engine.metrics, 3)))
-        });
+        background.push(tokio::spawn(heartbeat(ctx.clone(), stop_rx.clone())));
         let consumer = broker.clone().map(|broker| {
             let session = consumer::Consumer::new(engine.clone(), slots.clone());
             let stop = stop_rx.clone();
@@ -180,13 +198,13 @@ impl Worker {
                 supervise::supervise(consumer::SESSION, &broker, stop, session).await;
             })
         });
-        let matches = start_matches(&engine, broker.as_ref(), &stop_rx, &mut background);
+        let matches = start_matches(&ctx, broker.as_ref(), &stop_rx, &mut background);
 
         tracing::info!(
-            worker_id = %worker_id,
+            worker_id = %ctx.id,
             metrics_addr = %metrics_addr,
             store = %config.store.describe(),
-            mode = if config.rabbitmq_url.is_some() { "rabbitmq" } else { "embedded" },
+            mode = if broker.is_some() { "rabbitmq" } else { "embedded" },
             consumer_group = %config.consumer_group,
             concurrency = config.concurrency,
             prefetch = config.prefetch,
@@ -194,7 +212,8 @@ impl Worker {
             poll_interval_ms = config.poll_interval.as_millis() as u64,
             "worker started; metrics listening on {metrics_addr}"
         );
-        Ok(Self {
+        Ok(Worker {
+            ctx,
             engine,
             matches,
             metrics_addr,
@@ -203,7 +222,19 @@ impl Worker {
             abandon,
             consumer,
             background,
+            engine_loops,
         })
+    }
+}
+
+impl Worker {
+    /// A worker of `config`; [`WorkerBuilder::start`] starts it.
+    pub fn builder(config: Config) -> WorkerBuilder {
+        WorkerBuilder {
+            config,
+            store: None,
+            clock: None,
+        }
     }
 
     pub fn metrics_addr(&self) -> SocketAddr {
@@ -211,7 +242,12 @@ impl Worker {
     }
 
     pub fn worker_id(&self) -> &WorkerId {
-        &self.engine.worker
+        &self.ctx.id
+    }
+
+    /// What the worker's parts share: store, config, metrics, stats, clock.
+    pub fn context(&self) -> &Arc<WorkerContext> {
+        &self.ctx
     }
 
     pub fn engine(&self) -> &Arc<Engine> {
@@ -226,9 +262,9 @@ impl Worker {
     /// has not started), let in-flight jobs finish within `SHUTDOWN_TIMEOUT_MS`, release
     /// the leases of the rest so they are claimable at once, deregister.
     pub async fn shutdown(self) -> anyhow::Result<ShutdownReport> {
-        let config = self.engine.config.clone();
+        let config = self.ctx.config.clone();
         tracing::info!(
-            in_flight = self.engine.stats.in_flight(),
+            in_flight = self.ctx.stats.in_flight(),
             timeout_ms = config.shutdown_timeout.as_millis() as u64,
             "shutting down: no new work; waiting for in-flight jobs"
         );
@@ -237,10 +273,10 @@ impl Worker {
         let drained = tokio::time::timeout(config.shutdown_timeout, self.slots.acquire_many(all))
             .await
             .is_ok();
-        let released_before = self.engine.metrics.lease_releases.get();
+        let released_before = self.ctx.metrics.lease_releases.get();
         if !drained {
             tracing::warn!(
-                in_flight = self.engine.stats.in_flight(),
+                in_flight = self.ctx.stats.in_flight(),
                 "shutdown timeout passed; releasing unfinished jobs"
             );
             let _ = self.abandon.send(true);
@@ -255,21 +291,24 @@ impl Worker {
         if !self.matches.wait_idle(RELEASE_GRACE).await {
             tracing::error!("hosted matches did not stop; their leases will expire");
         }
-        let released = usize::try_from(self.engine.metrics.lease_releases.get() - released_before)
-            .unwrap_or(0);
+        let released =
+            usize::try_from(self.ctx.metrics.lease_releases.get() - released_before).unwrap_or(0);
         if let Some(consumer) = self.consumer {
             let _ = tokio::time::timeout(RELEASE_GRACE, consumer).await;
         }
         for task in self.background {
             let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
         }
-        if let Err(e) = self.engine.store.deregister(&self.engine.worker).await {
+        // Every outcome is written by now; the batch loops end with the engine.
+        drop(self.engine);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.engine_loops).await;
+        if let Err(e) = self.ctx.store.deregister(&self.ctx.id).await {
             tracing::warn!(error = %e, "could not deregister from the worker registry");
         }
         tracing::info!(
             drained,
             released,
-            processed = self.engine.stats.processed(),
+            processed = self.ctx.stats.processed(),
             "worker stopped"
         );
         Ok(ShutdownReport { drained, released })
@@ -280,7 +319,7 @@ impl Worker {
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     tokio::pin!(shutdown);
     let worker = tokio::select! {
-        worker = Worker::start(config) => worker?,
+        worker = Worker::builder(config).start() => worker?,
         () = &mut shutdown => return Ok(()),
     };
     shutdown.await;
@@ -290,7 +329,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 /// Adds the channels whose configuration is present (`SMTP_HOST`, `SMS_ACCOUNT_SID`,
 /// `PUSH_PROJECT_ID`) and logs which channels this worker delivers on; a job for an
 /// absent one dies with "not available on this worker".
-fn with_configured_channels(mut channels: Channels, config: &Config) -> anyhow::Result<Channels> {
+fn configured_channels(channels: Channels, config: &Config) -> anyhow::Result<Channels> {
+    let mut channels = channels.with(Arc::new(LogChannel)).with(Arc::new(
+        WebhookChannel::new(&config.webhook).context("building the webhook client")?,
+    ));
     let mut enabled = vec!["log", "webhook"];
     config::check_adapter_targets(
         &config.webhook.allowed_cidrs,
@@ -340,12 +382,12 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 /// The match side: slots, the store poll, and with a broker the match queue consumer,
 /// the wake-up subscriptions and the publisher of result notifications.
 fn start_matches(
-    engine: &Arc<Engine>,
+    ctx: &Arc<WorkerContext>,
     broker: Option<&supervise::Broker>,
     stop: &watch::Receiver<bool>,
     background: &mut Vec<JoinHandle<()>>,
 ) -> Arc<matches::Matches> {
-    let config = &engine.config;
+    let config = &ctx.config;
     let (dispatch, wakeups): (Arc<dyn Dispatch>, _) = match (&config.rabbitmq_url, broker) {
         (Some(url), Some(broker)) => {
             let (wakeups, session) = matches::wakeup::Wakeups::new();
@@ -358,7 +400,7 @@ fn start_matches(
         }
         _ => (Arc::new(EmbeddedDispatch), None),
     };
-    let hosts = matches::Matches::new(engine.clone(), dispatch, wakeups, stop.clone());
+    let hosts = matches::Matches::new(ctx.clone(), dispatch, wakeups, stop.clone());
     background.push(tokio::spawn(hosts.clone().run_poller(stop.clone())));
     if let Some(broker) = broker {
         let session = matches::consumer::MatchConsumer::new(hosts.clone());
@@ -371,30 +413,30 @@ fn start_matches(
 }
 
 /// Reports this worker to the registry behind `GET /v1/workers`.
-async fn heartbeat(engine: Arc<Engine>, mut stop: watch::Receiver<bool>) {
+async fn heartbeat(ctx: Arc<WorkerContext>, mut stop: watch::Receiver<bool>) {
     let hostname = hostname::get()
         .ok()
         .and_then(|h| h.into_string().ok())
         .unwrap_or_default();
     loop {
         let beat = WorkerHeartbeat {
-            worker_id: engine.worker.clone(),
+            worker_id: ctx.id.clone(),
             hostname: hostname.clone(),
             pid: std::process::id(),
-            started_at: engine.stats.started_at,
-            in_flight: u32::try_from(engine.stats.in_flight()).unwrap_or(u32::MAX),
-            capacity: u32::try_from(engine.config.concurrency).unwrap_or(u32::MAX),
-            active_matches: u32::try_from(engine.stats.active_matches()).unwrap_or(u32::MAX),
-            match_capacity: engine.config.max_matches,
-            processed: engine.stats.processed(),
+            started_at: ctx.stats.started_at,
+            in_flight: u32::try_from(ctx.stats.in_flight()).unwrap_or(u32::MAX),
+            capacity: u32::try_from(ctx.config.concurrency).unwrap_or(u32::MAX),
+            active_matches: u32::try_from(ctx.stats.active_matches()).unwrap_or(u32::MAX),
+            match_capacity: ctx.config.max_matches,
+            processed: ctx.stats.processed(),
         };
-        let result = engine.store.heartbeat(&beat).await;
-        engine.metrics.observe_store(&result);
+        let result = ctx.store.heartbeat(&beat).await;
+        ctx.metrics.observe_store(&result);
         if let Err(e) = result {
             tracing::warn!(error = %e, "registry heartbeat failed");
         }
         tokio::select! {
-            _ = tokio::time::sleep(engine.config.heartbeat_interval) => {}
+            _ = tokio::time::sleep(ctx.config.heartbeat_interval) => {}
             () = shutdown::stopped(&mut stop) => return,
         }
     }

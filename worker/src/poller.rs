@@ -26,8 +26,8 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(engine: Arc<Engine>, slots: Arc<Semaphore>) -> Self {
-        let interval = engine.config.poll_interval;
-        let batch = engine.config.batch_size;
+        let interval = engine.context().config.poll_interval;
+        let batch = engine.context().config.batch_size;
         Self {
             engine,
             slots,

@@ -65,7 +65,9 @@ impl World {
             .secrets
             .insert(tenant(TENANT), SECRET.to_owned());
         adjust(&mut config);
-        let worker = Worker::start_with_store(config, wrap(store.clone()))
+        let worker = Worker::builder(config)
+            .store(wrap(store.clone()))
+            .start()
             .await
             .unwrap();
         Self {
@@ -393,7 +395,7 @@ async fn an_outcome_written_but_unanswered_is_recorded_not_counted_as_a_lost_lea
         "{outcome:?}"
     );
     assert_eq!(store.calls("fail"), 4, "each lost answer was retried once");
-    assert_eq!(world.worker.engine().metrics.lease_lost.get(), 0);
+    assert_eq!(world.worker.context().metrics.lease_lost.get(), 0);
     world.stop().await;
 }
 
@@ -1165,7 +1167,7 @@ async fn adapter_base_urls_inside_the_network_are_refused_without_the_allow_list
         dir.path().join("herald.db"),
     )));
     config.sms = Some(sms_config("http://10.0.0.5:8080".into()));
-    let err = Worker::start(config).await.unwrap_err();
+    let err = Worker::builder(config).start().await.unwrap_err();
     assert!(format!("{err:#}").contains("SMS_BASE_URL"), "{err:#}");
 }
 

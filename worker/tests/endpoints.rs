@@ -24,7 +24,9 @@ async fn single_step_and_endpoints() {
     let mut config = Config::embedded(store_config);
     // Keep the poller out of the way so the single step is what processes the jobs.
     config.poll_interval = Duration::from_secs(3600);
-    let worker = Worker::start_with_store(config, store.clone())
+    let worker = Worker::builder(config)
+        .store(store.clone())
+        .start()
         .await
         .unwrap();
     let engine = worker.engine().clone();

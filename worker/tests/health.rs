@@ -90,7 +90,7 @@ async fn health_is_503_only_while_neither_store_nor_broker_is_reachable() {
     config.rabbitmq_url = Some(format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()));
     config.poll_interval = Duration::from_secs(3600);
     config.heartbeat_interval = Duration::from_secs(3600);
-    let worker = Worker::start_with_store(config, store).await.unwrap();
+    let worker = Worker::builder(config).store(store).start().await.unwrap();
     let addr = worker.metrics_addr();
 
     let body = wait_health(addr, 200).await;

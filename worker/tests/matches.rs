@@ -746,12 +746,11 @@ impl Embedded {
         let store = herald_core::store::open(&store_config, herald_core::clock::system())
             .await
             .unwrap();
-        let worker = herald_worker::Worker::start_with_store(
-            herald_worker::Config::embedded(store_config),
-            wrap(store.clone()),
-        )
-        .await
-        .unwrap();
+        let worker = herald_worker::Worker::builder(herald_worker::Config::embedded(store_config))
+            .store(wrap(store.clone()))
+            .start()
+            .await
+            .unwrap();
         Self {
             _dir: dir,
             store,
@@ -806,7 +805,7 @@ async fn a_match_ends_at_ends_at_in_embedded_mode() {
 
     let notes = result_notifications(&e.store, &id).await;
     assert_eq!(notes.len(), players);
-    let m = &worker.engine().metrics;
+    let m = &worker.context().metrics;
     assert_eq!(m.matches.with_label_values(&["started"]).get(), 1);
     assert_eq!(m.matches.with_label_values(&["finished"]).get(), 1);
     assert_eq!(m.match_event_apply_seconds.get_sample_count(), 6);
@@ -1120,7 +1119,7 @@ async fn a_finish_whose_answer_is_lost_counts_as_finished_and_notifies_once() {
         2,
         "the lost answer was retried"
     );
-    let m = &e.worker.engine().metrics;
+    let m = &e.worker.context().metrics;
     assert_eq!(m.matches.with_label_values(&["finished"]).get(), 1);
     assert_eq!(m.matches.with_label_values(&["lease_lost"]).get(), 0);
     assert_eq!(m.lease_lost.get(), 0);

@@ -58,7 +58,10 @@ async fn worker_on(clock: &ManualClock, dir: &tempfile::TempDir) -> (Worker, Arc
         .await
         .unwrap();
     let config = Config::embedded(store_config);
-    let worker = Worker::start_with_clock(config, store.clone(), clock)
+    let worker = Worker::builder(config)
+        .store(store.clone())
+        .clock(clock)
+        .start()
         .await
         .unwrap();
     (worker, store)
@@ -210,7 +213,9 @@ async fn send_at_waits_in_the_store_not_in_rabbitmq_and_is_delivered_when_due() 
     config.rabbitmq_url = Some(rabbitmq_url());
     config.consumer_group = h.group.clone();
     config.poll_interval = Duration::from_millis(200);
-    let worker = Worker::start_with_store(config, h.store.clone())
+    let worker = Worker::builder(config)
+        .store(h.store.clone())
+        .start()
         .await
         .unwrap();
     wait_for(Duration::from_secs(20), "the worker to consume", || async {
@@ -402,7 +407,9 @@ async fn a_failing_provider_opens_the_breaker_stops_spending_attempts_and_recove
         ..RetryPolicy::default()
     };
     config.webhook.allowed_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
-    let worker = Worker::start_with_store(config, store.clone())
+    let worker = Worker::builder(config)
+        .store(store.clone())
+        .start()
         .await
         .unwrap();
 
@@ -523,7 +530,10 @@ async fn a_retry_that_falls_into_quiet_hours_waits_for_the_end() {
         .unwrap();
     let mut config = Config::embedded(store_config);
     config.webhook.allowed_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
-    let worker = Worker::start_with_clock(config, store.clone(), shared)
+    let worker = Worker::builder(config)
+        .store(store.clone())
+        .clock(shared)
+        .start()
         .await
         .unwrap();
     let id = store

@@ -54,7 +54,7 @@ impl MatchConsumer {
             permit = slots.acquire() => drop(permit),
         }
         self.consumes += 1;
-        let tag = format!("{}:{queue}:{}", self.matches.engine.worker, self.consumes);
+        let tag = format!("{}:{queue}:{}", self.matches.ctx.id, self.consumes);
         let consumer = channel.consume(queue, &tag).await;
         tracing::debug!(free = slots.available_permits(), "consuming matches");
         Some(consumer)
@@ -63,7 +63,7 @@ impl MatchConsumer {
     /// Claims the delivery's match, waiting out store outages (the one delivery stays
     /// unacked meanwhile).
     async fn claim(&self, delivery: &Delivery, stop: &watch::Receiver<bool>) -> Taken {
-        let engine = &self.matches.engine;
+        let ctx = self.matches.context();
         let message = match delivery.job() {
             Ok(m) => m,
             Err(e) => {
@@ -72,7 +72,9 @@ impl MatchConsumer {
                 return Taken::Rejected;
             }
         };
-        match consumer::claim(engine, &message.id, stop.clone()).await {
+        let lease = ctx.config.lock_duration;
+        let claim = || ctx.store.claim(&message.id, &ctx.id, lease);
+        match consumer::claim(ctx, &message.id, stop.clone(), claim).await {
             Ok(ClaimOutcome::Claimed(job)) => Taken::Claimed(job),
             Ok(ClaimOutcome::NotClaimed(_)) => Taken::Dropped,
             // The poller still finds the match if it is claimable.
@@ -122,7 +124,7 @@ impl Supervised for MatchConsumer {
                     Taken::Claimed(job) => {
                         ack(&delivery).await;
                         self.matches
-                            .engine
+                            .ctx
                             .metrics
                             .lease_claims
                             .with_label_values(&["rabbitmq"])

@@ -83,14 +83,14 @@ impl<'a> Host<'a> {
         spec: &MatchRequest,
         engine: &'static dyn MatchEngine,
     ) -> Result<HostOutcome, Stop> {
-        let store = self.matches.engine.store.clone();
+        let store = self.matches.ctx.store.clone();
         let id = self.job.id.clone();
         let saved = self.store_call(|| store.load_snapshot(&id)).await?;
         let mut snap = match saved.started_at {
             Some(started_at) => {
                 let ends_at = saved.ends_at.unwrap_or_else(|| end_of(started_at, spec));
                 self.matches
-                    .engine
+                    .ctx
                     .metrics
                     .matches
                     .with_label_values(&["resumed"])
@@ -114,7 +114,7 @@ impl<'a> Host<'a> {
                 self.store_call(|| store.save_snapshot(&lease, &fresh))
                     .await?;
                 self.matches
-                    .engine
+                    .ctx
                     .metrics
                     .matches
                     .with_label_values(&["started"])
@@ -138,7 +138,7 @@ impl<'a> Host<'a> {
             .as_ref()
             .map_or_else(|| local.clone(), |s| s.notify.clone());
 
-        let config = self.matches.engine.config.clone();
+        let config = self.matches.ctx.config.clone();
         let mut next_renew = Instant::now() + config.renew_interval();
         let mut stop = self.matches.stop.clone();
         loop {
@@ -172,7 +172,7 @@ impl<'a> Host<'a> {
         snap: &mut MatchSnapshot,
         ends_at: DateTime<Utc>,
     ) -> Result<Option<EndedBy>, Stop> {
-        let store = self.matches.engine.store.clone();
+        let store = self.matches.ctx.store.clone();
         let id = self.job.id.clone();
         loop {
             let after = snap.applied_seq;
@@ -250,7 +250,7 @@ impl<'a> Host<'a> {
         let notifications = spec
             .result_notifications(&self.job.id, &self.job.tenant, &result)
             .map_err(|e| Stop::Broken(StoreError::Corrupt(e.to_string())))?;
-        let store = self.matches.engine.store.clone();
+        let store = self.matches.ctx.store.clone();
         let lease = self.lease.clone();
         let mut tries = 0u32;
         let finished = self
@@ -307,7 +307,7 @@ impl<'a> Host<'a> {
     async fn ended_by_an_unanswered_try(&self) -> bool {
         let record = self
             .matches
-            .engine
+            .ctx
             .store
             .get_match(&self.job.tenant, &self.job.id)
             .await;
@@ -317,17 +317,17 @@ impl<'a> Host<'a> {
     /// Extends the lease; returns when to renew next. A failure other than a lost lease
     /// is retried sooner, while the lease still runs.
     async fn renew(&mut self) -> Result<Duration, Stop> {
-        let config = self.matches.engine.config.clone();
+        let config = self.matches.ctx.config.clone();
         let renewed = self
             .matches
-            .engine
+            .ctx
             .store
             .renew(&self.lease, config.lock_duration)
             .await;
-        self.matches.engine.metrics.observe_store(&renewed);
+        self.matches.ctx.metrics.observe_store(&renewed);
         match renewed {
             Ok(lease) => {
-                self.matches.engine.metrics.lease_renewals.inc();
+                self.matches.ctx.metrics.lease_renewals.inc();
                 self.lease = lease;
                 Ok(config.renew_interval())
             }
@@ -342,11 +342,11 @@ impl<'a> Host<'a> {
 
     /// Graceful shutdown: gives the match back, claimable by another worker at once.
     async fn release(&self) -> HostOutcome {
-        let released = self.matches.engine.store.release(&self.lease).await;
-        self.matches.engine.metrics.observe_store(&released);
+        let released = self.matches.ctx.store.release(&self.lease).await;
+        self.matches.ctx.metrics.observe_store(&released);
         match released {
             Ok(()) => {
-                self.matches.engine.metrics.lease_releases.inc();
+                self.matches.ctx.metrics.lease_releases.inc();
                 tracing::info!("released the match at shutdown");
                 HostOutcome::Released
             }
@@ -364,11 +364,11 @@ impl<'a> Host<'a> {
         tracing::error!(error = %error, "match cannot be hosted; moving it to dead");
         let failed = self
             .matches
-            .engine
+            .ctx
             .store
             .fail(&self.lease, &error, Retry::Never)
             .await;
-        self.matches.engine.metrics.observe_store(&failed);
+        self.matches.ctx.metrics.observe_store(&failed);
         match failed {
             Ok(FailOutcome::Dead | FailOutcome::Scheduled { .. }) => HostOutcome::Dead { error },
             Err(StoreError::LeaseLost) => HostOutcome::LeaseLost,
@@ -387,7 +387,7 @@ impl<'a> Host<'a> {
         Fut: Future<Output = StoreResult<T>>,
     {
         let patience = Patience::until_either(self.lease.expires_at, self.matches.stop.clone());
-        let metrics = &self.matches.engine.metrics;
+        let metrics = &self.matches.ctx.metrics;
         store_retry::call(metrics, "the match host's call", patience, call)
             .await
             .map_err(|gave_up| match gave_up {
@@ -401,7 +401,7 @@ impl<'a> Host<'a> {
     /// Event→applied latency: from each event's append (the store's `at`) to now, when
     /// its state is saved.
     fn observe_applied(&self, appended_at: &[DateTime<Utc>]) {
-        let m = &self.matches.engine.metrics;
+        let m = &self.matches.ctx.metrics;
         let now = Utc::now();
         for at in appended_at {
             let latency = (now - *at).to_std().unwrap_or_default();

@@ -35,7 +35,7 @@ use herald_core::{ClaimedJob, JobKind, StoreError};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tracing::Instrument;
 
-use crate::engine::Engine;
+use crate::context::WorkerContext;
 use crate::poller;
 use wakeup::Wakeups;
 
@@ -82,7 +82,7 @@ impl HostOutcome {
 /// The match side of a worker: its slots, its hosts, and what they share.
 #[derive(Debug)]
 pub struct Matches {
-    pub(crate) engine: Arc<Engine>,
+    ctx: Arc<WorkerContext>,
     slots: Arc<Semaphore>,
     capacity: u32,
     /// Publishes the result notifications of finished matches.
@@ -94,15 +94,16 @@ pub struct Matches {
 }
 
 impl Matches {
-    /// The match side of `engine`'s worker. `dispatch` sends the result notifications;
-    /// with a broker, `wakeups` brings event wake-ups; without, hosts poll.
+    /// The match side of the worker `ctx` describes. `dispatch` sends the result
+    /// notifications; with a broker, `wakeups` brings event wake-ups; without, hosts
+    /// poll.
     pub fn new(
-        engine: Arc<Engine>,
+        ctx: Arc<WorkerContext>,
         dispatch: Arc<dyn Dispatch>,
         wakeups: Option<Arc<Wakeups>>,
         stop: watch::Receiver<bool>,
     ) -> Arc<Self> {
-        let capacity = engine.config.max_matches;
+        let capacity = ctx.config.max_matches;
         let event_poll = if wakeups.is_some() {
             BROKER_EVENT_POLL
         } else {
@@ -113,12 +114,17 @@ impl Matches {
                 usize::try_from(capacity).unwrap_or(usize::MAX),
             )),
             capacity,
-            engine,
+            ctx,
             dispatch,
             wakeups,
             event_poll,
             stop,
         })
+    }
+
+    /// What this worker's parts share.
+    pub(crate) fn context(&self) -> &Arc<WorkerContext> {
+        &self.ctx
     }
 
     /// `MAX_MATCHES`.
@@ -152,17 +158,17 @@ impl Matches {
             match_id = %claimed.job.id,
             attempt = claimed.job.attempts,
         );
-        let m = &self.engine.metrics;
-        self.engine.stats.hosting(true);
+        let m = &self.ctx.metrics;
+        self.ctx.stats.hosting(true);
         m.matches_hosted.inc();
         let outcome = host::Host::new(self, claimed).run().instrument(span).await;
         m.matches_hosted.dec();
-        self.engine.stats.hosting(false);
+        self.ctx.stats.hosting(false);
         m.matches.with_label_values(&[outcome.label()]).inc();
         m.processed("match", outcome.label());
         if outcome == HostOutcome::LeaseLost {
             m.lease_lost.inc();
-            self.engine.stats.match_lease_lost();
+            self.ctx.stats.match_lease_lost();
         }
         outcome
     }
@@ -179,17 +185,17 @@ impl Matches {
             return Ok(0);
         }
         let request = ClaimRequest {
-            worker: self.engine.worker.clone(),
-            lease: self.engine.config.lock_duration,
+            worker: self.ctx.id.clone(),
+            lease: self.ctx.config.lock_duration,
             limit: permits.len(),
             kind: Some(JobKind::Match),
         };
-        let claimed = self.engine.store.claim_due(&request).await;
-        self.engine.metrics.observe_store(&claimed);
+        let claimed = self.ctx.store.claim_due(&request).await;
+        self.ctx.metrics.observe_store(&claimed);
         let claimed = claimed?;
         let n = claimed.len();
         if n > 0 {
-            self.engine
+            self.ctx
                 .metrics
                 .lease_claims
                 .with_label_values(&["poller"])
@@ -204,7 +210,7 @@ impl Matches {
 
     /// Polls for due matches every `POLL_INTERVAL_MS` (jittered) until stopped.
     pub async fn run_poller(self: Arc<Self>, stop: watch::Receiver<bool>) {
-        let interval = self.engine.config.poll_interval;
+        let interval = self.ctx.config.poll_interval;
         poller::every("match poll", interval, stop, || async {
             self.poll_once().await.map(|_| ())
         })

@@ -1,14 +1,20 @@
 //! The store traits: everything the API and the workers ask of the job store.
 //!
-//! Three small traits at the seam, one per caller:
+//! Four small traits at the seam, one per caller:
 //! - [`JobStore`] — the API's view: insert (idempotent), get, list, cancel, re-drive, counts;
 //! - [`LeaseStore`] — the worker's view: claim, renew, and the fenced outcomes;
 //! - [`WorkerRegistry`] — heartbeats behind `GET /v1/workers`;
 //! - [`MatchStore`] — match event logs (API) and fenced match state (the host).
 //!
-//! [`Store`] is all four. Implementations: [`sqlite::SqliteStore`] (the embedded
-//! default) here, MongoDB in its own module. The lease invariants they keep are
-//! written once in [`crate::lease`]; the `conformance` suite proves them for each.
+//! [`Store`] is all four. The lease invariants every store keeps are written once in
+//! [`crate::lease`]; the conformance suite proves them for each.
+//!
+//! Layout:
+//! - [`sqlite`] — [`sqlite::SqliteStore`], the embedded default;
+//! - [`mongo`] — [`mongo::MongoStore`], the production store;
+//! - `conformance` (feature `conformance`) — the suite every store passes: the harness
+//!   and the macro in `mod.rs`, the properties by area in `leases`, `lifecycle`,
+//!   `inserts`, `listing`, `registry` and `matches`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

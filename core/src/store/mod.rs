@@ -10,8 +10,10 @@
 //! [`crate::lease`]; the conformance suite proves them for each.
 //!
 //! Layout:
-//! - [`sqlite`] — [`sqlite::SqliteStore`], the embedded default;
-//! - [`mongo`] — [`mongo::MongoStore`], the production store;
+//! - [`sqlite`] — [`sqlite::SqliteStore`], the embedded default (`schema`, `codec`,
+//!   `jobs`, `leases`, `matches`);
+//! - [`mongo`] — [`mongo::MongoStore`], the production store (`pipeline`, `codec`,
+//!   `matches`);
 //! - `conformance` (feature `conformance`) — the suite every store passes: the harness
 //!   and the macro in `mod.rs`, the properties by area in `leases`, `lifecycle`,
 //!   `inserts`, `listing`, `registry` and `matches`.

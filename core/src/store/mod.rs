@@ -10,6 +10,8 @@
 //! [`crate::lease`]; the conformance suite proves them for each.
 //!
 //! Layout:
+//! - `config` — [`StoreConfig`], which store to open, read from the environment
+//!   ([`open`] opens it);
 //! - [`sqlite`] — [`sqlite::SqliteStore`], the embedded default (`schema`, `codec`,
 //!   `jobs`, `leases`, `matches`);
 //! - [`mongo`] — [`mongo::MongoStore`], the production store (`pipeline`, `codec`,
@@ -29,10 +31,13 @@ use crate::job::{InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, Tena
 use crate::lease::{ClaimedJob, Lease, WorkerId};
 use crate::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
 
+mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod mongo;
 pub mod sqlite;
+
+pub use config::StoreConfig;
 
 /// Why a store call failed. Callers match on these; the API maps them to status codes.
 #[derive(Debug, thiserror::Error)]
@@ -478,14 +483,14 @@ pub(crate) fn millis(d: Duration) -> i64 {
 
 /// Opens the configured store.
 pub async fn open(
-    config: &crate::config::StoreConfig,
+    config: &StoreConfig,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
 ) -> StoreResult<std::sync::Arc<dyn Store>> {
     match config {
-        crate::config::StoreConfig::Sqlite(c) => Ok(std::sync::Arc::new(
+        StoreConfig::Sqlite(c) => Ok(std::sync::Arc::new(
             sqlite::SqliteStore::open(c.clone(), clock).await?,
         )),
-        crate::config::StoreConfig::Mongo(c) => Ok(std::sync::Arc::new(
+        StoreConfig::Mongo(c) => Ok(std::sync::Arc::new(
             mongo::MongoStore::open(c.clone(), clock).await?,
         )),
     }

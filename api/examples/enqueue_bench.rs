@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use herald_api::auth::ApiKeys;
 use herald_api::config::RateLimit;
 use herald_api::{Config, Server};
-use herald_core::config::StoreConfig;
 use herald_core::dispatch::{self, Topology};
 use herald_core::store::mongo::MongoConfig;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use herald_core::TenantId;
 use serde_json::json;
 

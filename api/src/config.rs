@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use herald_core::config::{self as env, ConfigError, StoreConfig};
+use herald_core::config::{self as env, ConfigError};
 use herald_core::dispatch::DEFAULT_CONSUMER_GROUP;
 use herald_core::ssrf::{TargetGuard, ALLOWED_CIDRS_VAR};
+use herald_core::store::StoreConfig;
 
 use crate::auth::ApiKeys;
 

@@ -926,7 +926,7 @@ struct StoreConfigPath(std::path::PathBuf);
 
 fn sqlite_path(h: &Harness) -> StoreConfigPath {
     match &h.config.store {
-        herald_core::config::StoreConfig::Sqlite(c) => StoreConfigPath(c.path.clone()),
+        herald_core::store::StoreConfig::Sqlite(c) => StoreConfigPath(c.path.clone()),
         other => panic!("not SQLite: {other:?}"),
     }
 }

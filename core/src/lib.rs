@@ -10,8 +10,8 @@
 //! - [`lease`] — worker identity, `Lease`, and the lease invariants (written once);
 //! - [`retry`] — `RetryPolicy`: capped exponential backoff with jitter;
 //! - [`clock`] — the injectable clock;
-//! - [`store`] — the store traits, the SQLite store, and (feature `conformance`) the
-//!   suite every store passes;
+//! - [`store`] — the store traits, [`store::StoreConfig`] (which store to open), the
+//!   SQLite and MongoDB stores, and (feature `conformance`) the suite every store passes;
 //! - [`config`] — reading and checking environment variables;
 //! - [`dispatch`] — the `Dispatch` seam and its two implementations: RabbitMQ (the
 //!   topology, the confirming publisher, the sessions workers consume through) and

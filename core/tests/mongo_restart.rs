@@ -322,7 +322,7 @@ async fn opening_an_unreachable_server_is_unavailable() {
     config.server_selection_timeout = Some(Duration::from_millis(500));
     let started = Instant::now();
     let opened = herald_core::store::open(
-        &herald_core::config::StoreConfig::Mongo(config),
+        &herald_core::store::StoreConfig::Mongo(config),
         herald_core::clock::system(),
     )
     .await;

@@ -14,10 +14,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herald_core::config::StoreConfig;
 use herald_core::dispatch::{self, Dispatch, JobMessage, RabbitDispatch, Topology};
 use herald_core::notification::NotificationRequest;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use herald_core::{JobId, JobStatus, NewJob, Store, TenantId};
 
 struct Args {

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use herald_api::auth::ApiKeys;
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use herald_worker::{Config, Worker};
 use prometheus::core::Metric;
 use serde_json::{json, Value};

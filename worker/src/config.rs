@@ -6,7 +6,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use herald_core::config::{millis_or, parse_or, positive_or, var, ConfigError, StoreConfig};
+use herald_core::config::{millis_or, parse_or, positive_or, var, ConfigError};
+use herald_core::store::StoreConfig;
 use herald_core::{RetryPolicy, TenantId};
 use lettre::transport::smtp::client::TlsParameters;
 use rustls_pki_types::pem::PemObject;

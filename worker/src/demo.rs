@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use herald_core::{JobId, JobKind, JobStatus, NewJob, Priority, TenantId};
 
 use crate::{Config, Worker};

@@ -9,7 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use herald_core::config::StoreConfig;
+use herald_core::store::StoreConfig;
 use herald_core::JobStatus;
 use serde_json::json;
 

@@ -7,8 +7,8 @@ mod support;
 use std::time::Duration;
 
 use herald_api::auth::ApiKeys;
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use herald_core::{JobId, JobStatus};
 use support::{rabbitmq_url, Harness, Sink, TENANT};
 

@@ -22,8 +22,8 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use herald_core::{Job, JobId, JobKind, JobStatus, NewJob, RetryPolicy, Store, TenantId};
 use herald_worker::config::{
     Cidr, EmailConfig, PushAuth, PushConfig, ServiceAccount, SmsConfig, SmtpRoots, SmtpTls,

@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
-use herald_core::store::{ClaimOutcome, NotClaimed};
+use herald_core::store::{ClaimOutcome, NotClaimed, StoreConfig};
 use herald_core::{JobId, JobKind, JobStatus, NewJob, TenantId, WorkerId};
 
 #[tokio::test]

@@ -17,8 +17,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use herald_api::auth::ApiKeys;
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use serde_json::{json, Value};
 use support::{rabbitmq_url, wait_for, Harness, TENANT};
 

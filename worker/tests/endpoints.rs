@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
+use herald_core::store::StoreConfig;
 use herald_core::{JobKind, NewJob, TenantId};
 use herald_worker::{Config, Outcome, Step, Worker};
 

@@ -8,8 +8,8 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use herald_core::config::StoreConfig;
 use herald_core::store::mongo::MongoConfig;
+use herald_core::store::StoreConfig;
 use herald_worker::{Config, Worker};
 use tokio::process::{Child, Command};
 

@@ -14,9 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald_api::auth::ApiKeys;
-use herald_core::config::StoreConfig;
 use herald_core::store::sqlite::SqliteConfig;
-use herald_core::store::{ListFilter, PageRequest};
+use herald_core::store::{ListFilter, PageRequest, StoreConfig};
 use herald_core::{JobId, JobKind, JobStatus, Store};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value};

@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use herald_api::config::RateLimit;
 use herald_api::{auth::ApiKeys, Config, Server};
-use herald_core::config::StoreConfig;
 use herald_core::dispatch::{self, JobMessage, Topology};
 use herald_core::store::mongo::MongoConfig;
 use herald_core::store::sqlite::SqliteConfig;
-use herald_core::store::{ListFilter, PageRequest};
+use herald_core::store::{ListFilter, PageRequest, StoreConfig};
 use herald_core::{Job, Store, TenantId};
 use lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;

@@ -14,9 +14,8 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use herald_core::clock::SystemClock;
-use herald_core::config::StoreConfig;
 use herald_core::matches::{EventKind, EventRequest};
-use herald_core::store::{self, ClaimRequest};
+use herald_core::store::{self, ClaimRequest, StoreConfig};
 use herald_core::{JobId, TenantId, WorkerId};
 
 #[derive(Debug, Parser)]

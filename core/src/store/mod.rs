@@ -1,14 +1,24 @@
 //! The store traits: everything the API and the workers ask of the job store.
 //!
-//! Three small traits at the seam, one per caller:
+//! Four small traits at the seam, one per caller:
 //! - [`JobStore`] — the API's view: insert (idempotent), get, list, cancel, re-drive, counts;
 //! - [`LeaseStore`] — the worker's view: claim, renew, and the fenced outcomes;
 //! - [`WorkerRegistry`] — heartbeats behind `GET /v1/workers`;
 //! - [`MatchStore`] — match event logs (API) and fenced match state (the host).
 //!
-//! [`Store`] is all four. Implementations: [`sqlite::SqliteStore`] (the embedded
-//! default) here, MongoDB in its own module. The lease invariants they keep are
-//! written once in [`crate::lease`]; the `conformance` suite proves them for each.
+//! [`Store`] is all four. The lease invariants every store keeps are written once in
+//! [`crate::lease`]; the conformance suite proves them for each.
+//!
+//! Layout:
+//! - `config` — [`StoreConfig`], which store to open, read from the environment
+//!   ([`open`] opens it);
+//! - [`sqlite`] — [`sqlite::SqliteStore`], the embedded default (`schema`, `codec`,
+//!   `jobs`, `leases`, `matches`);
+//! - [`mongo`] — [`mongo::MongoStore`], the production store (`pipeline`, `codec`,
+//!   `matches`);
+//! - `conformance` (feature `conformance`) — the suite every store passes: the harness
+//!   and the macro in `mod.rs`, the properties by area in `leases`, `lifecycle`,
+//!   `inserts`, `listing`, `registry` and `matches`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -21,10 +31,13 @@ use crate::job::{InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, Tena
 use crate::lease::{ClaimedJob, Lease, WorkerId};
 use crate::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
 
+mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod mongo;
 pub mod sqlite;
+
+pub use config::StoreConfig;
 
 /// Why a store call failed. Callers match on these; the API maps them to status codes.
 #[derive(Debug, thiserror::Error)]
@@ -470,14 +483,14 @@ pub(crate) fn millis(d: Duration) -> i64 {
 
 /// Opens the configured store.
 pub async fn open(
-    config: &crate::config::StoreConfig,
+    config: &StoreConfig,
     clock: std::sync::Arc<dyn crate::clock::Clock>,
 ) -> StoreResult<std::sync::Arc<dyn Store>> {
     match config {
-        crate::config::StoreConfig::Sqlite(c) => Ok(std::sync::Arc::new(
+        StoreConfig::Sqlite(c) => Ok(std::sync::Arc::new(
             sqlite::SqliteStore::open(c.clone(), clock).await?,
         )),
-        crate::config::StoreConfig::Mongo(c) => Ok(std::sync::Arc::new(
+        StoreConfig::Mongo(c) => Ok(std::sync::Arc::new(
             mongo::MongoStore::open(c.clone(), clock).await?,
         )),
     }

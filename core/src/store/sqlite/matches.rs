@@ -11,7 +11,7 @@
 //! process on the host, and the bump and the insert commit together, so numbers are
 //! 1, 2, 3… with no gap and no repeat.
 //!
-//! State writes are fenced like `complete` (the `FENCE` of the parent module), and
+//! State writes are fenced like `complete` (the `FENCE` of `leases`), and
 //! `finish_match` is one transaction: the fenced final write first — nothing else is
 //! attempted when it matches nothing — then the result notifications through the same
 //! idempotent insert as `insert_many`.
@@ -20,10 +20,10 @@ use anyhow::anyhow;
 use async_trait::async_trait;
 use rusqlite::{named_params, Connection, OptionalExtension, Row};
 
-use super::{
-    complete_set, corrupt, fenced, immediate, insert_one, opt_time, read_job, sql, to_time, Now,
-    SqliteStore, COLUMNS,
-};
+use super::codec::{corrupt, opt_time, read_job, to_time, COLUMNS};
+use super::jobs::insert_one;
+use super::leases::{complete_set, fenced};
+use super::{immediate, sql, Now, SqliteStore};
 use crate::job::{JobId, JobKind, JobStatus, NewJob, TenantId};
 use crate::lease::Lease;
 use crate::matches::{
@@ -371,7 +371,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("v1.db");
         let old = Connection::open(&path).unwrap();
-        old.execute_batch(super::super::MIGRATIONS[0]).unwrap();
+        old.execute_batch(super::super::schema::MIGRATIONS[0])
+            .unwrap();
         old.execute_batch("PRAGMA user_version = 1").unwrap();
         let id = JobId::new();
         old.execute(
@@ -421,7 +422,7 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(version, super::super::MIGRATIONS.len() as i64);
+        assert_eq!(version, super::super::schema::MIGRATIONS.len() as i64);
     }
 
     #[tokio::test]

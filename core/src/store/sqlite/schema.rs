@@ -1,0 +1,150 @@
+//! The file's schema and each connection's settings: the migrations (tables and
+//! indexes, applied in order and counted in `PRAGMA user_version`) and the pragmas
+//! every connection sets (busy timeout, WAL, `synchronous`, foreign keys).
+
+use std::time::Duration;
+
+use anyhow::anyhow;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{immediate, is_busy, sql, Pool, Synchronous};
+use crate::store::{StoreError, StoreResult};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+pub(super) const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE jobs (
+    _id            TEXT PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    tenant         TEXT NOT NULL,
+    priority       TEXT NOT NULL,
+    priorityRank   INTEGER NOT NULL,
+    status         TEXT NOT NULL,
+    payload        TEXT NOT NULL,
+    runAt          INTEGER NOT NULL,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    maxAttempts    INTEGER NOT NULL,
+    lastError      TEXT,
+    lockedBy       TEXT,
+    lockedAt       INTEGER,
+    lockExpiry     INTEGER,
+    leaseVersion   INTEGER NOT NULL DEFAULT 0,
+    idempotencyKey TEXT,
+    createdAt      INTEGER NOT NULL,
+    updatedAt      INTEGER NOT NULL,
+    completedAt    INTEGER,
+    history        TEXT NOT NULL DEFAULT '[]'
+);
+-- claim-next / poll: waiting jobs in claim order
+CREATE INDEX jobs_due ON jobs (priorityRank, runAt) WHERE status IN ('pending', 'scheduled');
+-- poll: expired leases of dead workers
+CREATE INDEX jobs_lease_expiry ON jobs (lockExpiry) WHERE status = 'running';
+-- tenant listing, newest first, cursor on _id (UUIDv7 sorts by time)
+CREATE INDEX jobs_tenant_list ON jobs (tenant, status, _id);
+CREATE INDEX jobs_tenant_id ON jobs (tenant, _id);
+-- per-tenant idempotency; jobs without a key never collide
+CREATE UNIQUE INDEX jobs_tenant_idempotency ON jobs (tenant, idempotencyKey)
+    WHERE idempotencyKey IS NOT NULL;
+-- queue depth by state
+CREATE INDEX jobs_status ON jobs (status);
+
+CREATE TABLE workers (
+    workerId    TEXT PRIMARY KEY,
+    info        TEXT NOT NULL,
+    heartbeatAt INTEGER NOT NULL
+);
+CREATE INDEX workers_heartbeat ON workers (heartbeatAt);
+"#,
+    // Matches (DESIGN §6): the hosted snapshot and the event counter live on the
+    // match's job row (null on every other job); the log is its own table, keyed so
+    // that `events_after` is a range scan of the primary key.
+    r#"
+ALTER TABLE jobs ADD COLUMN state TEXT;
+ALTER TABLE jobs ADD COLUMN stateVersion INTEGER;
+ALTER TABLE jobs ADD COLUMN appliedSeq INTEGER;
+ALTER TABLE jobs ADD COLUMN startedAt INTEGER;
+ALTER TABLE jobs ADD COLUMN endsAt INTEGER;
+ALTER TABLE jobs ADD COLUMN result TEXT;
+ALTER TABLE jobs ADD COLUMN eventSeq INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE match_events (
+    matchId  TEXT NOT NULL,
+    seq      INTEGER NOT NULL,
+    type     TEXT NOT NULL,
+    playerId TEXT,
+    points   INTEGER,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (matchId, seq)
+) WITHOUT ROWID;
+"#,
+    // Idempotent event appends: the key of the request that appended an event, unique
+    // per match (the append looks it up first under the write lock; the index is the
+    // backstop). Events without a key never collide.
+    r#"
+ALTER TABLE match_events ADD COLUMN idempotencyKey TEXT;
+CREATE UNIQUE INDEX match_events_idempotency ON match_events (matchId, idempotencyKey)
+    WHERE idempotencyKey IS NOT NULL;
+"#,
+];
+
+impl Pool {
+    pub(super) fn connect(&self) -> StoreResult<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.config.path, flags).map_err(|e| {
+            StoreError::Unavailable(anyhow!(e).context(format!(
+                "opening SQLite database {}",
+                self.config.path.display()
+            )))
+        })?;
+        // The busy timeout first: switching to WAL needs a lock another process may hold.
+        conn.busy_timeout(self.config.busy_timeout).map_err(sql)?;
+        let sync = match self.config.synchronous {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        };
+        // Switching a fresh file to WAL needs a moment of exclusive access, and SQLite
+        // answers SQLITE_BUSY at once (without its busy handler) while another process
+        // opens the same file: retry within the busy timeout.
+        let deadline = std::time::Instant::now() + self.config.busy_timeout;
+        loop {
+            match conn.execute_batch("PRAGMA journal_mode = WAL;") {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(sql(e)),
+            }
+        }
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = {sync}; PRAGMA foreign_keys = ON;"
+        ))
+        .map_err(sql)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+}
+
+pub(super) fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let tx = immediate(conn)?;
+    let applied: usize = tx
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map_err(sql)?
+        .try_into()
+        .unwrap_or(0);
+    if applied > MIGRATIONS.len() {
+        return Err(StoreError::Corrupt(format!(
+            "database schema version {applied} is newer than this build knows ({}); \
+             upgrade Herald",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.execute_batch(migration).map_err(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(sql)?;
+        tracing::info!(version = i + 1, "applied SQLite schema migration");
+    }
+    tx.commit().map_err(sql)
+}

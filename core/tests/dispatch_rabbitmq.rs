@@ -8,7 +8,8 @@ use futures::StreamExt;
 use herald_core::dispatch::{self, Dispatch, DispatchError, JobMessage, RabbitDispatch, Topology};
 use herald_core::{JobId, JobKind, Priority};
 use lapin::options::{
-    BasicAckOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions, QueueDeclareOptions,
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions,
+    QueueDeclareOptions,
 };
 use lapin::types::FieldTable;
 
@@ -25,10 +26,11 @@ fn unique_topology(name: &str) -> Topology {
 
 /// Takes the next message from `queue`, or fails after a few seconds.
 async fn consume_one(channel: &lapin::Channel, queue: &str) -> lapin::message::Delivery {
+    let tag = format!("test-{}", uuid::Uuid::new_v4().simple());
     let mut consumer = channel
         .basic_consume(
             queue.into(),
-            format!("test-{}", uuid::Uuid::new_v4().simple()).into(),
+            tag.as_str().into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
@@ -40,6 +42,12 @@ async fn consume_one(channel: &lapin::Channel, queue: &str) -> lapin::message::D
         .expect("consumer ended")
         .expect("delivery error");
     delivery.ack(BasicAckOptions::default()).await.unwrap();
+    // Cancelled before the next call consumes the same queue: a consumer left behind
+    // would take (and never answer) the next message round-robin.
+    channel
+        .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
+        .await
+        .unwrap();
     delivery
 }
 

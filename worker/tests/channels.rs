@@ -23,15 +23,14 @@ use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
 use herald_core::config::StoreConfig;
+use herald_core::signature::HeraldSignature;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::{Job, JobId, JobKind, JobStatus, NewJob, RetryPolicy, Store, TenantId};
 use herald_worker::config::{
     Cidr, EmailConfig, PushAuth, PushConfig, ServiceAccount, SmsConfig, SmtpRoots, SmtpTls,
 };
 use herald_worker::{Config, Outcome, Step, Worker};
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use support::{SECRET, TENANT};
 
 /// A worker in-process on its own SQLite file; the poller is parked so the single step
@@ -196,17 +195,14 @@ async fn answer(
     (status, out)
 }
 
-/// The receiver's own check of `X-Herald-Signature`, with the tenant's secret.
+/// The receiver's check of `X-Herald-Signature`, with the tenant's secret.
 fn signature_valid(secret: &str, hit: &Hit) -> bool {
-    let Some(hex_sig) = hit.header("x-herald-signature").strip_prefix("sha256=") else {
-        return false;
-    };
-    let Ok(sig) = hex::decode(hex_sig) else {
-        return false;
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(&hit.body);
-    mac.verify_slice(&sig).is_ok()
+    HeraldSignature::verify(
+        secret.as_bytes(),
+        &hit.body,
+        hit.header(HeraldSignature::HEADER),
+    )
+    .is_ok()
 }
 
 fn allow_loopback(config: &mut Config) {

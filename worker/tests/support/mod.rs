@@ -17,6 +17,7 @@ use axum::Router;
 use herald_core::config::StoreConfig;
 use herald_core::dispatch::{self, JobMessage, Publisher, Topology};
 use herald_core::notification::NotificationRequest;
+use herald_core::signature::HeraldSignature;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::{Job, JobId, NewJob, Priority, Store, TenantId};
 use nix::sys::signal::{kill, Signal};
@@ -484,12 +485,16 @@ fn record(state: &SinkState, path: &str, headers: &HeaderMap, body: &Bytes) -> R
             .unwrap_or("")
             .to_owned()
     };
-    let expected = herald_worker::delivery::webhook::signature(SECRET, body);
     let received = Received {
         job_id: header("x-herald-job-id"),
         idempotency_key: header("idempotency-key"),
         attempt: header("x-herald-attempt").parse().unwrap_or(0),
-        signature_ok: header("x-herald-signature") == expected,
+        signature_ok: HeraldSignature::verify(
+            SECRET.as_bytes(),
+            body,
+            &header(HeraldSignature::HEADER),
+        )
+        .is_ok(),
         path: path.to_owned(),
         at: Instant::now(),
     };

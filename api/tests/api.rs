@@ -3,11 +3,11 @@
 //! queues; what is "stored" and "published" is checked in the store and on the queues.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod harness;
 
 use std::time::Duration;
 
-use common::*;
+use harness::*;
 use herald_api::config::RateLimit;
 use herald_core::store::{ClaimOutcome, Retry, WorkerHeartbeat};
 use herald_core::{JobKind, JobStatus, Priority, WorkerId};

@@ -5,13 +5,10 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use herald_testkit::services::free_port;
+
 const BIN: &str = env!("CARGO_BIN_EXE_herald-api");
 const KEY: &str = "binary-test-key-0001";
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 fn api(dir: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);

@@ -4,13 +4,13 @@
 //! (notifications, batches and match players).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod harness;
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::*;
 use futures::StreamExt;
+use harness::*;
 use herald_core::matches::{engine_for, EndedBy, MatchRequest, MatchSnapshot};
 use herald_core::store::ClaimOutcome;
 use herald_core::{ClaimedJob, JobId, JobKind, Priority, WorkerId};

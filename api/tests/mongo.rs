@@ -3,9 +3,9 @@
 //! second, so this is a small set; the SQLite suite (tests/api.rs) covers the rest.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+mod harness;
 
-use common::*;
+use harness::*;
 use herald_core::{JobKind, JobStatus, Priority};
 use serde_json::json;
 

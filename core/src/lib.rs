@@ -21,6 +21,7 @@
 //!   the built-in scoreboard;
 //! - [`notification`] — the notification request a client sends, and its validation;
 //! - [`quiet_hours`] — the recipient's quiet window on their wall clock (DST included);
+//! - [`signature`] — webhook signatures (`X-Herald-Signature`): signing and verifying;
 //! - [`ssrf`] — the guard that keeps tenant-chosen targets out of internal networks;
 //! - [`shutdown`] — the SIGTERM/SIGINT future every process waits for;
 //! - [`telemetry`] — tracing set-up shared by the binaries.
@@ -36,6 +37,7 @@ pub mod notification;
 pub mod quiet_hours;
 pub mod retry;
 pub mod shutdown;
+pub mod signature;
 pub mod ssrf;
 pub mod store;
 pub mod supervise;

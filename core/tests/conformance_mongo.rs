@@ -13,18 +13,11 @@ use herald_core::clock::Clock;
 use herald_core::store::conformance::{Harness, Scale};
 use herald_core::store::mongo::{MongoConfig, MongoStore};
 use herald_core::Store;
+use herald_testkit::services::mongodb_uri;
 
 /// One test's database on the shared test server.
 struct Mongo {
     config: MongoConfig,
-}
-
-/// The test server's URI; the tests fail (not skip) without one.
-fn test_uri() -> String {
-    std::env::var("HERALD_TEST_MONGODB_URI").expect(
-        "HERALD_TEST_MONGODB_URI is not set: run scripts/test.sh, which starts SecantusDB, \
-         or point it at a MongoDB-protocol server",
-    )
 }
 
 /// `herald_test_<test>_<random>`, within MongoDB's 63-character limit.
@@ -36,7 +29,7 @@ fn database_name(test: &str) -> String {
 #[async_trait]
 impl Harness for Mongo {
     async fn setup(name: &str) -> Self {
-        let mut config = MongoConfig::new(test_uri());
+        let mut config = MongoConfig::new(mongodb_uri());
         config.database = database_name(name);
         // Creates the indexes before any child process opens the database.
         MongoStore::open(config.clone(), herald_core::clock::system())

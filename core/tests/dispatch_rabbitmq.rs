@@ -7,18 +7,12 @@ use std::time::Duration;
 use futures::StreamExt;
 use herald_core::dispatch::{self, Dispatch, DispatchError, JobMessage, RabbitDispatch, Topology};
 use herald_core::{JobId, JobKind, Priority};
+use herald_testkit::services::rabbitmq_url;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicGetOptions, BasicNackOptions,
     QueueDeclareOptions,
 };
 use lapin::types::FieldTable;
-
-fn rabbitmq_url() -> String {
-    std::env::var("HERALD_TEST_RABBITMQ_URL").expect(
-        "HERALD_TEST_RABBITMQ_URL is not set: run the tests through scripts/test.sh, \
-         or export it (e.g. amqp://guest:guest@127.0.0.1:5672/%2f)",
-    )
-}
 
 fn unique_topology(name: &str) -> Topology {
     Topology::new(&format!("test-{name}-{}", uuid::Uuid::new_v4().simple()))

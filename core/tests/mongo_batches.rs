@@ -8,13 +8,7 @@ use std::collections::HashSet;
 use herald_core::store::mongo::{MongoConfig, MongoStore};
 use herald_core::store::JobStore;
 use herald_core::{JobKind, JobStatus, NewJob, TenantId};
-
-fn test_uri() -> String {
-    std::env::var("HERALD_TEST_MONGODB_URI").expect(
-        "HERALD_TEST_MONGODB_URI is not set: run scripts/test.sh, which starts SecantusDB, \
-         or point it at a MongoDB-protocol server",
-    )
-}
+use herald_testkit::services::mongodb_uri;
 
 fn note(n: usize) -> NewJob {
     NewJob::new(
@@ -26,7 +20,7 @@ fn note(n: usize) -> NewJob {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_batches_sharing_a_key_store_it_once() {
-    let mut config = MongoConfig::new(test_uri());
+    let mut config = MongoConfig::new(mongodb_uri());
     config.database = format!("herald_test_batches_{:08x}", rand::random::<u32>());
     let first = MongoStore::open(config.clone(), herald_core::clock::system())
         .await

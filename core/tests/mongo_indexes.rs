@@ -7,18 +7,12 @@ use std::time::Duration;
 use herald_core::store::mongo::pipeline as q;
 use herald_core::store::mongo::{MongoConfig, MongoStore};
 use herald_core::WorkerId;
+use herald_testkit::services::mongodb_uri;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Database;
 
-fn test_uri() -> String {
-    std::env::var("HERALD_TEST_MONGODB_URI").expect(
-        "HERALD_TEST_MONGODB_URI is not set: run scripts/test.sh, which starts SecantusDB, \
-         or point it at a MongoDB-protocol server",
-    )
-}
-
 fn config(test: &str) -> MongoConfig {
-    let mut config = MongoConfig::new(test_uri());
+    let mut config = MongoConfig::new(mongodb_uri());
     config.database = format!("herald_test_{test}_{:08x}", rand::random::<u32>());
     config
 }

@@ -11,18 +11,12 @@ use herald_core::store::mongo::pipeline as q;
 use herald_core::store::mongo::{MongoConfig, MongoStore};
 use herald_core::store::{ClaimOutcome, JobStore, LeaseStore, MatchStore};
 use herald_core::{JobKind, NewJob, TenantId, WorkerId};
+use herald_testkit::services::mongodb_uri;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::Database;
 
-fn test_uri() -> String {
-    std::env::var("HERALD_TEST_MONGODB_URI").expect(
-        "HERALD_TEST_MONGODB_URI is not set: run scripts/test.sh, which starts SecantusDB, \
-         or point it at a MongoDB-protocol server",
-    )
-}
-
 async fn open(test: &str) -> MongoStore {
-    let mut config = MongoConfig::new(test_uri());
+    let mut config = MongoConfig::new(mongodb_uri());
     config.database = format!("herald_test_{test}_{:08x}", rand::random::<u32>());
     MongoStore::open(config, herald_core::clock::system())
         .await

@@ -7,8 +7,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::path::Path;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -17,51 +15,13 @@ use herald_core::job::AttemptOutcome;
 use herald_core::store::mongo::{MongoConfig, MongoStore};
 use herald_core::store::{ClaimRequest, JobStore, LeaseStore};
 use herald_core::{JobId, JobKind, JobStatus, NewJob, StoreError, TenantId, WorkerId};
+use herald_testkit::services::{free_port, start_secantus};
+use herald_testkit::wait::wait_for;
 use tokio::process::{Child, Command};
 
 const JOBS: usize = 60;
 /// Short, so a claim whose reply was lost in the outage comes back soon.
 const LEASE: Duration = Duration::from_secs(5);
-
-fn secantusd() -> String {
-    std::env::var("SECANTUSD").expect(
-        "SECANTUSD is not set: run scripts/test.sh, which installs SecantusDB and exports \
-         the path of its secantusd-py",
-    )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_server(bin: &str, port: u16, storage: &Path) -> Child {
-    let child = Command::new(bin)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .arg("--storage-path")
-        .arg(storage)
-        .args(["--log-level", "WARNING"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start secantusd");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "SecantusDB did not open port {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    child
-}
 
 /// Stops the server the way an orchestrator does (SIGTERM), and waits for it to exit.
 async fn stop_server(mut child: Child) {
@@ -84,18 +44,6 @@ fn assert_unavailable<T: std::fmt::Debug>(what: &str, result: Result<T, StoreErr
     match result {
         Err(StoreError::Unavailable(_)) => {}
         other => panic!("{what} while the server is down should be Unavailable, got {other:?}"),
-    }
-}
-
-async fn wait_for<F, Fut>(what: &str, within: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = Instant::now() + within;
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -167,13 +115,12 @@ async fn claimer(store: MongoStore, ledger: Arc<Ledger>, stop: Arc<AtomicBool>) 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_server_restart_is_unavailable_then_loses_and_doubles_nothing() {
-    let bin = secantusd();
     let storage = tempfile::Builder::new()
         .prefix("herald-mongo-restart-")
         .tempdir()
         .unwrap();
     let port = free_port();
-    let server = start_server(&bin, port, storage.path()).await;
+    let server = start_secantus(port, storage.path()).await;
 
     let mut config = MongoConfig::new(format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
     config.database = "herald_restart".into();
@@ -205,7 +152,7 @@ async fn a_server_restart_is_unavailable_then_loses_and_doubles_nothing() {
         .map(|_| tokio::spawn(claimer(store.clone(), ledger.clone(), stop.clone())))
         .collect();
     let done = |ledger: &Ledger| ledger.completed.lock().unwrap().len();
-    wait_for("some jobs to complete", Duration::from_secs(60), || {
+    wait_for(Duration::from_secs(60), "some jobs to complete", || {
         let n = done(&ledger);
         async move { n >= 5 }
     })
@@ -233,8 +180,8 @@ async fn a_server_restart_is_unavailable_then_loses_and_doubles_nothing() {
     assert_unavailable("claim_due", store.claim_due(&request).await);
     assert_unavailable("claim", store.claim(&ids[0], &request.worker, LEASE).await);
     wait_for(
-        "the claimers to see the outage",
         Duration::from_secs(30),
+        "the claimers to see the outage",
         || {
             let n = ledger.unavailable.load(Ordering::SeqCst);
             async move { n > 0 }
@@ -243,15 +190,15 @@ async fn a_server_restart_is_unavailable_then_loses_and_doubles_nothing() {
     .await;
 
     // Back on the same data and port: the same client reconnects by itself.
-    let server = start_server(&bin, port, storage.path()).await;
-    wait_for("the store to answer again", Duration::from_secs(60), || {
+    let server = start_secantus(port, storage.path()).await;
+    wait_for(Duration::from_secs(60), "the store to answer again", || {
         let store = store.clone();
         async move { store.ping().await.is_ok() }
     })
     .await;
     wait_for(
-        "every job to be completed",
         Duration::from_secs(120),
+        "every job to be completed",
         || {
             let store = store.clone();
             async move {

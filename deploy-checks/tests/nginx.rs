@@ -14,7 +14,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use deploy_checks::process::Proc;
-use deploy_checks::{free_port, http, repo, tools, wait_for};
+use deploy_checks::{http, repo, tools};
+use herald_testkit::binaries::workspace_binary;
+use herald_testkit::services::free_port;
+use herald_testkit::wait::wait_for_blocking;
 
 const API_KEY: &str = "deploy-checks-key";
 const STARTUP: Duration = Duration::from_secs(60);
@@ -108,7 +111,7 @@ struct Stack {
 impl Stack {
     /// Two API instances on one SQLite file (embedded mode), ready.
     fn with_two_apis() -> Stack {
-        let api_bin = tools::service_binary("herald-api");
+        let api_bin = workspace_binary("herald-api");
         let dir = tempfile::tempdir().unwrap();
         let mut stack = Stack {
             dir,
@@ -130,9 +133,9 @@ impl Stack {
                 .env("SQLITE_PATH", stack.dir.path().join("herald.db"))
                 .env("RUST_LOG", "warn");
             let proc = Proc::spawn(&format!("api{i}"), command, stack.dir.path());
-            wait_for(
-                &format!("{} /health", proc.name()),
+            wait_for_blocking(
                 STARTUP,
+                &format!("{} /health", proc.name()),
                 || match http::get(port, "/health") {
                     Ok(r) if r.status == 200 => Ok(()),
                     Ok(r) => Err(format!("{} {}", r.status, r.body)),
@@ -151,7 +154,7 @@ impl Stack {
             &substituted([self.apis[0].1, self.apis[1].1], listen, free_port()),
         );
         let proc = Proc::spawn("nginx", nginx(self.dir.path(), &conf), self.dir.path());
-        wait_for("nginx to proxy /health", STARTUP, || {
+        wait_for_blocking(STARTUP, "nginx to proxy /health", || {
             match http::get(listen, "/health") {
                 Ok(r) if r.status == 200 => Ok(()),
                 Ok(r) => Err(format!("{} {}", r.status, r.body)),

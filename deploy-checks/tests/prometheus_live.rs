@@ -24,21 +24,17 @@ use std::process::Command;
 use std::time::Duration;
 
 use deploy_checks::process::Proc;
-use deploy_checks::{free_port, http, promql, repo, tools, wait_for};
+use deploy_checks::{http, promql, repo, tools};
 use herald_core::dispatch::{self, Dispatch, JobMessage, RabbitDispatch, Topology};
+use herald_testkit::binaries::workspace_binary;
+use herald_testkit::services::{free_port, rabbitmq_url};
+use herald_testkit::wait::wait_for_blocking;
 use serde_yaml::Value;
 
 const API_KEY: &str = "deploy-checks-key";
 const STARTUP: Duration = Duration::from_secs(60);
 /// What `$__rate_interval` becomes: the whole load falls inside it.
 const RATE_INTERVAL: &str = "1m";
-
-fn rabbitmq_url() -> String {
-    std::env::var("HERALD_TEST_RABBITMQ_URL").expect(
-        "HERALD_TEST_RABBITMQ_URL is not set: run the tests through scripts/test.sh, \
-         or export it (e.g. amqp://guest:guest@127.0.0.1:5672/%2f)",
-    )
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -267,9 +263,9 @@ fn api_request(port: u16, method: &str, path: &str, body: &str) -> http::Respons
 }
 
 fn wait_healthy(proc: &Proc, port: u16) {
-    wait_for(
-        &format!("{} /health", proc.name()),
+    wait_for_blocking(
         STARTUP,
+        &format!("{} /health", proc.name()),
         || match http::get(port, "/health") {
             Ok(r) if r.status == 200 => Ok(()),
             Ok(r) => Err(format!("{} {}", r.status, r.body)),
@@ -318,7 +314,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
     let api_port = free_port();
     let api = service(
         "api",
-        &tools::service_binary("herald-api"),
+        &workspace_binary("herald-api"),
         dir,
         &common(&[
             ("PORT", api_port.to_string()),
@@ -335,7 +331,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
         .map(|(i, port)| {
             service(
                 &format!("worker{}", i + 1),
-                &tools::service_binary("herald-worker"),
+                &workspace_binary("herald-worker"),
                 dir,
                 &common(&[
                     ("METRICS_PORT", port.to_string()),
@@ -375,7 +371,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
         ))
         .arg(format!("--web.listen-address=127.0.0.1:{prometheus_port}"));
     let prometheus = Proc::spawn("prometheus", command, dir);
-    wait_for("Prometheus to be ready", STARTUP, || {
+    wait_for_blocking(STARTUP, "Prometheus to be ready", || {
         match http::get(prometheus_port, "/-/ready") {
             Ok(r) if r.status == 200 => Ok(()),
             Ok(r) => Err(format!("{} {}", r.status, r.body)),
@@ -402,7 +398,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
     assert_eq!(r.status, 202, "{}", r.body);
     let match_id = r.json()["id"].as_str().unwrap().to_owned();
     let match_status = |status: &str| {
-        wait_for(&format!("match {match_id} to be {status}"), STARTUP, || {
+        wait_for_blocking(STARTUP, &format!("match {match_id} to be {status}"), || {
             let r = api_request(api_port, "GET", &format!("/v1/matches/{match_id}"), "");
             if r.json()["status"] == status {
                 Ok(())
@@ -447,7 +443,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
     assert_eq!(r.status, 202, "{}", r.body);
     expected.push((r.json()["id"].as_str().unwrap().to_owned(), "dead"));
     for (id, status) in &expected {
-        wait_for(&format!("job {id} to be {status}"), STARTUP, || {
+        wait_for_blocking(STARTUP, &format!("job {id} to be {status}"), || {
             let r = api_request(api_port, "GET", &format!("/v1/jobs/{id}"), "");
             let job = r.json();
             if job["status"] == *status {
@@ -477,7 +473,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
 
     // Prometheus has scraped the end of the load from every target.
     let processed = expected.len();
-    wait_for("Prometheus to see the load", STARTUP, || {
+    wait_for_blocking(STARTUP, "Prometheus to see the load", || {
         let up = query(
             prometheus_port,
             r#"sum(up{job=~"herald-api|herald-worker"})"#,
@@ -566,7 +562,7 @@ fn every_dashboard_query_returns_data_from_live_services() {
         "count(worker_memory_usage_bytes)",
         "max(matchserver_active_workers) + max(matchserver_idle_workers)",
     ] {
-        wait_for(&format!("{expr} to be 2"), STARTUP, || {
+        wait_for_blocking(STARTUP, &format!("{expr} to be 2"), || {
             let v = scalar(expr)?;
             if v == 2.0 {
                 Ok(())

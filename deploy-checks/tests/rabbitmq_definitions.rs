@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use base64::Engine;
 use deploy_checks::repo;
 use herald_core::dispatch::{self, DispatchError, Topology};
+use herald_testkit::services::rabbitmq_url;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::ExchangeKind;
@@ -20,13 +21,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 const DEFAULT_GROUP: &str = "notification-workers";
-
-fn rabbitmq_url() -> String {
-    std::env::var("HERALD_TEST_RABBITMQ_URL").expect(
-        "HERALD_TEST_RABBITMQ_URL is not set: run the tests through scripts/test.sh, \
-         or export it (e.g. amqp://guest:guest@127.0.0.1:5672/%2f)",
-    )
-}
 
 fn unique_group(name: &str) -> String {
     let nanos = std::time::SystemTime::now()

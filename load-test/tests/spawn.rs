@@ -5,14 +5,10 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use herald_testkit::services::rabbitmq_url;
 use serde_json::Value;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
-
-fn rabbitmq_url() -> String {
-    std::env::var("HERALD_TEST_RABBITMQ_URL")
-        .expect("HERALD_TEST_RABBITMQ_URL is not set: run the tests with scripts/test.sh")
-}
 
 /// A tag inherited by the load test and every process it spawns, so a test can find
 /// any of them that outlived the run.

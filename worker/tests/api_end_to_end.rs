@@ -10,7 +10,10 @@ use herald_api::auth::ApiKeys;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::StoreConfig;
 use herald_core::{JobId, JobStatus};
-use support::{rabbitmq_url, Harness, Sink, TENANT};
+use herald_testkit::services::rabbitmq_url;
+use herald_testkit::sink::Sink;
+use herald_testkit::wait::wait_for;
+use support::{Harness, SECRET, TENANT};
 
 const KEY: &str = "e2e-test-key-0123456789";
 
@@ -82,7 +85,7 @@ async fn api_to_rabbitmq_to_two_workers_to_the_sink_exactly_once() {
     assert!(sink
         .received()
         .iter()
-        .all(|r| r.signature_ok && r.idempotency_key == r.job_id));
+        .all(|r| r.signed_with(SECRET) && r.idempotency_key == r.job_id));
 
     // The API sees the job as succeeded, and both workers in the registry.
     let job: serde_json::Value = serde_json::from_str(
@@ -98,7 +101,7 @@ async fn api_to_rabbitmq_to_two_workers_to_the_sink_exactly_once() {
     )
     .unwrap();
     assert_eq!(job["status"], "succeeded", "{job}");
-    let workers = support::wait_for(
+    let workers = wait_for(
         Duration::from_secs(10),
         "both workers in /v1/workers",
         || async {

@@ -1,8 +1,9 @@
 //! The delivery channels against real servers on loopback: a webhook receiver that
-//! checks the HMAC itself, a real SMTP server (aiosmtpd, `tests/smtp_sink.py`), local
-//! HTTP servers that check Twilio's and FCM's request shapes, the outcome
-//! classification, and the SSRF guard at delivery. Each test runs a worker in-process
-//! (embedded mode, its own SQLite file) and drives it with the single step.
+//! checks the HMAC (herald-testkit's sink), a real SMTP server (aiosmtpd,
+//! `tests/smtp_sink.py`), local HTTP servers that check Twilio's and FCM's request
+//! shapes, the outcome classification, and the SSRF guard at delivery. Each test runs a
+//! worker in-process (embedded mode, its own SQLite file) and drives it with the
+//! single step.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
@@ -18,20 +19,19 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
 use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::StoreConfig;
 use herald_core::{Job, JobId, JobKind, JobStatus, NewJob, RetryPolicy, Store, TenantId};
+use herald_testkit::sink::Sink;
+use herald_testkit::wait::wait_for;
 use herald_worker::config::{
     Cidr, EmailConfig, PushAuth, PushConfig, ServiceAccount, SmsConfig, SmtpRoots, SmtpTls,
 };
 use herald_worker::{Config, Outcome, Step, Worker};
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use support::{SECRET, TENANT};
 
 /// A worker in-process on its own SQLite file; the poller is parked so the single step
@@ -100,7 +100,7 @@ impl World {
 
     /// Processes `id` (which must be the only job due now or soon), waiting for it to be due.
     async fn step_when_due(&self, id: &JobId) -> Outcome {
-        support::wait_for(Duration::from_secs(10), "the job to be due", || async {
+        wait_for(Duration::from_secs(10), "the job to be due", || async {
             match self.worker.engine().try_process_one().await.unwrap() {
                 Step::Processed { id: got, outcome } => {
                     assert_eq!(&got, id);
@@ -137,79 +137,8 @@ async fn serve(app: Router) -> std::net::SocketAddr {
 }
 
 // ---------------------------------------------------------------------------------
-// Webhook receiver
-
-/// One request a [`Receiver`] got.
-#[derive(Debug, Clone)]
-struct Hit {
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Hit {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-type Hits = Arc<Mutex<Vec<Hit>>>;
-
-/// A webhook receiver: `POST /status/{code}` records the request and answers `code`
-/// (a 429 with `Retry-After: 7`).
-struct Receiver {
-    port: u16,
-    hits: Hits,
-}
-
-impl Receiver {
-    async fn start() -> Self {
-        let hits = Hits::default();
-        let app = Router::new()
-            .route("/status/{code}", post(answer))
-            .with_state(hits.clone());
-        let port = serve(app).await.port();
-        Self { port, hits }
-    }
-
-    fn url(&self, code: u16) -> String {
-        format!("http://127.0.0.1:{}/status/{code}", self.port)
-    }
-
-    fn hits(&self) -> Vec<Hit> {
-        self.hits.lock().unwrap().clone()
-    }
-}
-
-async fn answer(
-    State(hits): State<Hits>,
-    UrlPath(code): UrlPath<u16>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> impl IntoResponse {
-    hits.lock().unwrap().push(Hit { headers, body });
-    let status = StatusCode::from_u16(code).unwrap();
-    let mut out = HeaderMap::new();
-    if code == 429 {
-        out.insert("retry-after", "7".parse().unwrap());
-    }
-    (status, out)
-}
-
-/// The receiver's own check of `X-Herald-Signature`, with the tenant's secret.
-fn signature_valid(secret: &str, hit: &Hit) -> bool {
-    let Some(hex_sig) = hit.header("x-herald-signature").strip_prefix("sha256=") else {
-        return false;
-    };
-    let Ok(sig) = hex::decode(hex_sig) else {
-        return false;
-    };
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    mac.update(&hit.body);
-    mac.verify_slice(&sig).is_ok()
-}
+// Webhook receiver: herald-testkit's sink, whose `/status/{code}` answers `code` (a 429
+// with `Retry-After: 7`)
 
 fn allow_loopback(config: &mut Config) {
     config.webhook.allowed_cidrs = vec!["127.0.0.0/8".parse::<Cidr>().unwrap()];
@@ -217,7 +146,7 @@ fn allow_loopback(config: &mut Config) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhook_receiver_verifies_the_hmac_and_sees_the_idempotency_key_and_attempt() {
-    let receiver = Receiver::start().await;
+    let receiver = Sink::start().await;
     let world = World::start(|c| {
         allow_loopback(c);
         c.retry = RetryPolicy {
@@ -228,7 +157,9 @@ async fn webhook_receiver_verifies_the_hmac_and_sees_the_idempotency_key_and_att
     })
     .await;
 
-    let ok = world.submit(TENANT, webhook(&receiver.url(200))).await;
+    let ok = world
+        .submit(TENANT, webhook(&receiver.status_url(200)))
+        .await;
     assert_eq!(world.step().await, (ok.clone(), Outcome::Completed));
     // 503 then 503 again: the same key on both attempts, the attempt counting up.
     let flaky = world
@@ -236,7 +167,7 @@ async fn webhook_receiver_verifies_the_hmac_and_sees_the_idempotency_key_and_att
             NewJob::new(
                 JobKind::Notification,
                 tenant(TENANT),
-                webhook(&receiver.url(503)),
+                webhook(&receiver.status_url(503)),
             )
             .max_attempts(2),
         )
@@ -247,14 +178,16 @@ async fn webhook_receiver_verifies_the_hmac_and_sees_the_idempotency_key_and_att
         Outcome::Dead { .. }
     ));
     // A tenant without a secret gets no signature.
-    let unsigned = world.submit("beta", webhook(&receiver.url(200))).await;
+    let unsigned = world
+        .submit("beta", webhook(&receiver.status_url(200)))
+        .await;
     assert_eq!(world.step().await, (unsigned.clone(), Outcome::Completed));
 
-    let hits = receiver.hits();
+    let hits = receiver.received();
     assert_eq!(hits.len(), 4, "{hits:?}");
     let (first, retries, beta) = (&hits[0], &hits[1..3], &hits[3]);
-    assert!(signature_valid(SECRET, first), "{first:?}");
-    assert!(!signature_valid("some-other-secret", first));
+    assert!(first.signed_with(SECRET), "{first:?}");
+    assert!(!first.signed_with("some-other-secret"));
     assert_eq!(first.header("idempotency-key"), ok.as_str());
     assert_eq!(first.header("x-herald-attempt"), "1");
     assert_eq!(first.header("content-type"), "application/json");
@@ -262,7 +195,7 @@ async fn webhook_receiver_verifies_the_hmac_and_sees_the_idempotency_key_and_att
     assert_eq!(body["channel"], "webhook");
     assert_eq!(body["body"], "hello");
     for (n, hit) in retries.iter().enumerate() {
-        assert!(signature_valid(SECRET, hit));
+        assert!(hit.signed_with(SECRET));
         assert_eq!(hit.header("idempotency-key"), flaky.as_str());
         assert_eq!(hit.header("x-herald-attempt"), (n + 1).to_string());
     }
@@ -276,9 +209,11 @@ async fn webhook_receiver_verifies_the_hmac_and_sees_the_idempotency_key_and_att
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_500_is_retried_at_the_policys_backoff() {
-    let receiver = Receiver::start().await;
+    let receiver = Sink::start().await;
     let world = World::start(allow_loopback).await;
-    let id = world.submit(TENANT, webhook(&receiver.url(500))).await;
+    let id = world
+        .submit(TENANT, webhook(&receiver.status_url(500)))
+        .await;
     let before = Utc::now();
     let (_, outcome) = world.step().await;
     let after = Utc::now();
@@ -304,9 +239,11 @@ async fn a_500_is_retried_at_the_policys_backoff() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_retry_after_is_retried_when_the_receiver_asked() {
-    let receiver = Receiver::start().await;
+    let receiver = Sink::start().await;
     let world = World::start(allow_loopback).await;
-    let id = world.submit(TENANT, webhook(&receiver.url(429))).await;
+    let id = world
+        .submit(TENANT, webhook(&receiver.status_url(429)))
+        .await;
     let before = Utc::now();
     let (_, outcome) = world.step().await;
     let after = Utc::now();
@@ -325,9 +262,11 @@ async fn a_429_with_retry_after_is_retried_when_the_receiver_asked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_400_is_dead_after_one_attempt() {
-    let receiver = Receiver::start().await;
+    let receiver = Sink::start().await;
     let world = World::start(allow_loopback).await;
-    let id = world.submit(TENANT, webhook(&receiver.url(400))).await;
+    let id = world
+        .submit(TENANT, webhook(&receiver.status_url(400)))
+        .await;
     let (_, outcome) = world.step().await;
     assert!(
         matches!(&outcome, Outcome::Dead { error } if error.contains("400")),
@@ -340,7 +279,7 @@ async fn a_400_is_dead_after_one_attempt() {
         job.max_attempts > 1,
         "dead by classification, not exhaustion"
     );
-    assert_eq!(receiver.hits().len(), 1);
+    assert_eq!(receiver.received().len(), 1);
     world.stop().await;
 }
 
@@ -352,7 +291,7 @@ async fn a_400_is_dead_after_one_attempt() {
 /// worker reads the job back and records the outcome it wrote — not a lost lease.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outcome_written_but_unanswered_is_recorded_not_counted_as_a_lost_lease() {
-    let receiver = Receiver::start().await;
+    let receiver = Sink::start().await;
     let mut lossy = None;
     let world = World::start_wrapped(allow_loopback, |real| {
         let store = support::faults::LostAnswers::new(real);
@@ -377,7 +316,9 @@ async fn an_outcome_written_but_unanswered_is_recorded_not_counted_as_a_lost_lea
 
     // A 500, to retry; the failure's answer lost.
     store.lose("fail", 1);
-    let id = world.submit(TENANT, webhook(&receiver.url(500))).await;
+    let id = world
+        .submit(TENANT, webhook(&receiver.status_url(500)))
+        .await;
     let (got, outcome) = world.step().await;
     assert_eq!(got, id);
     let job = world.job(TENANT, &id).await;
@@ -386,7 +327,9 @@ async fn an_outcome_written_but_unanswered_is_recorded_not_counted_as_a_lost_lea
 
     // A 400, dead at once; the failure's answer lost.
     store.lose("fail", 1);
-    let id = world.submit(TENANT, webhook(&receiver.url(400))).await;
+    let id = world
+        .submit(TENANT, webhook(&receiver.status_url(400)))
+        .await;
     let (_, outcome) = world.step().await;
     let job = world.job(TENANT, &id).await;
     assert_eq!(job.status, JobStatus::Dead);
@@ -401,9 +344,9 @@ async fn an_outcome_written_but_unanswered_is_recorded_not_counted_as_a_lost_lea
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_webhook_targets_are_dead_without_the_allow_list() {
-    let receiver = Receiver::start().await;
+    let receiver = Sink::start().await;
     let world = World::start(|_| {}).await;
-    let port = receiver.port;
+    let port = receiver.port();
     let targets = [
         format!("http://127.0.0.1:{port}/status/200"),
         "http://169.254.169.254/latest/meta-data/".to_owned(),
@@ -429,18 +372,18 @@ async fn internal_webhook_targets_are_dead_without_the_allow_list() {
         assert_eq!((job.status, job.attempts), (JobStatus::Dead, 1), "{target}");
     }
     assert!(
-        receiver.hits().is_empty(),
+        receiver.received().is_empty(),
         "a refused target was contacted: {:?}",
-        receiver.hits()
+        receiver.received()
     );
     world.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn loopback_webhook_targets_are_delivered_with_the_allow_list() {
-    let receiver = Receiver::start().await;
+    let receiver = Sink::start().await;
     let world = World::start(allow_loopback).await;
-    let port = receiver.port;
+    let port = receiver.port();
     for target in [
         format!("http://127.0.0.1:{port}/status/200"),
         format!("http://localhost:{port}/status/204"),
@@ -449,7 +392,7 @@ async fn loopback_webhook_targets_are_delivered_with_the_allow_list() {
         world.submit(TENANT, webhook(&target)).await;
         assert_eq!(world.step().await.1, Outcome::Completed, "{target}");
     }
-    assert_eq!(receiver.hits().len(), 3);
+    assert_eq!(receiver.received().len(), 3);
     // Still refused: outside the allowed range.
     world
         .submit(TENANT, webhook("http://169.254.169.254/latest/meta-data/"))
@@ -1507,7 +1450,7 @@ async fn the_binary_enables_channels_from_the_environment_and_delivers_sms() {
         .unwrap()
         .into_job()
         .id;
-    let job = support::wait_for(Duration::from_secs(20), "the sms job to finish", || async {
+    let job = wait_for(Duration::from_secs(20), "the sms job to finish", || async {
         let job = store.get(&tenant(TENANT), &id).await.ok()?;
         (job.status == JobStatus::Succeeded).then_some(job)
     })
@@ -1564,7 +1507,7 @@ async fn the_binary_sends_email_over_starttls_with_smtp_ca_file_and_auth_by_defa
         .unwrap()
         .into_job()
         .id;
-    let job = support::wait_for(
+    let job = wait_for(
         Duration::from_secs(20),
         "the email job to finish",
         || async {
@@ -1705,7 +1648,7 @@ async fn the_binary_delivers_push_with_a_service_account_file() {
         .unwrap()
         .into_job()
         .id;
-    let job = support::wait_for(
+    let job = wait_for(
         Duration::from_secs(20),
         "the push job to finish",
         || async {

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use herald_core::dispatch::{Dispatch, JobMessage};
 use herald_core::{JobStatus, Priority};
-use support::{log_job, webhook, Harness, Sink};
+use herald_testkit::sink::Sink;
+use herald_testkit::wait::wait_for;
+use support::{log_job, webhook, Harness, SECRET};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_deliver_every_job_exactly_once() {
@@ -57,7 +59,11 @@ async fn two_workers_deliver_every_job_exactly_once() {
         );
     }
     for r in sink.received() {
-        assert!(r.signature_ok, "bad X-Herald-Signature for {}", r.job_id);
+        assert!(
+            r.signed_with(SECRET),
+            "bad X-Herald-Signature for {}",
+            r.job_id
+        );
         assert_eq!(r.idempotency_key, r.job_id);
         assert_eq!(r.attempt, 1);
     }
@@ -108,7 +114,7 @@ async fn the_same_job_published_twice_is_delivered_once() {
             .sum();
         (skipped >= 2.0).then_some(())
     };
-    support::wait_for(
+    wait_for(
         Duration::from_secs(15),
         "both duplicates to be dropped",
         metrics_skipped,
@@ -138,7 +144,7 @@ async fn a_critical_job_overtakes_a_normal_backlog() {
         .env("POLL_INTERVAL_MS", "600000")
         .spawn(h.dir.path(), "w");
     // And once more in the middle of the drain.
-    support::wait_for(
+    wait_for(
         Duration::from_secs(60),
         "the drain to be under way",
         || async {

@@ -8,63 +8,19 @@
 
 mod support;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::Router;
+use axum::http::StatusCode;
 use herald_api::auth::ApiKeys;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::StoreConfig;
+use herald_testkit::services::rabbitmq_url;
+use herald_testkit::sink::Sink;
+use herald_testkit::wait::wait_for;
 use serde_json::{json, Value};
-use support::{rabbitmq_url, wait_for, Harness, TENANT};
+use support::{Harness, TENANT};
 
 const KEY: &str = "dead-letters-test-key-0123";
-
-/// A webhook receiver that answers 400 until it is fixed, then 200, and records the
-/// `(job id, X-Herald-Attempt, status answered)` of every request.
-#[derive(Default)]
-struct Receiver {
-    fixed: AtomicBool,
-    seen: Mutex<Vec<(String, u32, u16)>>,
-}
-
-async fn receive(State(r): State<Arc<Receiver>>, headers: HeaderMap) -> StatusCode {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
-    let status = if r.fixed.load(Ordering::SeqCst) {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
-    r.seen.lock().unwrap().push((
-        header("x-herald-job-id"),
-        header("x-herald-attempt").parse().unwrap_or(0),
-        status.as_u16(),
-    ));
-    status
-}
-
-async fn start_receiver() -> (Arc<Receiver>, String) {
-    let receiver = Arc::new(Receiver::default());
-    let app = Router::new()
-        .route("/hook", post(receive))
-        .with_state(receiver.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (receiver, format!("http://{addr}/hook"))
-}
 
 async fn get_json(client: &reqwest::Client, url: String) -> Value {
     let r = client.get(url).bearer_auth(KEY).send().await.unwrap();
@@ -75,7 +31,10 @@ async fn get_json(client: &reqwest::Client, url: String) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_job_is_listed_with_its_error_and_history_and_a_retry_delivers_it_afresh() {
     let h = Harness::new("deadletters").await;
-    let (receiver, hook) = start_receiver().await;
+    // A webhook receiver that answers 400 until it is fixed, then 200.
+    let receiver = Sink::start().await;
+    receiver.set_hook_status(StatusCode::BAD_REQUEST);
+    let hook = receiver.url("/hook");
     let mut config = herald_api::config::Config::new(
         StoreConfig::Sqlite(SqliteConfig::new(&h.db)),
         ApiKeys::parse(&format!("{TENANT}:{KEY}")).unwrap(),
@@ -173,7 +132,7 @@ async fn a_dead_job_is_listed_with_its_error_and_history_and_a_retry_delivers_it
     let history_before = history.len();
 
     // Fixed receiver, re-drive: pending with fresh attempts, history kept.
-    receiver.fixed.store(true, Ordering::SeqCst);
+    receiver.set_hook_status(StatusCode::OK);
     let r = client
         .post(format!("{}/v1/jobs/{target}/retry", api.url()))
         .bearer_auth(KEY)
@@ -209,12 +168,10 @@ async fn a_dead_job_is_listed_with_its_error_and_history_and_a_retry_delivers_it
 
     // The receiver saw attempt 1 answered 400, then attempt 1 again answered 200.
     let seen: Vec<(u32, u16)> = receiver
-        .seen
-        .lock()
-        .unwrap()
+        .received()
         .iter()
-        .filter(|(id, _, _)| id == target)
-        .map(|(_, attempt, status)| (*attempt, *status))
+        .filter(|r| &r.job_id == target)
+        .map(|r| (r.attempt, r.status))
         .collect();
     assert_eq!(seen, vec![(1, 400), (1, 200)]);
 

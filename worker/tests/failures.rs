@@ -10,8 +10,10 @@ use chrono::{DateTime, Utc};
 use herald_core::job::AttemptOutcome;
 use herald_core::store::{ListFilter, PageRequest};
 use herald_core::{Job, JobStatus, Priority};
+use herald_testkit::sink::Sink;
+use herald_testkit::wait::wait_for;
 use nix::sys::signal::Signal;
-use support::{log_job, tenant, webhook, Harness, Sink};
+use support::{log_job, tenant, webhook, Harness};
 
 /// Jobs that are `running` under `worker`'s lease right now.
 async fn held_by(h: &Harness, worker: &str) -> Vec<Job> {
@@ -57,7 +59,7 @@ async fn kill_9_loses_nothing_and_doubles_only_what_was_mid_delivery() {
                 .collect(),
         )
         .await;
-    support::wait_for(
+    wait_for(
         Duration::from_secs(20),
         "worker a to hold leases",
         || async { (held_by(&h, &a_id).await.len() >= 3).then_some(()) },
@@ -130,7 +132,7 @@ async fn a_frozen_worker_past_its_lease_loses_it_and_its_outcome_is_rejected() {
             Priority::Normal,
         )])
         .await;
-    support::wait_for(
+    wait_for(
         Duration::from_secs(10),
         "worker a to be mid-delivery",
         || async { (!sink.in_progress().is_empty()).then_some(()) },
@@ -152,7 +154,7 @@ async fn a_frozen_worker_past_its_lease_loses_it_and_its_outcome_is_rejected() {
     );
 
     a.signal(Signal::SIGCONT);
-    support::wait_for(
+    wait_for(
         Duration::from_secs(15),
         "a to find its lease lost",
         || async { (a.get_json("/stats").await["leaseLost"].as_u64() == Some(1)).then_some(()) },
@@ -341,7 +343,7 @@ async fn sigterm_under_load_exits_0_releases_leases_and_loses_nothing() {
         })
         .collect();
     let ids = h.enqueue(jobs).await;
-    support::wait_for(Duration::from_secs(20), "a to be busy", || async {
+    wait_for(Duration::from_secs(20), "a to be busy", || async {
         (held_by(&h, &a_id).await.len() >= 5).then_some(())
     })
     .await;

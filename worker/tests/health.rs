@@ -5,48 +5,12 @@
 //! where nothing listens.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use herald_core::store::mongo::MongoConfig;
 use herald_core::store::StoreConfig;
+use herald_testkit::services::{free_port, start_secantus};
 use herald_worker::{Config, Worker};
-use tokio::process::{Child, Command};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_secantus(port: u16) -> Child {
-    let bin = std::env::var("SECANTUSD").expect(
-        "SECANTUSD is not set: run scripts/test.sh, which installs SecantusDB and exports \
-         the path of its secantusd-py",
-    );
-    let child = Command::new(bin)
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--storage-path", ":memory:", "--log-level", "WARNING"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start secantusd");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "SecantusDB did not open port {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    child
-}
 
 async fn health(addr: std::net::SocketAddr) -> (u16, serde_json::Value) {
     let r = reqwest::get(format!("http://{addr}/health")).await.unwrap();
@@ -75,7 +39,7 @@ async fn wait_health(addr: std::net::SocketAddr, want: u16) -> serde_json::Value
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_is_503_only_while_neither_store_nor_broker_is_reachable() {
     let port = free_port();
-    let mut server = start_secantus(port).await;
+    let mut server = start_secantus(port, ":memory:").await;
     let mut mongo = MongoConfig::new(format!("mongodb://127.0.0.1:{port}/?directConnection=true"));
     mongo.database = format!(
         "worker_health_{}",
@@ -103,7 +67,7 @@ async fn health_is_503_only_while_neither_store_nor_broker_is_reachable() {
     assert_eq!(body["broker"], "down");
 
     // The store comes back on the same address: the worker, still running, sees it.
-    let _server = start_secantus(port).await;
+    let _server = start_secantus(port, ":memory:").await;
     let body = wait_health(addr, 200).await;
     assert_eq!(body["store"], "up");
     let metrics = reqwest::get(format!("http://{addr}/metrics"))

@@ -17,9 +17,13 @@ use herald_api::auth::ApiKeys;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::{ListFilter, PageRequest, StoreConfig};
 use herald_core::{JobId, JobKind, JobStatus, Store};
+use herald_testkit::binaries::workspace_binary;
+use herald_testkit::services::rabbitmq_url;
+use herald_testkit::sink::Sink;
+use herald_testkit::wait::wait_for;
 use nix::sys::signal::Signal;
 use serde_json::{json, Value};
-use support::{rabbitmq_url, tenant, wait_for, Harness, Sink, WorkerProcess, TENANT};
+use support::{tenant, Harness, WorkerProcess, TENANT};
 
 const KEY: &str = "match-test-key-0123456789";
 
@@ -380,56 +384,6 @@ async fn seven_matches_on_two_workers_never_more_than_three_each_and_the_seventh
     h.cleanup().await;
 }
 
-/// The `herald-api` binary of this build (`CARGO_BIN_EXE_*` exists only for this
-/// package's own binaries). `cargo build` with the very target selection `cargo test
-/// --workspace` / `cargo nextest run --workspace` builds — so the same features — is a
-/// no-op under scripts/test.sh, and brings the binary up to date when only this
-/// package's tests were built. (A narrower build, `-p herald-api`, would resolve other
-/// features and build a second copy of half the dependency tree.)
-fn api_binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile = exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf();
-    let target = profile.parent().unwrap();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    // Cargo gives the test its package's CARGO_MANIFEST_DIR, CARGO_PKG_*, …; some
-    // build scripts (ring's) rerun when those change, and would rebuild the tree.
-    for (key, _) in std::env::vars_os() {
-        let key = key.to_string_lossy();
-        if [
-            "CARGO_PKG_",
-            "CARGO_MANIFEST_",
-            "CARGO_CRATE_",
-            "CARGO_BIN_",
-            "CARGO_PRIMARY_",
-        ]
-        .iter()
-        .any(|p| key.starts_with(p))
-        {
-            build.env_remove(&*key);
-        }
-    }
-    build
-        .args([
-            "build",
-            "-q",
-            "--workspace",
-            "--lib",
-            "--bins",
-            "--tests",
-            "--examples",
-        ])
-        .arg("--manifest-path")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target);
-    if profile.file_name().is_some_and(|n| n == "release") {
-        build.arg("--release");
-    }
-    assert!(build.status().unwrap().success(), "building herald-api");
-    profile.join("herald-api")
-}
-
 /// A `herald-api` process; killed on drop.
 struct ApiProcess(Child);
 
@@ -481,7 +435,7 @@ async fn spawn_api(bin: &PathBuf, h: &Harness, name: &str) -> (ApiProcess, Api) 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_events_from_two_api_processes_sum_up_with_gap_free_seqs() {
     let h = Harness::new("m500").await;
-    let bin = api_binary();
+    let bin = workspace_binary("herald-api");
     let (_p1, api1) = spawn_api(&bin, &h, "api1").await;
     let (_p2, api2) = spawn_api(&bin, &h, "api2").await;
     let worker = h.worker().spawn(h.dir.path(), "w");

@@ -7,7 +7,8 @@ mod support;
 use std::time::Duration;
 
 use herald_core::{JobStatus, Priority};
-use support::{webhook, Harness, Sink};
+use herald_testkit::sink::Sink;
+use support::{webhook, Harness, SECRET};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_main_path_works_on_mongodb() {
@@ -46,7 +47,7 @@ async fn the_main_path_works_on_mongodb() {
         );
         assert!(job.locked_by.is_none());
     }
-    assert!(sink.received().iter().all(|r| r.signature_ok));
+    assert!(sink.received().iter().all(|r| r.signed_with(SECRET)));
     let stats = w.get_json("/stats").await;
     assert_eq!(stats["succeeded"].as_u64(), Some(3), "{stats}");
     h.cleanup().await;

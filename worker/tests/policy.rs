@@ -8,15 +8,10 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::Router;
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use herald_core::clock::ManualClock;
 use herald_core::dispatch::{Dispatch, JobMessage};
@@ -25,9 +20,12 @@ use herald_core::notification::NotificationRequest;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::StoreConfig;
 use herald_core::{Job, JobId, JobStatus, NewJob, RetryPolicy, Store};
+use herald_testkit::services::rabbitmq_url;
+use herald_testkit::sink::Sink;
+use herald_testkit::wait::wait_for;
 use herald_worker::delivery::breaker::BreakerConfig;
 use herald_worker::{Config, Worker};
-use support::{rabbitmq_url, tenant, wait_for, Harness, TENANT};
+use support::{tenant, Harness, TENANT};
 
 fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -310,56 +308,13 @@ async fn send_at_waits_in_the_store_not_in_rabbitmq_and_is_delivered_when_due() 
     h.cleanup().await;
 }
 
-/// A webhook receiver that answers 503 while `failing`, 200 after, and records the
-/// job id of every request.
-#[derive(Debug, Default)]
-struct Provider {
-    failing: AtomicBool,
-    requests: Mutex<Vec<String>>,
-}
-
-impl Provider {
-    async fn start() -> (Arc<Self>, String) {
-        let provider = Arc::new(Self {
-            failing: AtomicBool::new(true),
-            ..Self::default()
-        });
-        let app = Router::new()
-            .route("/hook", post(hook))
-            .with_state(provider.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        (provider, url)
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-
-    fn per_job(&self) -> HashMap<String, u32> {
-        let mut counts = HashMap::new();
-        for id in self.requests() {
-            *counts.entry(id).or_insert(0) += 1;
-        }
-        counts
-    }
-}
-
-async fn hook(State(p): State<Arc<Provider>>, headers: HeaderMap) -> StatusCode {
-    let id = headers
-        .get("x-herald-job-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    p.requests.lock().unwrap().push(id);
-    if p.failing.load(Ordering::SeqCst) {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
-    }
+/// A webhook receiver that answers 503 until told otherwise (then 200), and records
+/// every request; with its URL.
+async fn failing_provider() -> (Sink, String) {
+    let provider = Sink::start().await;
+    provider.set_hook_status(StatusCode::SERVICE_UNAVAILABLE);
+    let url = provider.url("/hook");
+    (provider, url)
 }
 
 fn webhook_to(url: &str) -> NewJob {
@@ -373,8 +328,8 @@ fn webhook_to(url: &str) -> NewJob {
 
 /// Each job's attempts equal the requests the provider saw for it: an attempt is spent
 /// only by a real send, never by a snooze.
-fn assert_attempts_match_requests(jobs: &[Job], provider: &Provider) {
-    let per_job = provider.per_job();
+fn assert_attempts_match_requests(jobs: &[Job], provider: &Sink) {
+    let per_job = provider.counts();
     for job in jobs {
         assert_eq!(
             job.attempts,
@@ -389,7 +344,7 @@ fn assert_attempts_match_requests(jobs: &[Job], provider: &Provider) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_provider_opens_the_breaker_stops_spending_attempts_and_recovery_closes_it() {
     const THRESHOLD: u32 = 3;
-    let (provider, url) = Provider::start().await;
+    let (provider, url) = failing_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let store_config = StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("w.db")));
     let store = herald_core::store::open(&store_config, herald_core::clock::system())
@@ -434,7 +389,7 @@ async fn a_failing_provider_opens_the_breaker_stops_spending_attempts_and_recove
         )
     };
     assert_eq!(metric(&metrics_of(&worker).await, &state_series), Some(2.0));
-    assert_eq!(provider.requests().len(), THRESHOLD as usize);
+    assert_eq!(provider.received().len(), THRESHOLD as usize);
 
     // Jobs for the provider while it is open are snoozed, not sent.
     let mut later = Vec::new();
@@ -476,7 +431,7 @@ async fn a_failing_provider_opens_the_breaker_stops_spending_attempts_and_recove
     let probes = metric(&text, &transitions("half-open")).unwrap() as usize;
     assert!(probes >= 1);
     assert_eq!(
-        provider.requests().len(),
+        provider.received().len(),
         THRESHOLD as usize + probes,
         "while not closed, only probes reach the provider"
     );
@@ -491,7 +446,7 @@ async fn a_failing_provider_opens_the_breaker_stops_spending_attempts_and_recove
 
     // The provider recovers: the next probe succeeds, the circuit closes, and every
     // waiting job is delivered.
-    provider.failing.store(false, Ordering::SeqCst);
+    provider.set_hook_status(StatusCode::OK);
     wait_for(
         Duration::from_secs(30),
         "every job to be delivered",
@@ -521,7 +476,7 @@ async fn a_retry_that_falls_into_quiet_hours_waits_for_the_end() {
     // 20:59:30 UTC is 21:59:30 in Paris: just before the 22:00–07:00 window.
     let clock = ManualClock::new(utc("2030-01-15T20:59:30Z"));
     let end = utc("2030-01-16T06:00:00Z");
-    let (provider, url) = Provider::start().await;
+    let (provider, url) = failing_provider().await;
     let dir = tempfile::tempdir().unwrap();
     let store_config = StoreConfig::Sqlite(SqliteConfig::new(dir.path().join("w.db")));
     let shared: Arc<dyn herald_core::Clock> = Arc::new(clock.clone());
@@ -559,7 +514,7 @@ async fn a_retry_that_falls_into_quiet_hours_waits_for_the_end() {
     )
     .await;
     assert_eq!(retrying.history[0].outcome, AttemptOutcome::Retrying);
-    provider.failing.store(false, Ordering::SeqCst);
+    provider.set_hook_status(StatusCode::OK);
 
     // The retry comes due inside the window: snoozed to its end, not sent.
     clock.set(utc("2030-01-15T23:00:00Z"));
@@ -576,7 +531,7 @@ async fn a_retry_that_falls_into_quiet_hours_waits_for_the_end() {
     assert_eq!(snoozed.run_at, end);
     assert_eq!(snoozed.attempts, 1, "the snooze spent no attempt");
     assert_eq!(
-        provider.requests().len(),
+        provider.received().len(),
         1,
         "nothing sent inside the window"
     );
@@ -592,7 +547,7 @@ async fn a_retry_that_falls_into_quiet_hours_waits_for_the_end() {
     )
     .await;
     assert_eq!(done.attempts, 2);
-    assert_eq!(provider.requests().len(), 2);
+    assert_eq!(provider.received().len(), 2);
     worker.shutdown().await.unwrap();
 }
 

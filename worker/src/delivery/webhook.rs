@@ -5,7 +5,8 @@
 //! one duplicate the lease protocol cannot rule out — a worker dying between delivering
 //! and completing — is recognisable downstream), `X-Herald-Attempt`, and, when the
 //! tenant has a `WEBHOOK_SECRETS` entry, `X-Herald-Signature: sha256=<hex>` — the
-//! HMAC-SHA256 of the exact body bytes under that secret.
+//! HMAC-SHA256 of the exact body bytes under that secret
+//! ([`herald_core::signature::HeraldSignature`]).
 //!
 //! The target is tenant-chosen, so it passes the SSRF guard (`herald_core::ssrf`): an
 //! IP-literal or `localhost` URL is checked before sending, and a host name is resolved
@@ -21,11 +22,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use herald_core::signature::HeraldSignature;
 use herald_core::ssrf::{Refused, TargetGuard};
 use herald_core::TenantId;
-use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
-use sha2::Sha256;
 
 use super::http::{self, GuardedResolver};
 use super::{Channel, DeliveryError, Message};
@@ -56,17 +56,6 @@ impl WebhookChannel {
             guard,
         })
     }
-}
-
-/// `sha256=<hex HMAC-SHA256 of body>`.
-pub fn signature(secret: &str, body: &[u8]) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => return String::new(),
-    };
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// The URL, if it is one this channel may post to.
@@ -127,8 +116,9 @@ impl Channel for WebhookChannel {
         }
         headers.insert("x-herald-attempt", HeaderValue::from(message.attempt));
         if let Some(secret) = self.secrets.get(&message.job.tenant) {
-            if let Ok(v) = HeaderValue::from_str(&signature(secret, &body)) {
-                headers.insert("x-herald-signature", v);
+            let signature = HeraldSignature::sign(secret.as_bytes(), &body);
+            if let Ok(v) = HeaderValue::from_str(&signature.to_string()) {
+                headers.insert(HeraldSignature::HEADER, v);
             }
         }
         http::send("webhook", self.client.post(url).headers(headers).body(body)).await
@@ -138,16 +128,6 @@ impl Channel for WebhookChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signature_is_hex_hmac_sha256() {
-        // RFC 4231 test case 2.
-        let sig = signature("Jefe", b"what do ya want for nothing?");
-        assert_eq!(
-            sig,
-            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
 
     #[test]
     fn the_breaker_key_is_the_lowercase_host_and_port() {

@@ -1,24 +1,22 @@
 //! Shared pieces of the worker's integration tests: real RabbitMQ (from
-//! `HERALD_TEST_RABBITMQ_URL`), a SQLite file per test, worker processes spawned from
-//! the real binary, and a webhook sink that records every delivery.
+//! `HERALD_TEST_RABBITMQ_URL`), a SQLite file per test, and worker processes spawned
+//! from the real binary. The webhook sink, the service URLs and `wait_for` are
+//! herald-testkit's.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use axum::Router;
 use herald_core::dispatch::{self, Dispatch, JobMessage, RabbitDispatch, Topology};
 use herald_core::notification::NotificationRequest;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::StoreConfig;
 use herald_core::{Job, JobId, NewJob, Priority, Store, TenantId};
+use herald_testkit::services::{mongodb_uri, rabbitmq_url};
+use herald_testkit::wait::wait_for;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
@@ -27,45 +25,8 @@ pub mod faults;
 pub const TENANT: &str = "acme";
 pub const SECRET: &str = "test-webhook-secret";
 
-pub fn rabbitmq_url() -> String {
-    std::env::var("HERALD_TEST_RABBITMQ_URL").unwrap_or_else(|_| {
-        panic!(
-            "HERALD_TEST_RABBITMQ_URL is not set: run the tests with scripts/test.sh, \
-             which starts RabbitMQ and exports it"
-        )
-    })
-}
-
-pub fn mongodb_uri() -> String {
-    std::env::var("HERALD_TEST_MONGODB_URI").unwrap_or_else(|_| {
-        panic!(
-            "HERALD_TEST_MONGODB_URI is not set: run the tests with scripts/test.sh, \
-             which starts the MongoDB-protocol test server and exports it"
-        )
-    })
-}
-
 pub fn tenant() -> TenantId {
     TenantId::parse(TENANT).unwrap()
-}
-
-/// Polls `check` until it returns `Some`, or panics with `what` after `timeout`.
-pub async fn wait_for<T, F, Fut>(timeout: Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// One test's world: its own SQLite file and its own consumer group on the broker.
@@ -403,136 +364,4 @@ impl Drop for WorkerProcess {
             let _ = self.child.wait();
         }
     }
-}
-
-/// One request the sink received.
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub job_id: String,
-    pub idempotency_key: String,
-    pub attempt: u32,
-    pub signature_ok: bool,
-    pub path: String,
-    pub at: Instant,
-}
-
-#[derive(Debug, Default)]
-pub struct SinkState {
-    pub received: Mutex<Vec<Received>>,
-    /// Job ids whose request is being held right now (`/slow`).
-    pub in_progress: Mutex<Vec<String>>,
-}
-
-/// A webhook receiver inside the test. Routes:
-/// - `POST /ok` → 200;
-/// - `POST /fail` → 500, always;
-/// - `POST /slow/{ms}` → holds the request `ms` milliseconds, then 200;
-/// - `POST /slow-first/{ms}` → attempt 1 is held `ms` ms, later attempts answer at once.
-#[derive(Debug, Clone)]
-pub struct Sink {
-    pub base: String,
-    pub state: Arc<SinkState>,
-}
-
-impl Sink {
-    pub async fn start() -> Self {
-        let state = Arc::new(SinkState::default());
-        let app = Router::new()
-            .route("/ok", post(ok))
-            .route("/fail", post(fail))
-            .route("/slow/{ms}", post(slow))
-            .route("/slow-first/{ms}", post(slow_first))
-            .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self {
-            base: format!("http://{addr}"),
-            state,
-        }
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    pub fn received(&self) -> Vec<Received> {
-        self.state.received.lock().unwrap().clone()
-    }
-
-    /// Deliveries per job id.
-    pub fn counts(&self) -> HashMap<String, usize> {
-        let mut counts = HashMap::new();
-        for r in self.received() {
-            *counts.entry(r.job_id).or_insert(0) += 1;
-        }
-        counts
-    }
-
-    pub fn in_progress(&self) -> Vec<String> {
-        self.state.in_progress.lock().unwrap().clone()
-    }
-}
-
-fn record(state: &SinkState, path: &str, headers: &HeaderMap, body: &Bytes) -> Received {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned()
-    };
-    let expected = herald_worker::delivery::webhook::signature(SECRET, body);
-    let received = Received {
-        job_id: header("x-herald-job-id"),
-        idempotency_key: header("idempotency-key"),
-        attempt: header("x-herald-attempt").parse().unwrap_or(0),
-        signature_ok: header("x-herald-signature") == expected,
-        path: path.to_owned(),
-        at: Instant::now(),
-    };
-    state.received.lock().unwrap().push(received.clone());
-    received
-}
-
-async fn ok(State(state): State<Arc<SinkState>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    record(&state, "/ok", &headers, &body);
-    StatusCode::OK
-}
-
-async fn fail(State(state): State<Arc<SinkState>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    record(&state, "/fail", &headers, &body);
-    StatusCode::INTERNAL_SERVER_ERROR
-}
-
-async fn hold(state: &SinkState, id: &str, ms: u64) {
-    state.in_progress.lock().unwrap().push(id.to_owned());
-    tokio::time::sleep(Duration::from_millis(ms)).await;
-    state.in_progress.lock().unwrap().retain(|x| x != id);
-}
-
-async fn slow(
-    State(state): State<Arc<SinkState>>,
-    UrlPath(ms): UrlPath<u64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let r = record(&state, "/slow", &headers, &body);
-    hold(&state, &r.job_id, ms).await;
-    StatusCode::OK
-}
-
-async fn slow_first(
-    State(state): State<Arc<SinkState>>,
-    UrlPath(ms): UrlPath<u64>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> StatusCode {
-    let r = record(&state, "/slow-first", &headers, &body);
-    if r.attempt <= 1 {
-        hold(&state, &r.job_id, ms).await;
-    }
-    StatusCode::OK
 }

@@ -13,6 +13,7 @@ use herald_core::store::mongo::MongoConfig;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::{ListFilter, PageRequest, StoreConfig};
 use herald_core::{Job, Store, TenantId};
+use herald_testkit::services::{free_port, mongodb_uri, rabbitmq_url};
 use lapin::options::{BasicAckOptions, BasicGetOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use serde_json::{json, Value};
@@ -21,26 +22,6 @@ pub const ACME: &str = "acme";
 pub const ACME_KEY: &str = "acme-test-key-0001";
 pub const GLOBEX: &str = "globex";
 pub const GLOBEX_KEY: &str = "globex-test-key-0002";
-
-pub fn rabbitmq_url() -> String {
-    std::env::var("HERALD_TEST_RABBITMQ_URL").expect(
-        "HERALD_TEST_RABBITMQ_URL is not set: run the tests through scripts/test.sh, \
-         or export it (e.g. amqp://guest:guest@127.0.0.1:5672/%2f)",
-    )
-}
-
-pub fn mongodb_uri() -> String {
-    std::env::var("HERALD_TEST_MONGODB_URI").expect(
-        "HERALD_TEST_MONGODB_URI is not set: run scripts/test.sh, which starts SecantusDB, \
-         or point it at a MongoDB-protocol server",
-    )
-}
-
-/// A port nothing listens on.
-pub fn closed_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Broker {
@@ -143,10 +124,9 @@ impl Harness {
         config.consumer_group = group.clone();
         config.rabbitmq_url = match options.broker {
             Broker::Real => Some(rabbitmq_url()),
-            Broker::Unreachable => Some(format!(
-                "amqp://guest:guest@127.0.0.1:{}/%2f",
-                closed_port()
-            )),
+            Broker::Unreachable => {
+                Some(format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()))
+            }
             Broker::Embedded => None,
         };
         config.rate_limit = options.rate_limit;

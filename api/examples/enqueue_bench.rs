@@ -150,8 +150,8 @@ async fn main() {
     let mut keys = ApiKeys::default();
     keys.add(TenantId::parse("bench").unwrap(), KEY).unwrap();
     let mut config = Config::new(store, keys);
-    config.rabbitmq_url = a.rabbitmq_url.clone();
-    config.consumer_group = group.clone();
+    config.broker.url = a.rabbitmq_url.clone().map(Into::into);
+    config.broker.consumer_group = group.clone();
     config.rate_limit = RateLimit {
         per_sec: 0,
         burst: 1,

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use herald_core::config::{self as env, ConfigError};
-use herald_core::dispatch::DEFAULT_CONSUMER_GROUP;
-use herald_core::ssrf::{TargetGuard, ALLOWED_CIDRS_VAR};
+use herald_core::config::{self, ConfigError, Env};
+use herald_core::dispatch::BrokerConfig;
+use herald_core::ssrf::TargetGuard;
 use herald_core::store::StoreConfig;
 
 use crate::auth::ApiKeys;
@@ -20,8 +20,6 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// `RATE_LIMIT_PER_SEC` / `RATE_LIMIT_BURST` when unset (per API key).
 pub const DEFAULT_RATE_LIMIT_PER_SEC: u32 = 1000;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 2000;
-/// `HEARTBEAT_INTERVAL_MS` when unset; the workers use the same variable.
-pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 /// A worker counts as live in `GET /v1/workers` if heard from within this many
 /// heartbeat intervals.
 pub const LIVE_HEARTBEATS: u32 = 3;
@@ -50,11 +48,9 @@ pub struct Config {
     pub port: u16,
     /// `MONGODB_URI` (MongoDB) or else `SQLITE_PATH` (embedded SQLite).
     pub store: StoreConfig,
-    /// `RABBITMQ_URL`; `None` is embedded mode: jobs are stored only, and the workers'
-    /// poller is the only dispatch path.
-    pub rabbitmq_url: Option<String>,
-    /// `RABBITMQ_CONSUMER_GROUP`: the prefix of every queue and exchange name.
-    pub consumer_group: String,
+    /// `RABBITMQ_URL` and `RABBITMQ_CONSUMER_GROUP`; without a URL, embedded mode:
+    /// jobs are stored only, and the workers' poller is the only dispatch path.
+    pub broker: BrokerConfig,
     /// `API_KEYS`: `tenant:key,tenant:key`.
     pub api_keys: ApiKeys,
     /// `RATE_LIMIT_PER_SEC`, `RATE_LIMIT_BURST`.
@@ -76,19 +72,19 @@ impl Config {
         Self {
             port: DEFAULT_PORT,
             store,
-            rabbitmq_url: None,
-            consumer_group: DEFAULT_CONSUMER_GROUP.to_owned(),
+            broker: BrokerConfig::embedded(),
             api_keys,
             rate_limit: RateLimit::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
             body_timeout: DEFAULT_BODY_TIMEOUT,
-            heartbeat_interval: DEFAULT_HEARTBEAT_INTERVAL,
+            heartbeat_interval: config::DEFAULT_HEARTBEAT_INTERVAL,
             webhook_guard: TargetGuard::default(),
         }
     }
 
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let api_keys = match env::var("API_KEYS") {
+    /// Reads and checks every variable of `env`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let api_keys = match env.var("API_KEYS") {
             Some(raw) => ApiKeys::parse(&raw).map_err(|m| ConfigError::new("API_KEYS", m))?,
             None => {
                 return Err(ConfigError::new(
@@ -97,110 +93,32 @@ impl Config {
                 ))
             }
         };
-        if let Some(filter) = env::var("RUST_LOG") {
-            tracing_subscriber::EnvFilter::try_new(&filter)
-                .map_err(|e| ConfigError::new("RUST_LOG", format!("{filter:?}: {e}")))?;
-        }
-        if let Some(format) = env::var("LOG_FORMAT") {
-            if !(format.eq_ignore_ascii_case("json") || format.eq_ignore_ascii_case("text")) {
-                return Err(ConfigError::new(
-                    "LOG_FORMAT",
-                    format!("{format:?}: use json or text"),
-                ));
-            }
-        }
-        let store = StoreConfig::from_env()?;
-        let rabbitmq_url = env::var("RABBITMQ_URL");
-        if let Some(url) = &rabbitmq_url {
-            check_amqp_url(url).map_err(|m| ConfigError::new("RABBITMQ_URL", m))?;
-        }
-        let consumer_group = env::var("RABBITMQ_CONSUMER_GROUP")
-            .unwrap_or_else(|| DEFAULT_CONSUMER_GROUP.to_owned());
-        check_consumer_group(&consumer_group)
-            .map_err(|m| ConfigError::new("RABBITMQ_CONSUMER_GROUP", m))?;
+        config::check_log_settings(env)?;
         let rate_limit = RateLimit {
-            per_sec: env::parse_or("RATE_LIMIT_PER_SEC", DEFAULT_RATE_LIMIT_PER_SEC)?,
-            burst: u32::try_from(env::positive_or(
-                "RATE_LIMIT_BURST",
-                u64::from(DEFAULT_RATE_LIMIT_BURST),
-            )?)
+            per_sec: env.parse_or("RATE_LIMIT_PER_SEC", DEFAULT_RATE_LIMIT_PER_SEC)?,
+            burst: u32::try_from(
+                env.positive_or("RATE_LIMIT_BURST", u64::from(DEFAULT_RATE_LIMIT_BURST))?,
+            )
             .map_err(|_| ConfigError::new("RATE_LIMIT_BURST", "too large"))?,
         };
         let max_body_bytes =
-            usize::try_from(env::positive_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?)
+            usize::try_from(env.positive_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?)
                 .map_err(|_| ConfigError::new("MAX_BODY_BYTES", "too large"))?;
-        let webhook_guard = match env::var(ALLOWED_CIDRS_VAR) {
-            Some(raw) => {
-                TargetGuard::parse(&raw).map_err(|m| ConfigError::new(ALLOWED_CIDRS_VAR, m))?
-            }
-            None => TargetGuard::default(),
-        };
         Ok(Self {
-            port: env::parse_or("PORT", DEFAULT_PORT)?,
-            store,
-            rabbitmq_url,
-            consumer_group,
+            port: env.parse_or("PORT", DEFAULT_PORT)?,
+            store: StoreConfig::from_env(env)?,
+            broker: BrokerConfig::from_env(env)?,
             api_keys,
             rate_limit,
             max_body_bytes,
-            body_timeout: env::millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
-            heartbeat_interval: env::millis_or(
-                "HEARTBEAT_INTERVAL_MS",
-                DEFAULT_HEARTBEAT_INTERVAL,
-            )?,
-            webhook_guard,
+            body_timeout: env.millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
+            heartbeat_interval: config::heartbeat_interval(env)?,
+            webhook_guard: TargetGuard::from_env(env)?,
         })
     }
 
     /// How recently a worker must have sent a heartbeat to be listed.
     pub fn live_within(&self) -> Duration {
         self.heartbeat_interval * LIVE_HEARTBEATS
-    }
-}
-
-/// The message never repeats the URL: it may hold a password.
-fn check_amqp_url(url: &str) -> Result<(), String> {
-    let scheme_ok = url.starts_with("amqp://") || url.starts_with("amqps://");
-    if !scheme_ok {
-        return Err("must be an amqp:// or amqps:// URL".into());
-    }
-    url.parse::<lapin::uri::AMQPUri>()
-        .map(|_| ())
-        .map_err(|_| "is not a valid AMQP URL (amqp://user:password@host:port/vhost)".into())
-}
-
-/// Group names become queue names: keep them short and free of odd characters.
-pub(crate) fn check_consumer_group(group: &str) -> Result<(), String> {
-    let ok = !group.is_empty()
-        && group.len() <= 200
-        && group
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{group:?}: use 1 to 200 of A-Z a-z 0-9 - _ ."))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amqp_urls_are_checked_without_echoing_them() {
-        assert!(check_amqp_url("amqp://guest:guest@127.0.0.1:5672/%2f").is_ok());
-        assert!(check_amqp_url("amqps://u:p@rabbit.example.com/").is_ok());
-        let err = check_amqp_url("http://user:hunter2@host/").unwrap_err();
-        assert!(!err.contains("hunter2"), "{err}");
-        assert!(check_amqp_url("amqp://u:p@host:notaport/").is_err());
-    }
-
-    #[test]
-    fn consumer_groups_are_checked() {
-        assert!(check_consumer_group("notification-workers").is_ok());
-        assert!(check_consumer_group("").is_err());
-        assert!(check_consumer_group("a b").is_err());
-        assert!(check_consumer_group("a/b").is_err());
     }
 }

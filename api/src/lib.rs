@@ -11,12 +11,12 @@
 //! ```no_run
 //! # async fn example() -> anyhow::Result<()> {
 //! // The binary: config from the environment, a bound listener, a shutdown future.
-//! let config = herald_api::Config::from_env()?;
+//! let config = herald_api::Config::from_env(&herald_core::config::Env::process())?;
 //! let listener = tokio::net::TcpListener::bind(("0.0.0.0", config.port)).await?;
 //! herald_api::run(config, listener, async { /* SIGTERM */ }).await?;
 //!
 //! // Tests: start in-process on 127.0.0.1:<free port>, then shut down gracefully.
-//! # let config = herald_api::Config::from_env()?;
+//! # let config = herald_api::Config::from_env(&herald_core::config::Env::process())?;
 //! let server = herald_api::Server::start(config).await?;
 //! let base = server.url(); // "http://127.0.0.1:PORT"
 //! server.shutdown().await?;
@@ -50,7 +50,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::Router;
 use herald_core::clock::SystemClock;
-use herald_core::dispatch::{Dispatch, EmbeddedDispatch, RabbitDispatch, Topology};
+use herald_core::dispatch::{Dispatch, DispatchMode};
 use herald_core::ssrf::TargetGuard;
 use herald_core::{Clock, Store};
 use tokio::net::TcpListener;
@@ -110,26 +110,20 @@ impl AppState {
         let store = herald_core::store::open(&config.store, clock.clone())
             .await
             .context("opening the job store")?;
-        let dispatch: Arc<dyn Dispatch> = match &config.rabbitmq_url {
-            None => {
-                tracing::info!(
-                    "no RABBITMQ_URL: embedded mode, jobs are stored and the workers' poller dispatches them"
-                );
-                Arc::new(EmbeddedDispatch)
+        let dispatch = config.broker.dispatch();
+        let group = &config.broker.consumer_group;
+        match dispatch.mode() {
+            DispatchMode::Embedded => tracing::info!(
+                "no RABBITMQ_URL: embedded mode, jobs are stored and the workers' poller dispatches them"
+            ),
+            DispatchMode::RabbitMq if dispatch.is_healthy().await => {
+                tracing::info!(group = %group, "RabbitMQ topology declared");
             }
-            Some(url) => {
-                let publisher = RabbitDispatch::lazy(url, Topology::new(&config.consumer_group));
-                if publisher.is_healthy().await {
-                    tracing::info!(group = %config.consumer_group, "RabbitMQ topology declared");
-                } else {
-                    tracing::warn!(
-                        group = %config.consumer_group,
-                        "RabbitMQ unreachable at start; jobs are stored and dispatched by the poller until it is back"
-                    );
-                }
-                Arc::new(publisher)
-            }
-        };
+            DispatchMode::RabbitMq => tracing::warn!(
+                group = %group,
+                "RabbitMQ unreachable at start; jobs are stored and dispatched by the poller until it is back"
+            ),
+        }
         Ok(Self {
             store,
             dispatch,

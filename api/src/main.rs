@@ -33,7 +33,7 @@ struct Cli {}
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     Cli::parse();
-    let config = herald_api::Config::from_env()?;
+    let config = herald_api::Config::from_env(&herald_core::config::Env::process())?;
     herald_core::telemetry::init("info,tower_http=info");
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", config.port))
         .await

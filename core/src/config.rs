@@ -1,7 +1,17 @@
-//! Reading configuration from the environment. Every value is checked at start-up;
-//! a bad one stops the process with a message naming the variable (DESIGN §9).
+//! Reading configuration (DESIGN §9). Every value is checked at start-up; a bad one
+//! stops the process with a message naming the variable, and never quoting a secret.
+//!
+//! Configuration is built from an [`Env`]: the process's environment in `main`
+//! ([`Env::process`]), or one a test writes ([`Env::from_pairs`]), so no test has to
+//! mutate the process environment or start a binary to check a parse.
+//!
+//! Settings both binaries read are parsed here, once: the broker
+//! ([`crate::dispatch::BrokerConfig`]), the store ([`crate::store::StoreConfig`]), the
+//! SSRF allow-list ([`crate::ssrf::TargetGuard::from_env`]), the heartbeat period and
+//! the log settings ([`heartbeat_interval`], [`check_log_settings`]).
 
-use std::fmt::Display;
+use std::collections::HashMap;
+use std::fmt::{self, Display};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -22,39 +32,177 @@ impl ConfigError {
     }
 }
 
-/// The variable's value; unset and empty are the same.
-pub fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+/// The variables a process reads its configuration from.
+#[derive(Clone, Default)]
+pub struct Env {
+    vars: HashMap<String, String>,
 }
 
-/// Parses `name`, or returns `default` when it is unset.
-pub fn parse_or<T>(name: &'static str, default: T) -> Result<T, ConfigError>
-where
-    T: FromStr,
-    T::Err: Display,
-{
-    match var(name) {
-        None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .map_err(|e| ConfigError::new(name, format!("{raw:?}: {e}"))),
+impl fmt::Debug for Env {
+    /// Names only: values may be secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&str> = self.vars.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("Env").field("names", &names).finish()
     }
 }
 
-/// A positive integer (counts, sizes), or `default`.
-pub fn positive_or(name: &'static str, default: u64) -> Result<u64, ConfigError> {
-    let n: u64 = parse_or(name, default)?;
-    if n == 0 {
-        return Err(ConfigError::new(name, "must be at least 1"));
+impl Env {
+    /// The process's environment, as it is now (variables that are not UTF-8 are
+    /// left out: none of Herald's are).
+    pub fn process() -> Self {
+        Self {
+            vars: std::env::vars().collect(),
+        }
     }
-    Ok(n)
+
+    /// An environment of exactly these variables.
+    pub fn from_pairs<K, V>(pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
+    }
+
+    /// This environment with `name` set to `value`.
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.vars.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// The variable's value; unset and empty (or blank) are the same.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .filter(|v| !v.trim().is_empty())
+            .cloned()
+    }
+
+    /// Whether the variable is set to something.
+    pub fn is_set(&self, name: &str) -> bool {
+        self.var(name).is_some()
+    }
+
+    /// Parses `name`, or returns `default` when it is unset.
+    pub fn parse_or<T>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        match self.var(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|e| ConfigError::new(name, format!("{raw:?}: {e}"))),
+        }
+    }
+
+    /// A positive integer (counts, sizes), or `default`.
+    pub fn positive_or(&self, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+        let n: u64 = self.parse_or(name, default)?;
+        if n == 0 {
+            return Err(ConfigError::new(name, "must be at least 1"));
+        }
+        Ok(n)
+    }
+
+    /// A duration given in milliseconds (`*_MS` variables), or `default`.
+    pub fn millis_or(
+        &self,
+        name: &'static str,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
+        let default = u64::try_from(default.as_millis()).unwrap_or(u64::MAX);
+        Ok(Duration::from_millis(self.positive_or(name, default)?))
+    }
+
+    /// A count from 1 to `max`, or `default`.
+    pub fn count_or(
+        &self,
+        name: &'static str,
+        default: usize,
+        max: usize,
+    ) -> Result<usize, ConfigError> {
+        let n = self.positive_or(name, default as u64)?;
+        match usize::try_from(n) {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(ConfigError::new(name, format!("must be at most {max}"))),
+        }
+    }
 }
 
-/// A duration given in milliseconds (`*_MS` variables), or `default`.
-pub fn millis_or(name: &'static str, default: Duration) -> Result<Duration, ConfigError> {
-    let ms = positive_or(name, u64::try_from(default.as_millis()).unwrap_or(u64::MAX))?;
-    Ok(Duration::from_millis(ms))
+/// A value that must never be printed: a password, a token, a key. `Debug` and
+/// `Display` show `<redacted>`; [`Secret::expose`] is the one way to the value, so
+/// every use of it is visible in the code.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret<T>(T);
+
+impl<T> Secret<T> {
+    pub fn new(value: T) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> fmt::Debug for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl<T> fmt::Display for Secret<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl<T> From<T> for Secret<T> {
+    fn from(value: T) -> Self {
+        Self(value)
+    }
+}
+
+impl From<&str> for Secret<String> {
+    fn from(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+}
+
+/// `HEARTBEAT_INTERVAL_MS` when unset.
+pub const DEFAULT_HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
+
+/// `HEARTBEAT_INTERVAL_MS`: how often workers report to the registry that
+/// `GET /v1/workers` reads. The API and the workers read it the same way.
+pub fn heartbeat_interval(env: &Env) -> Result<Duration, ConfigError> {
+    env.millis_or("HEARTBEAT_INTERVAL_MS", DEFAULT_HEARTBEAT_INTERVAL)
+}
+
+/// `RUST_LOG` must be a filter and `LOG_FORMAT` `json` or `text`: checked at start-up
+/// by every binary, so a typo does not quietly log nothing.
+pub fn check_log_settings(env: &Env) -> Result<(), ConfigError> {
+    if let Some(filter) = env.var("RUST_LOG") {
+        tracing_subscriber::EnvFilter::try_new(&filter)
+            .map_err(|e| ConfigError::new("RUST_LOG", format!("{filter:?}: {e}")))?;
+    }
+    if let Some(format) = env.var("LOG_FORMAT") {
+        if !(format.eq_ignore_ascii_case("json") || format.eq_ignore_ascii_case("text")) {
+            return Err(ConfigError::new(
+                "LOG_FORMAT",
+                format!("{format:?}: use json or text"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -63,22 +211,45 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        // Distinct names so parallel tests do not race on the environment.
-        std::env::set_var("HERALD_TEST_PORT_A", "eighty");
-        let err = parse_or::<u16>("HERALD_TEST_PORT_A", 3000).unwrap_err();
+        let env = Env::from_pairs([
+            ("HERALD_TEST_PORT_A", "eighty"),
+            ("HERALD_TEST_ZERO_B", "0"),
+            ("HERALD_TEST_EMPTY_D", "  "),
+            ("HERALD_TEST_MS_E", "250"),
+        ]);
+        let err = env.parse_or::<u16>("HERALD_TEST_PORT_A", 3000).unwrap_err();
         assert_eq!(err.var, "HERALD_TEST_PORT_A");
         assert!(err.to_string().contains("HERALD_TEST_PORT_A"), "{err}");
 
-        std::env::set_var("HERALD_TEST_ZERO_B", "0");
-        assert!(positive_or("HERALD_TEST_ZERO_B", 5).is_err());
+        assert!(env.positive_or("HERALD_TEST_ZERO_B", 5).is_err());
 
-        assert_eq!(parse_or::<u16>("HERALD_TEST_UNSET_C", 3000), Ok(3000));
-        std::env::set_var("HERALD_TEST_EMPTY_D", "  ");
-        assert_eq!(parse_or::<u16>("HERALD_TEST_EMPTY_D", 7), Ok(7));
-        std::env::set_var("HERALD_TEST_MS_E", "250");
+        assert_eq!(env.parse_or::<u16>("HERALD_TEST_UNSET_C", 3000), Ok(3000));
+        assert_eq!(env.parse_or::<u16>("HERALD_TEST_EMPTY_D", 7), Ok(7));
         assert_eq!(
-            millis_or("HERALD_TEST_MS_E", Duration::from_secs(1)),
+            env.millis_or("HERALD_TEST_MS_E", Duration::from_secs(1)),
             Ok(Duration::from_millis(250))
         );
+    }
+
+    #[test]
+    fn secrets_and_environments_never_print_values() {
+        let secret = Secret::new("hunter2".to_owned());
+        assert_eq!(format!("{secret:?} {secret}"), "<redacted> <redacted>");
+        assert_eq!(secret.expose(), "hunter2");
+        let env = Env::from_pairs([("API_KEYS", "acme:hunter2")]);
+        let shown = format!("{env:?}");
+        assert!(
+            shown.contains("API_KEYS") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn log_settings_are_checked() {
+        assert!(check_log_settings(&Env::default()).is_ok());
+        let bad = Env::from_pairs([("LOG_FORMAT", "xml")]);
+        assert_eq!(check_log_settings(&bad).unwrap_err().var, "LOG_FORMAT");
+        let bad = Env::from_pairs([("RUST_LOG", "info,[")]);
+        assert_eq!(check_log_settings(&bad).unwrap_err().var, "RUST_LOG");
     }
 }

@@ -26,6 +26,8 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
+use crate::config::{ConfigError, Env};
+
 /// The variable that lists the exempt ranges.
 pub const ALLOWED_CIDRS_VAR: &str = "WEBHOOK_ALLOWED_CIDRS";
 
@@ -173,6 +175,14 @@ impl TargetGuard {
             .map(str::parse::<Cidr>)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { allowed })
+    }
+
+    /// `WEBHOOK_ALLOWED_CIDRS`, which the API and the workers read the same way.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        match env.var(ALLOWED_CIDRS_VAR) {
+            Some(raw) => Self::parse(&raw).map_err(|m| ConfigError::new(ALLOWED_CIDRS_VAR, m)),
+            None => Ok(Self::default()),
+        }
     }
 
     pub fn allowed(&self) -> &[Cidr] {

@@ -439,7 +439,7 @@ fn spawn_progress(bar: ProgressBar, tracker: Tracker) -> tokio::task::JoinHandle
 pub async fn serve_api() -> std::process::ExitCode {
     herald_core::telemetry::init("warn");
     let served = async {
-        let config = herald_api::Config::from_env()?;
+        let config = herald_api::Config::from_env(&herald_core::config::Env::process())?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port)).await?;
         herald_api::run(config, listener, herald_core::shutdown::signal()).await
     };
@@ -451,7 +451,7 @@ pub async fn serve_api() -> std::process::ExitCode {
 pub async fn serve_worker() -> std::process::ExitCode {
     herald_core::telemetry::init("warn");
     let served = async {
-        let config = herald_worker::Config::from_env()?;
+        let config = herald_worker::Config::from_env(&herald_core::config::Env::process())?;
         herald_worker::run(config, herald_core::shutdown::signal()).await
     };
     exit_code("worker", served.await)

@@ -56,15 +56,15 @@ async fn main() -> anyhow::Result<()> {
         store.clone(),
         ApiKeys::parse(&format!("bench:{KEY}")).map_err(anyhow::Error::msg)?,
     );
-    api_config.rabbitmq_url = (!embedded).then(|| url.clone());
-    api_config.consumer_group = group.clone();
+    api_config.broker.url = (!embedded).then(|| url.clone().into());
+    api_config.broker.consumer_group = group.clone();
     let api = herald_api::Server::start(api_config).await?;
     let mut workers = Vec::new();
     for _ in 0..WORKERS {
         let mut config = Config::embedded(store.clone());
-        config.consumer_group = group.clone();
+        config.broker.consumer_group = group.clone();
         if !embedded {
-            config.rabbitmq_url = Some(url.clone());
+            config.broker.url = Some(herald_core::config::Secret::new(url.clone()));
             config.poll_interval = Duration::from_secs(5);
         }
         config.max_matches = 3;

@@ -32,7 +32,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use herald_core::backoff::Backoff;
-use herald_core::dispatch::{Dispatch, EmbeddedDispatch, RabbitDispatch, Topology};
 use herald_core::store::WorkerHeartbeat;
 use herald_core::{shutdown, supervise};
 use herald_core::{Clock, Store, StoreError, WorkerId};
@@ -166,8 +165,8 @@ impl WorkerBuilder {
         let engine = Arc::new(engine);
         let engine_loops = tokio::spawn(engine_loops.run());
         let slots = Arc::new(Semaphore::new(config.concurrency));
-        let broker = config.rabbitmq_url.as_deref().map(|url| {
-            supervise::Broker::new(url, Topology::new(&config.consumer_group))
+        let broker = config.broker.url().map(|url| {
+            supervise::Broker::new(url, config.broker.topology())
                 .observed_by(Arc::new(BrokerSessions::new(&ctx.metrics, 3)))
         });
 
@@ -205,7 +204,7 @@ impl WorkerBuilder {
             metrics_addr = %metrics_addr,
             store = %config.store.describe(),
             mode = if broker.is_some() { "rabbitmq" } else { "embedded" },
-            consumer_group = %config.consumer_group,
+            consumer_group = %config.broker.consumer_group,
             concurrency = config.concurrency,
             prefetch = config.prefetch,
             lock_duration_ms = config.lock_duration.as_millis() as u64,
@@ -330,16 +329,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 /// `PUSH_PROJECT_ID`) and logs which channels this worker delivers on; a job for an
 /// absent one dies with "not available on this worker".
 fn configured_channels(channels: Channels, config: &Config) -> anyhow::Result<Channels> {
-    let mut channels = channels.with(Arc::new(LogChannel)).with(Arc::new(
-        WebhookChannel::new(&config.webhook).context("building the webhook client")?,
-    ));
+    let webhook = WebhookChannel::new(&config.webhook, config.ssrf.clone())
+        .context("building the webhook client")?;
+    let mut channels = channels.with(Arc::new(LogChannel)).with(Arc::new(webhook));
     let mut enabled = vec!["log", "webhook"];
-    config::check_adapter_targets(
-        &config.webhook.allowed_cidrs,
-        config.sms.as_ref(),
-        config.push.as_ref(),
-    )?;
-    let guard = herald_core::ssrf::TargetGuard::new(config.webhook.allowed_cidrs.clone());
+    let guard = config.ssrf.clone();
     if let Some(email) = &config.email {
         channels = channels.with(Arc::new(
             EmailChannel::new(email).context("building the SMTP transport")?,
@@ -387,19 +381,15 @@ fn start_matches(
     stop: &watch::Receiver<bool>,
     background: &mut Vec<JoinHandle<()>>,
 ) -> Arc<matches::Matches> {
-    let config = &ctx.config;
-    let (dispatch, wakeups): (Arc<dyn Dispatch>, _) = match (&config.rabbitmq_url, broker) {
-        (Some(url), Some(broker)) => {
-            let (wakeups, session) = matches::wakeup::Wakeups::new();
-            let publisher = RabbitDispatch::lazy(url, broker.topology().clone());
-            let (broker, stop) = (broker.clone(), stop.clone());
-            background.push(tokio::spawn(async move {
-                supervise::supervise(matches::wakeup::SESSION, &broker, stop, session).await;
-            }));
-            (Arc::new(publisher), Some(wakeups))
-        }
-        _ => (Arc::new(EmbeddedDispatch), None),
-    };
+    let dispatch = ctx.config.broker.dispatch();
+    let wakeups = broker.map(|broker| {
+        let (wakeups, session) = matches::wakeup::Wakeups::new();
+        let (broker, stop) = (broker.clone(), stop.clone());
+        background.push(tokio::spawn(async move {
+            supervise::supervise(matches::wakeup::SESSION, &broker, stop, session).await;
+        }));
+        wakeups
+    });
     let hosts = matches::Matches::new(ctx.clone(), dispatch, wakeups, stop.clone());
     background.push(tokio::spawn(hosts.clone().run_poller(stop.clone())));
     if let Some(broker) = broker {

@@ -43,7 +43,7 @@ async fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => {
             herald_core::telemetry::init("info");
-            let config = match Config::from_env() {
+            let config = match Config::from_env(&herald_core::config::Env::process()) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("herald-worker: {e}");

@@ -25,8 +25,8 @@ async fn api_to_rabbitmq_to_two_workers_to_the_sink_exactly_once() {
         StoreConfig::Sqlite(SqliteConfig::new(&h.db)),
         ApiKeys::parse(&format!("{TENANT}:{KEY}")).unwrap(),
     );
-    config.rabbitmq_url = Some(rabbitmq_url());
-    config.consumer_group = h.group.clone();
+    config.broker.url = Some(herald_core::config::Secret::new(rabbitmq_url()));
+    config.broker.consumer_group = h.group.clone();
     // The sink listens on loopback: allow it past the API's SSRF guard.
     config.webhook_guard = herald_core::ssrf::TargetGuard::parse("127.0.0.0/8").unwrap();
     let api = herald_api::Server::start(config).await.unwrap();

@@ -22,14 +22,17 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
+use herald_core::config::Env;
+use herald_core::ssrf::Cidr;
 use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::StoreConfig;
 use herald_core::{Job, JobId, JobKind, JobStatus, NewJob, RetryPolicy, Store, TenantId};
 use herald_testkit::sink::Sink;
 use herald_testkit::wait::wait_for;
-use herald_worker::config::{
-    Cidr, EmailConfig, PushAuth, PushConfig, ServiceAccount, SmsConfig, SmtpRoots, SmtpTls,
-};
+use herald_worker::delivery::email::{EmailConfig, SmtpRoots, SmtpTls};
+use herald_worker::delivery::push::{PushAuth, PushConfig};
+use herald_worker::delivery::push_token::ServiceAccount;
+use herald_worker::delivery::sms::SmsConfig;
 use herald_worker::{Config, Outcome, Step, Worker};
 use serde_json::{json, Value};
 use support::{SECRET, TENANT};
@@ -63,7 +66,7 @@ impl World {
         config
             .webhook
             .secrets
-            .insert(tenant(TENANT), SECRET.to_owned());
+            .insert(tenant(TENANT), SECRET.to_owned().into());
         adjust(&mut config);
         let worker = Worker::builder(config)
             .store(wrap(store.clone()))
@@ -141,7 +144,7 @@ async fn serve(app: Router) -> std::net::SocketAddr {
 // with `Retry-After: 7`)
 
 fn allow_loopback(config: &mut Config) {
-    config.webhook.allowed_cidrs = vec!["127.0.0.0/8".parse::<Cidr>().unwrap()];
+    config.ssrf = herald_core::ssrf::TargetGuard::new(vec!["127.0.0.0/8".parse::<Cidr>().unwrap()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -792,7 +795,7 @@ async fn smtp_auth_over_starttls_logs_in_and_a_wrong_password_is_dead() {
         let world = World::start(|c| {
             c.email = Some(EmailConfig {
                 username: Some(SMTP_USER.to_owned()),
-                password: Some(password.to_owned()),
+                password: Some(password.to_owned().into()),
                 ..tls_email_config(smtp.port, SmtpTls::StartTls, Some(&roots))
             });
         })
@@ -875,7 +878,7 @@ fn sms_config(base: String) -> SmsConfig {
     SmsConfig {
         base_url: base,
         account_sid: SID.into(),
-        auth_token: TWILIO_TOKEN.into(),
+        auth_token: TWILIO_TOKEN.to_owned().into(),
         from: "+15017122661".into(),
         timeout: Duration::from_secs(5),
     }
@@ -933,7 +936,7 @@ async fn sms_follows_twilios_messages_api() {
     let world = World::start(|c| {
         allow_loopback(c);
         let mut config = sms_config(format!("http://{addr}"));
-        config.auth_token = "wrong-token".into();
+        config.auth_token = "wrong-token".to_owned().into();
         c.sms = Some(config);
     })
     .await;
@@ -1009,7 +1012,7 @@ async fn push_follows_fcm_http_v1() {
         c.push = Some(PushConfig {
             base_url: format!("http://{addr}"),
             project_id: "herald-test".into(),
-            auth: PushAuth::Static(FCM_TOKEN.into()),
+            auth: PushAuth::Static(FCM_TOKEN.to_owned().into()),
             timeout: Duration::from_secs(5),
         })
     })
@@ -1067,7 +1070,7 @@ async fn adapter_base_urls_inside_the_network_are_refused_without_the_allow_list
         c.push = Some(PushConfig {
             base_url: format!("http://localhost:{}", addr.port()),
             project_id: "herald-test".into(),
-            auth: PushAuth::Static(FCM_TOKEN.into()),
+            auth: PushAuth::Static(FCM_TOKEN.to_owned().into()),
             timeout: Duration::from_secs(5),
         });
     })
@@ -1525,10 +1528,9 @@ async fn the_binary_sends_email_over_starttls_with_smtp_ca_file_and_auth_by_defa
     assert!(!worker.log_text().contains(SMTP_PASSWORD));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bad_smtp_ca_file_stops_the_binary_naming_the_variable() {
+#[test]
+fn a_bad_smtp_ca_file_is_refused_at_start_up_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("herald.db");
     let good = ca_file(dir.path(), "good.pem", &[&TestCa::new("Herald Test CA")]);
     let missing = dir.path().join("missing.pem");
     let not_pem = dir.path().join("not.pem");
@@ -1557,24 +1559,23 @@ async fn a_bad_smtp_ca_file_stops_the_binary_naming_the_variable() {
     .into_iter()
     .enumerate()
     {
-        let mut worker = support::WorkerSpec::new(&db)
-            .env("SMTP_HOST", "127.0.0.1")
-            .env("EMAIL_FROM", "a@b.example")
-            .env("SMTP_TLS", tls)
-            .env("SMTP_CA_FILE", file.to_str().unwrap())
-            .spawn(dir.path(), &format!("bad{i}"));
-        let status = worker.wait_exit(Duration::from_secs(20)).await;
-        assert!(!status.success(), "{tls} {file:?} started");
-        let log = worker.log_text();
+        let env = Env::from_pairs([
+            ("SMTP_HOST", "127.0.0.1"),
+            ("EMAIL_FROM", "a@b.example"),
+            ("SMTP_TLS", tls),
+            ("SMTP_CA_FILE", file.to_str().unwrap()),
+        ]);
+        let Err(err) = Config::from_env(&env) else {
+            panic!("case {i}: {tls} {file:?} accepted");
+        };
+        let log = err.to_string();
         assert!(log.contains("SMTP_CA_FILE"), "{tls} {file:?}: {log}");
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_channel_settings_stop_the_binary_naming_the_variable() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("herald.db");
-    for (i, (settings, variable)) in [
+#[test]
+fn bad_channel_settings_are_refused_at_start_up_naming_the_variable() {
+    for (settings, variable) in [
         (vec![("SMS_AUTH_TOKEN", "token")], "SMS_ACCOUNT_SID"),
         (vec![("SMS_ACCOUNT_SID", SID)], "SMS_AUTH_TOKEN"),
         (
@@ -1602,18 +1603,12 @@ async fn bad_channel_settings_stop_the_binary_naming_the_variable() {
             ],
             "PUSH_BASE_URL",
         ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut spec = support::WorkerSpec::new(&db);
-        for (k, v) in &settings {
-            spec = spec.env(k, v);
-        }
-        let mut worker = spec.spawn(dir.path(), &format!("bad{i}"));
-        let status = worker.wait_exit(Duration::from_secs(20)).await;
-        assert!(!status.success(), "{settings:?} started");
-        let log = worker.log_text();
+    ] {
+        let env = Env::from_pairs(settings.iter().copied());
+        let Err(err) = Config::from_env(&env) else {
+            panic!("{settings:?} accepted");
+        };
+        let log = err.to_string();
         assert!(log.contains(variable), "{settings:?}: {log}");
     }
 }
@@ -1667,10 +1662,9 @@ async fn the_binary_delivers_push_with_a_service_account_file() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bad_push_service_account_file_stops_the_binary_naming_the_variable() {
+#[test]
+fn a_bad_push_service_account_file_is_refused_at_start_up_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("herald.db");
     let good = service_account_file(dir.path(), "https://oauth2.googleapis.com/token");
     let write = |name: &str, text: &str| {
         let path = dir.path().join(name);
@@ -1711,7 +1705,7 @@ async fn a_bad_push_service_account_file_stops_the_binary_naming_the_variable() 
         .to_string(),
     );
     let path = |p: &PathBuf| p.to_str().unwrap().to_owned();
-    for (i, (settings, variable)) in [
+    for (settings, variable) in [
         (
             vec![("PUSH_SERVICE_ACCOUNT_FILE", path(&missing))],
             "PUSH_SERVICE_ACCOUNT_FILE",
@@ -1748,18 +1742,12 @@ async fn a_bad_push_service_account_file_stops_the_binary_naming_the_variable() 
             vec![("PUSH_PROJECT_ID", "herald-test".to_owned())],
             "PUSH_ACCESS_TOKEN",
         ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut spec = support::WorkerSpec::new(&db);
-        for (k, v) in &settings {
-            spec = spec.env(k, v);
-        }
-        let mut worker = spec.spawn(dir.path(), &format!("bad-sa{i}"));
-        let status = worker.wait_exit(Duration::from_secs(20)).await;
-        assert!(!status.success(), "{settings:?} started");
-        let log = worker.log_text();
+    ] {
+        let env = Env::from_pairs(settings.iter().cloned());
+        let Err(err) = Config::from_env(&env) else {
+            panic!("{settings:?} accepted");
+        };
+        let log = format!("{err} {err:?}");
         assert!(log.contains(variable), "{settings:?}: {log}");
         for line in key_lines() {
             assert!(

@@ -39,8 +39,8 @@ async fn a_dead_job_is_listed_with_its_error_and_history_and_a_retry_delivers_it
         StoreConfig::Sqlite(SqliteConfig::new(&h.db)),
         ApiKeys::parse(&format!("{TENANT}:{KEY}")).unwrap(),
     );
-    config.rabbitmq_url = Some(rabbitmq_url());
-    config.consumer_group = h.group.clone();
+    config.broker.url = Some(herald_core::config::Secret::new(rabbitmq_url()));
+    config.broker.consumer_group = h.group.clone();
     // The receiver listens on loopback: allow it past the API's SSRF guard.
     config.webhook_guard = herald_core::ssrf::TargetGuard::parse("127.0.0.0/8").unwrap();
     let api = herald_api::Server::start(config).await.unwrap();

@@ -51,7 +51,10 @@ async fn health_is_503_only_while_neither_store_nor_broker_is_reachable() {
         .await
         .unwrap();
     let mut config = Config::embedded(store_config);
-    config.rabbitmq_url = Some(format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()));
+    config.broker.url = Some(herald_core::config::Secret::new(format!(
+        "amqp://guest:guest@127.0.0.1:{}/%2f",
+        free_port()
+    )));
     config.poll_interval = Duration::from_secs(3600);
     config.heartbeat_interval = Duration::from_secs(3600);
     let worker = Worker::builder(config).store(store).start().await.unwrap();

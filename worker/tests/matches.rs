@@ -144,9 +144,9 @@ fn api_config(store: StoreConfig, group: &str, broker: bool) -> herald_api::conf
     let mut config =
         herald_api::config::Config::new(store, ApiKeys::parse(&format!("{TENANT}:{KEY}")).unwrap());
     if broker {
-        config.rabbitmq_url = Some(rabbitmq_url());
+        config.broker.url = Some(herald_core::config::Secret::new(rabbitmq_url()));
     }
-    config.consumer_group = group.to_owned();
+    config.broker.consumer_group = group.to_owned();
     config.webhook_guard = herald_core::ssrf::TargetGuard::parse("127.0.0.0/8").unwrap();
     config
 }

@@ -204,12 +204,12 @@ async fn send_at_waits_in_the_store_not_in_rabbitmq_and_is_delivered_when_due() 
         StoreConfig::Sqlite(SqliteConfig::new(&h.db)),
         herald_api::auth::ApiKeys::parse(&format!("{TENANT}:{KEY}")).unwrap(),
     );
-    api_config.rabbitmq_url = Some(rabbitmq_url());
-    api_config.consumer_group = h.group.clone();
+    api_config.broker.url = Some(herald_core::config::Secret::new(rabbitmq_url()));
+    api_config.broker.consumer_group = h.group.clone();
     let api = herald_api::Server::start(api_config).await.unwrap();
     let mut config = Config::embedded(StoreConfig::Sqlite(SqliteConfig::new(&h.db)));
-    config.rabbitmq_url = Some(rabbitmq_url());
-    config.consumer_group = h.group.clone();
+    config.broker.url = Some(herald_core::config::Secret::new(rabbitmq_url()));
+    config.broker.consumer_group = h.group.clone();
     config.poll_interval = Duration::from_millis(200);
     let worker = Worker::builder(config)
         .store(h.store.clone())
@@ -361,7 +361,7 @@ async fn a_failing_provider_opens_the_breaker_stops_spending_attempts_and_recove
         cap: Duration::from_secs(2),
         ..RetryPolicy::default()
     };
-    config.webhook.allowed_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
+    config.ssrf = herald_core::ssrf::TargetGuard::new(vec!["127.0.0.0/8".parse().unwrap()]);
     let worker = Worker::builder(config)
         .store(store.clone())
         .start()
@@ -484,7 +484,7 @@ async fn a_retry_that_falls_into_quiet_hours_waits_for_the_end() {
         .await
         .unwrap();
     let mut config = Config::embedded(store_config);
-    config.webhook.allowed_cidrs = vec!["127.0.0.0/8".parse().unwrap()];
+    config.ssrf = herald_core::ssrf::TargetGuard::new(vec!["127.0.0.0/8".parse().unwrap()]);
     let worker = Worker::builder(config)
         .store(store.clone())
         .clock(shared)

@@ -121,11 +121,11 @@ impl Harness {
         keys.add(tenant(GLOBEX), GLOBEX_KEY).unwrap();
         let mut config = Config::new(store_config.clone(), keys);
         let group = format!("test-api-{name}-{}", &suffix[..12]);
-        config.consumer_group = group.clone();
-        config.rabbitmq_url = match options.broker {
-            Broker::Real => Some(rabbitmq_url()),
+        config.broker.consumer_group = group.clone();
+        config.broker.url = match options.broker {
+            Broker::Real => Some(rabbitmq_url().into()),
             Broker::Unreachable => {
-                Some(format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()))
+                Some(format!("amqp://guest:guest@127.0.0.1:{}/%2f", free_port()).into())
             }
             Broker::Embedded => None,
         };

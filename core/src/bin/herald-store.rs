@@ -80,7 +80,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = StoreConfig::from_env()?;
+    let config = StoreConfig::from_env(&herald_core::config::Env::process())?;
     let store = store::open(&config, Arc::new(SystemClock::default())).await?;
     match cli.command {
         Command::Counts => {

@@ -37,9 +37,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::job::{JobId, JobKind, Priority};
 
+pub mod config;
 pub mod embedded;
 pub mod rabbitmq;
 
+pub use config::BrokerConfig;
 pub use embedded::EmbeddedDispatch;
 pub use rabbitmq::{connect, declare, delete, RabbitDispatch};
 

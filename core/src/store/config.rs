@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::mongo::{self, MongoConfig, WriteConcernSetting};
 use super::sqlite::{self, SqliteConfig};
-use crate::config::{millis_or, parse_or, positive_or, var, ConfigError};
+use crate::config::{ConfigError, Env};
 
 /// Which store to use: MongoDB when `MONGODB_URI` is set, otherwise SQLite.
 #[derive(Debug, Clone)]
@@ -16,19 +16,19 @@ pub enum StoreConfig {
 }
 
 impl StoreConfig {
-    pub fn from_env() -> Result<Self, ConfigError> {
-        if let Some(uri) = var("MONGODB_URI") {
-            return mongo_from_env(uri.trim()).map(StoreConfig::Mongo);
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        if let Some(uri) = env.var("MONGODB_URI") {
+            return mongo_from_env(env, uri.trim()).map(StoreConfig::Mongo);
         }
         let mut config = SqliteConfig::new(
-            var("SQLITE_PATH")
+            env.var("SQLITE_PATH")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from(sqlite::DEFAULT_PATH)),
         );
-        config.synchronous = parse_or("SQLITE_SYNCHRONOUS", config.synchronous)?;
-        config.busy_timeout = millis_or("SQLITE_BUSY_TIMEOUT_MS", config.busy_timeout)?;
+        config.synchronous = env.parse_or("SQLITE_SYNCHRONOUS", config.synchronous)?;
+        config.busy_timeout = env.millis_or("SQLITE_BUSY_TIMEOUT_MS", config.busy_timeout)?;
         config.pool_size =
-            usize::try_from(positive_or("SQLITE_POOL_SIZE", config.pool_size as u64)?)
+            usize::try_from(env.positive_or("SQLITE_POOL_SIZE", config.pool_size as u64)?)
                 .unwrap_or(sqlite::DEFAULT_POOL_SIZE);
         Ok(StoreConfig::Sqlite(config))
     }
@@ -46,7 +46,7 @@ impl StoreConfig {
 }
 
 /// The MongoDB settings (DESIGN §9), each checked and named when wrong.
-fn mongo_from_env(uri: &str) -> Result<MongoConfig, ConfigError> {
+fn mongo_from_env(env: &Env, uri: &str) -> Result<MongoConfig, ConfigError> {
     if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
         return Err(ConfigError::new(
             "MONGODB_URI",
@@ -54,15 +54,15 @@ fn mongo_from_env(uri: &str) -> Result<MongoConfig, ConfigError> {
         ));
     }
     let mut config = MongoConfig::new(uri);
-    if let Some(database) = var("MONGODB_DATABASE") {
+    if let Some(database) = env.var("MONGODB_DATABASE") {
         config.database = mongo::check_database_name(database.trim())
             .map_err(|e| ConfigError::new("MONGODB_DATABASE", e))?;
     }
     let pool = |name: &'static str| -> Result<Option<u32>, ConfigError> {
-        match var(name) {
+        match env.var(name) {
             None => Ok(None),
             Some(_) => {
-                let n = positive_or(name, 1)?;
+                let n = env.positive_or(name, 1)?;
                 u32::try_from(n)
                     .map(Some)
                     .map_err(|_| ConfigError::new(name, format!("{n} is too large")))
@@ -70,9 +70,9 @@ fn mongo_from_env(uri: &str) -> Result<MongoConfig, ConfigError> {
         }
     };
     config.max_pool_size = pool("MONGODB_MAX_POOL_SIZE")?;
-    config.min_pool_size = match var("MONGODB_MIN_POOL_SIZE") {
+    config.min_pool_size = match env.var("MONGODB_MIN_POOL_SIZE") {
         None => None,
-        Some(_) => Some(parse_or::<u32>("MONGODB_MIN_POOL_SIZE", 0)?),
+        Some(_) => Some(env.parse_or::<u32>("MONGODB_MIN_POOL_SIZE", 0)?),
     };
     if let (Some(min), Some(max)) = (config.min_pool_size, config.max_pool_size) {
         if min > max {
@@ -82,8 +82,8 @@ fn mongo_from_env(uri: &str) -> Result<MongoConfig, ConfigError> {
             ));
         }
     }
-    config.write_concern =
-        parse_or::<WriteConcernSetting>("MONGODB_WRITE_CONCERN", WriteConcernSetting::Majority)?;
+    config.write_concern = env
+        .parse_or::<WriteConcernSetting>("MONGODB_WRITE_CONCERN", WriteConcernSetting::Majority)?;
     Ok(config)
 }
 
@@ -93,21 +93,11 @@ mod tests {
 
     #[test]
     fn mongodb_settings_are_read_and_checked() {
-        // The only test that touches MONGODB_*: one function, so no test races another.
-        let vars = [
-            "MONGODB_URI",
-            "MONGODB_DATABASE",
-            "MONGODB_MAX_POOL_SIZE",
-            "MONGODB_MIN_POOL_SIZE",
-            "MONGODB_WRITE_CONCERN",
-        ];
-        let clear = || vars.iter().for_each(|v| std::env::remove_var(v));
-        clear();
-        std::env::set_var(
+        let mut env = Env::default().with(
             "MONGODB_URI",
             "mongodb://herald:pw@db:27017/prod?replicaSet=rs0",
         );
-        let StoreConfig::Mongo(c) = StoreConfig::from_env().unwrap() else {
+        let StoreConfig::Mongo(c) = StoreConfig::from_env(&env).unwrap() else {
             panic!("MONGODB_URI should select MongoDB");
         };
         assert_eq!(c.database, "prod");
@@ -116,11 +106,12 @@ mod tests {
         let line = StoreConfig::Mongo(c).describe();
         assert!(line.contains("db:27017") && !line.contains("pw"), "{line}");
 
-        std::env::set_var("MONGODB_DATABASE", "herald_eu");
-        std::env::set_var("MONGODB_MAX_POOL_SIZE", "20");
-        std::env::set_var("MONGODB_MIN_POOL_SIZE", "2");
-        std::env::set_var("MONGODB_WRITE_CONCERN", "1");
-        let StoreConfig::Mongo(c) = StoreConfig::from_env().unwrap() else {
+        env = env
+            .with("MONGODB_DATABASE", "herald_eu")
+            .with("MONGODB_MAX_POOL_SIZE", "20")
+            .with("MONGODB_MIN_POOL_SIZE", "2")
+            .with("MONGODB_WRITE_CONCERN", "1");
+        let StoreConfig::Mongo(c) = StoreConfig::from_env(&env).unwrap() else {
             panic!("MONGODB_URI should select MongoDB");
         };
         assert_eq!(c.database, "herald_eu");
@@ -128,23 +119,17 @@ mod tests {
         assert_eq!(c.write_concern, WriteConcernSetting::Nodes(1));
 
         let rejected = |var: &str, value: &str| {
-            std::env::set_var(var, value);
-            let err = StoreConfig::from_env().unwrap_err();
+            let err = StoreConfig::from_env(&env.clone().with(var, value)).unwrap_err();
             assert!(err.to_string().contains(var), "{var}={value}: {err}");
         };
         rejected("MONGODB_MIN_POOL_SIZE", "50");
-        std::env::set_var("MONGODB_MIN_POOL_SIZE", "2");
         rejected("MONGODB_MAX_POOL_SIZE", "0");
-        std::env::set_var("MONGODB_MAX_POOL_SIZE", "20");
         rejected("MONGODB_WRITE_CONCERN", "0");
         rejected("MONGODB_WRITE_CONCERN", "all");
-        std::env::set_var("MONGODB_WRITE_CONCERN", "majority");
         rejected("MONGODB_DATABASE", "my.db");
-        std::env::set_var("MONGODB_DATABASE", "herald");
         rejected("MONGODB_URI", "http://db:27017");
-        clear();
         assert!(matches!(
-            StoreConfig::from_env(),
+            StoreConfig::from_env(&Env::default()),
             Ok(StoreConfig::Sqlite(_))
         ));
     }

@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use herald_core::config::{ConfigError, Env};
 use herald_core::Clock;
 use prometheus::{IntCounterVec, IntGaugeVec};
 use rand::Rng;
@@ -405,6 +406,33 @@ impl Drop for Ticket<'_> {
         if !self.recorded && self.probe {
             self.breakers.record(self, None);
         }
+    }
+}
+
+/// Longest `BREAKER_OPEN_MS`: a day.
+const MAX_BREAKER_OPEN: Duration = Duration::from_secs(86_400);
+
+impl BreakerConfig {
+    /// `BREAKER_FAILURE_THRESHOLD` and `BREAKER_OPEN_MS`.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let defaults = BreakerConfig::default();
+        let failure_threshold = u32::try_from(env.count_or(
+            "BREAKER_FAILURE_THRESHOLD",
+            defaults.failure_threshold as usize,
+            1_000,
+        )?)
+        .map_err(|_| ConfigError::new("BREAKER_FAILURE_THRESHOLD", "must be at most 1000"))?;
+        let open_for = env.millis_or("BREAKER_OPEN_MS", defaults.open_for)?;
+        if open_for > MAX_BREAKER_OPEN {
+            return Err(ConfigError::new(
+                "BREAKER_OPEN_MS",
+                "must be at most 86400000 (a day)",
+            ));
+        }
+        Ok(BreakerConfig {
+            failure_threshold,
+            open_for,
+        })
     }
 }
 

@@ -17,17 +17,20 @@
 //! recipient that is not an email address.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use async_trait::async_trait;
+use herald_core::config::{ConfigError, Env, Secret};
 use herald_core::TenantId;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 
 use super::{Channel, DeliveryError, Message};
-use crate::config::{EmailConfig, SmtpTls};
 
 const JOB_ID_HEADER: HeaderName = HeaderName::new_from_ascii_str("X-Herald-Job-Id");
 
@@ -52,7 +55,8 @@ impl EmailChannel {
             .tls(tls)
             .timeout(Some(config.timeout));
         if let (Some(user), Some(password)) = (&config.username, &config.password) {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+            builder =
+                builder.credentials(Credentials::new(user.clone(), password.expose().clone()));
         }
         Ok(Self {
             transport: builder.build(),
@@ -139,5 +143,262 @@ impl Channel for EmailChannel {
             .await
             .map(|_| ())
             .map_err(|e| classify(&e))
+    }
+}
+
+/// `SMTP_PORT` and `SMTP_TIMEOUT_MS` when unset.
+pub const DEFAULT_SMTP_PORT: u16 = 587;
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub use lettre::message::Mailbox;
+pub use lettre::transport::smtp::client::Certificate;
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or a test server).
+    None,
+    /// Plain connect, then `STARTTLS`, required (submission on port 587).
+    StartTls,
+    /// TLS from the first byte (implicit TLS, port 465).
+    Tls,
+}
+
+impl std::str::FromStr for SmtpTls {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(Self::None),
+            "starttls" => Ok(Self::StartTls),
+            "tls" => Ok(Self::Tls),
+            other => Err(format!("{other:?} is not one of none, starttls, tls")),
+        }
+    }
+}
+
+/// What the email channel needs.
+#[derive(Clone)]
+pub struct EmailConfig {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret<String>>,
+    pub timeout: Duration,
+    /// `SMTP_CA_FILE`: roots trusted for the relay besides Mozilla's (a private CA).
+    pub extra_roots: Option<SmtpRoots>,
+    pub from: Mailbox,
+    pub from_tenants: HashMap<TenantId, Mailbox>,
+}
+
+/// Root certificates from a PEM file, trusted for the SMTP relay in addition to the
+/// built-in webpki roots: an internal relay's certificate often comes from a private
+/// CA that no public root store has.
+#[derive(Clone)]
+pub struct SmtpRoots {
+    /// Where they were read from, for messages.
+    pub path: PathBuf,
+    /// One per `CERTIFICATE` block of the file, in order.
+    pub certificates: Vec<Certificate>,
+}
+
+impl SmtpRoots {
+    /// Reads and checks `path`: every `CERTIFICATE` block must be a certificate that
+    /// rustls accepts as a trust anchor, and there must be at least one, so a wrong
+    /// file stops the start-up instead of the first delivery.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let pem = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let certificates = Self::parse(&pem).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            certificates,
+        })
+    }
+
+    /// The certificates of a PEM text, each checked by building TLS parameters with it
+    /// (rustls parses a root when it is added to the store).
+    pub fn parse(pem: &[u8]) -> Result<Vec<Certificate>, String> {
+        let ders = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("not a PEM file of certificates: {e}"))?;
+        if ders.is_empty() {
+            return Err("no BEGIN CERTIFICATE block in the file".into());
+        }
+        ders.into_iter()
+            .enumerate()
+            .map(|(i, der)| {
+                let n = i + 1;
+                let certificate = Certificate::from_der(der.to_vec())
+                    .map_err(|e| format!("certificate {n}: {e}"))?;
+                // The domain is irrelevant here: only the root store is built.
+                TlsParameters::builder("localhost".into())
+                    .add_root_certificate(certificate.clone())
+                    .build()
+                    .map_err(|e| format!("certificate {n} is not a usable root: {e}"))?;
+                Ok(certificate)
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Debug for SmtpRoots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpRoots")
+            .field("path", &self.path)
+            .field("certificates", &self.certificates.len())
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for EmailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("timeout", &self.timeout)
+            .field("extra_roots", &self.extra_roots)
+            .field("from", &self.from.to_string())
+            .field("from_tenants", &self.from_tenants.len())
+            .finish()
+    }
+}
+
+impl EmailConfig {
+    /// The email channel's variables; `None` when `SMTP_HOST` is unset.
+    pub fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+        let Some(host) = env.var("SMTP_HOST") else {
+            for name in ["EMAIL_FROM", "SMTP_USERNAME", "SMTP_PASSWORD"] {
+                if env.var(name).is_some() {
+                    return Err(ConfigError::new(
+                        "SMTP_HOST",
+                        format!("must be set when {name} is (the email channel needs a relay)"),
+                    ));
+                }
+            }
+            return Ok(None);
+        };
+        let username = env.var("SMTP_USERNAME");
+        let password = env.var("SMTP_PASSWORD");
+        if username.is_some() != password.is_some() {
+            let missing = if username.is_none() {
+                "SMTP_USERNAME"
+            } else {
+                "SMTP_PASSWORD"
+            };
+            return Err(ConfigError::new(
+                missing,
+                "set SMTP_USERNAME and SMTP_PASSWORD together",
+            ));
+        }
+        let from = env
+            .var("EMAIL_FROM")
+            .ok_or_else(|| ConfigError::new("EMAIL_FROM", "must be set when SMTP_HOST is"))?;
+        let from = parse_mailbox("EMAIL_FROM", &from)?;
+        let tls = env.parse_or("SMTP_TLS", SmtpTls::StartTls)?;
+        let extra_roots = match env.var("SMTP_CA_FILE") {
+            None => None,
+            // Roots without TLS would be silently ignored: the operator meant something else.
+            Some(_) if tls == SmtpTls::None => {
+                return Err(ConfigError::new(
+                    "SMTP_CA_FILE",
+                    "is only used with SMTP_TLS=starttls or tls, and SMTP_TLS is none",
+                ))
+            }
+            Some(path) => Some(
+                SmtpRoots::load(Path::new(path.trim()))
+                    .map_err(|e| ConfigError::new("SMTP_CA_FILE", e))?,
+            ),
+        };
+        Ok(Some(EmailConfig {
+            host: host.trim().to_owned(),
+            port: env.parse_or("SMTP_PORT", DEFAULT_SMTP_PORT)?,
+            tls,
+            username,
+            password: password.map(Secret::new),
+            timeout: env.millis_or("SMTP_TIMEOUT_MS", DEFAULT_SMTP_TIMEOUT)?,
+            extra_roots,
+            from,
+            from_tenants: parse_tenant_senders(env.var("EMAIL_FROM_TENANTS").as_deref())?,
+        }))
+    }
+}
+
+fn parse_mailbox(name: &'static str, raw: &str) -> Result<Mailbox, ConfigError> {
+    raw.trim()
+        .parse::<Mailbox>()
+        .map_err(|e| ConfigError::new(name, format!("{raw:?} is not an email address: {e}")))
+}
+
+/// `tenant:address,tenant:address` (an address may carry a display name).
+fn parse_tenant_senders(raw: Option<&str>) -> Result<HashMap<TenantId, Mailbox>, ConfigError> {
+    const NAME: &str = "EMAIL_FROM_TENANTS";
+    let mut senders = HashMap::new();
+    for pair in raw.unwrap_or("").split(',').map(str::trim) {
+        if pair.is_empty() {
+            continue;
+        }
+        let Some((tenant, address)) = pair.split_once(':') else {
+            return Err(ConfigError::new(NAME, "expected tenant:address pairs"));
+        };
+        let tenant =
+            TenantId::parse(tenant.trim()).map_err(|e| ConfigError::new(NAME, e.to_string()))?;
+        let mailbox = parse_mailbox(NAME, address)?;
+        if senders.insert(tenant.clone(), mailbox).is_some() {
+            return Err(ConfigError::new(
+                NAME,
+                format!("tenant {tenant} is listed twice"),
+            ));
+        }
+    }
+    Ok(senders)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_senders_parse_and_name_the_variable() {
+        let senders = parse_tenant_senders(Some(
+            "acme:Acme <no-reply@acme.example>, beta:b@beta.example",
+        ))
+        .unwrap();
+        let acme = TenantId::parse("acme").unwrap();
+        assert_eq!(senders[&acme].email.to_string(), "no-reply@acme.example");
+        assert_eq!(senders[&acme].name.as_deref(), Some("Acme"));
+        for bad in ["acme", "acme:not an address", "a:x@y.example,a:z@y.example"] {
+            let err = parse_tenant_senders(Some(bad)).unwrap_err();
+            assert_eq!(err.var, "EMAIL_FROM_TENANTS", "{bad}");
+        }
+        assert_eq!("STARTTLS".parse::<SmtpTls>(), Ok(SmtpTls::StartTls));
+        assert!("ssl".parse::<SmtpTls>().is_err());
+    }
+
+    #[test]
+    fn smtp_roots_take_every_certificate_block_and_refuse_files_without_one() {
+        let ca = || {
+            let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+            let key = rcgen::KeyPair::generate().unwrap();
+            (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+        };
+        let ((first, key), (second, _)) = (ca(), ca());
+        // A key block between them is skipped, not an error.
+        let bundle = format!("{first}{key}{second}");
+        assert_eq!(SmtpRoots::parse(bundle.as_bytes()).unwrap().len(), 2);
+        for bad in [
+            "".to_owned(),
+            "not pem".to_owned(),
+            key,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_owned(),
+        ] {
+            assert!(SmtpRoots::parse(bad.as_bytes()).is_err(), "{bad}");
+        }
+        let err = SmtpRoots::load(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        assert!(err.contains("/nonexistent/ca.pem"), "{err}");
     }
 }

@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use herald_core::config::{ConfigError, Env};
 use herald_core::ssrf::{Refused, TargetGuard};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -207,6 +208,49 @@ fn screen(guard: &TargetGuard, addrs: Vec<SocketAddr>) -> (Vec<SocketAddr>, Opti
         }
     }
     (accepted, first_refusal)
+}
+
+/// Per-request timeout of the SMS and push providers' APIs when unset.
+pub const DEFAULT_PROVIDER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An identifier that goes into a provider URL's path as it is.
+pub(crate) fn path_segment(name: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let value = raw.trim();
+    let ok = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err(ConfigError::new(
+            name,
+            "use at most 128 letters, digits, '-' or '_'",
+        ))
+    }
+}
+
+/// `name` (else `default`) as an http(s) base URL, without a trailing slash.
+pub(crate) fn base_url(
+    env: &Env,
+    name: &'static str,
+    default: &str,
+) -> Result<String, ConfigError> {
+    let raw = env.var(name).unwrap_or_else(|| default.to_owned());
+    check_base_url(name, &raw)
+}
+
+pub(crate) fn check_base_url(name: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| ConfigError::new(name, format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConfigError::new(name, "must be an http:// or https:// URL"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(ConfigError::new(name, "must not have a query or fragment"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
@@ -398,5 +442,28 @@ mod tests {
             ),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn provider_ids_and_base_urls_are_checked() {
+        assert!(path_segment("SMS_ACCOUNT_SID", "AC0123abc").is_ok());
+        for bad in ["AC/../x", "", "a b"] {
+            let err = path_segment("SMS_ACCOUNT_SID", bad).unwrap_err();
+            assert_eq!(err.var, "SMS_ACCOUNT_SID");
+        }
+        assert_eq!(
+            check_base_url("SMS_BASE_URL", "https://api.twilio.com/").unwrap(),
+            "https://api.twilio.com"
+        );
+        assert_eq!(
+            check_base_url("PUSH_BASE_URL", "http://127.0.0.1:8080/fcm/").unwrap(),
+            "http://127.0.0.1:8080/fcm"
+        );
+        for bad in ["ftp://x", "nonsense", "https://x.example/?a=b"] {
+            assert_eq!(
+                check_base_url("SMS_BASE_URL", bad).unwrap_err().var,
+                "SMS_BASE_URL"
+            );
+        }
     }
 }

@@ -23,8 +23,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use herald_core::config::ConfigError;
 use herald_core::notification::NotificationRequest;
+use herald_core::ssrf::TargetGuard;
 use herald_core::{Clock, Job};
+
+use push::{PushAuth, PushConfig};
+use sms::SmsConfig;
 
 use breaker::{BreakerConfig, Breakers};
 
@@ -233,6 +238,137 @@ impl Channels {
                     until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 ),
             }),
+        }
+    }
+}
+
+/// The sms and push base URLs (and a service account's `token_uri`) go through the SSRF
+/// guard like a tenant's webhook: a literal internal address is refused at start-up
+/// (when the channels are built),
+/// unless `WEBHOOK_ALLOWED_CIDRS` allows its range; names (`localhost` too) are checked
+/// on what they resolve to, at delivery.
+pub fn check_provider_targets(
+    guard: &TargetGuard,
+    sms: Option<&SmsConfig>,
+    push: Option<&PushConfig>,
+) -> Result<(), ConfigError> {
+    let token_uri = push.and_then(|c| match &c.auth {
+        PushAuth::ServiceAccount(account) => Some(account.token_uri.as_str()),
+        PushAuth::Static(_) => None,
+    });
+    let targets = [
+        ("SMS_BASE_URL", "", sms.map(|c| c.base_url.as_str())),
+        ("PUSH_BASE_URL", "", push.map(|c| c.base_url.as_str())),
+        // IP literals never reach the guarded resolver, so the token endpoint's is
+        // checked here like the base URLs.
+        ("PUSH_SERVICE_ACCOUNT_FILE", "token_uri: ", token_uri),
+    ];
+    for (name, what, raw) in targets {
+        if let Some(raw) = raw {
+            let url = url::Url::parse(raw)
+                .map_err(|e| ConfigError::new(name, format!("{what}not a URL: {e}")))?;
+            guard
+                .check_ip_literal(&url)
+                .map_err(|refused| ConfigError::new(name, format!("{what}{refused}")))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use email::{EmailConfig, SmtpTls, DEFAULT_SMTP_PORT, DEFAULT_SMTP_TIMEOUT};
+    use herald_core::config::Secret;
+    use herald_core::ssrf::Cidr;
+    use http::DEFAULT_PROVIDER_TIMEOUT;
+    use push::{PushAuth, PushConfig, DEFAULT_PUSH_BASE_URL};
+    use sms::{SmsConfig, DEFAULT_SMS_BASE_URL};
+    use std::collections::HashMap;
+
+    #[test]
+    fn internal_adapter_base_urls_need_the_allow_list() {
+        let sms = |base: &str| SmsConfig {
+            base_url: base.into(),
+            account_sid: "AC1".into(),
+            auth_token: Secret::new("t".into()),
+            from: "+15005550006".into(),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let push = |base: &str| PushConfig {
+            base_url: base.into(),
+            project_id: "p".into(),
+            auth: PushAuth::Static(Secret::new("t".into())),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let public = (sms(DEFAULT_SMS_BASE_URL), push(DEFAULT_PUSH_BASE_URL));
+        assert!(
+            check_provider_targets(&TargetGuard::default(), Some(&public.0), Some(&public.1))
+                .is_ok()
+        );
+        assert!(check_provider_targets(&TargetGuard::default(), None, None).is_ok());
+        // A name passes here: the resolver judges it at delivery.
+        assert!(check_provider_targets(
+            &TargetGuard::default(),
+            Some(&sms("http://localhost:9")),
+            None
+        )
+        .is_ok());
+        for base in [
+            "http://10.0.0.5:8080",
+            "http://127.0.0.1:9",
+            "http://[::1]:9",
+        ] {
+            let err = check_provider_targets(&TargetGuard::default(), Some(&sms(base)), None)
+                .unwrap_err();
+            assert_eq!(err.var, "SMS_BASE_URL", "{base}");
+            assert!(err.to_string().contains("WEBHOOK_ALLOWED_CIDRS"), "{err}");
+        }
+        let err = check_provider_targets(
+            &TargetGuard::default(),
+            None,
+            Some(&push("http://169.254.169.254")),
+        )
+        .unwrap_err();
+        assert_eq!(err.var, "PUSH_BASE_URL");
+        let loopback = TargetGuard::new(vec!["127.0.0.0/8".parse::<Cidr>().unwrap()]);
+        assert!(check_provider_targets(&loopback, Some(&sms("http://127.0.0.1:9")), None).is_ok());
+        assert!(check_provider_targets(&loopback, Some(&sms("http://10.0.0.5")), None).is_err());
+    }
+
+    #[test]
+    fn secrets_are_not_in_debug_output() {
+        let sms = SmsConfig {
+            base_url: DEFAULT_SMS_BASE_URL.into(),
+            account_sid: "AC1".into(),
+            auth_token: Secret::new("twilio-token-value".into()),
+            from: "+15005550006".into(),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let push = PushConfig {
+            base_url: DEFAULT_PUSH_BASE_URL.into(),
+            project_id: "p".into(),
+            auth: PushAuth::Static(Secret::new("ya29.fcm-token-value".into())),
+            timeout: DEFAULT_PROVIDER_TIMEOUT,
+        };
+        let email = EmailConfig {
+            host: "smtp.example.com".into(),
+            port: DEFAULT_SMTP_PORT,
+            tls: SmtpTls::StartTls,
+            username: Some("user".into()),
+            password: Some(Secret::new("smtp-password-value".into())),
+            timeout: DEFAULT_SMTP_TIMEOUT,
+            extra_roots: None,
+            from: "a@b.example".parse().unwrap(),
+            from_tenants: HashMap::new(),
+        };
+        let text = format!("{sms:?} {push:?} {email:?}");
+        for secret in [
+            "twilio-token-value",
+            "ya29.fcm-token-value",
+            "smtp-password-value",
+        ] {
+            assert!(!text.contains(secret), "{text}");
         }
     }
 }

@@ -35,15 +35,19 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use std::path::Path;
+use std::time::Duration;
+
+use herald_core::config::{ConfigError, Env, Secret};
 use herald_core::ssrf::TargetGuard;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde_json::json;
 
 use super::http;
+use super::push_token::ServiceAccount;
 use super::push_token::{Token, TokenSource};
 use super::{Channel, DeliveryError, Message};
-use crate::config::{PushAuth, PushConfig};
 
 /// What messages call FCM.
 const WHAT: &str = "push provider";
@@ -84,7 +88,7 @@ impl PushChannel {
         let client = super::http::provider_client(config.timeout, guard)?;
         let provider = super::http::provider_host(&config.base_url, "push")?;
         let bearer = match &config.auth {
-            PushAuth::Static(token) => Bearer::Static(token.clone()),
+            PushAuth::Static(token) => Bearer::Static(token.expose().clone()),
             // The same client: the token endpoint gets the timeout, the no-redirect
             // policy and the SSRF guard of the FCM calls.
             PushAuth::ServiceAccount(account) => {
@@ -166,5 +170,111 @@ impl Channel for PushChannel {
             }
         }
         http::classify(WHAT, status, response.headers())
+    }
+}
+
+/// Firebase Cloud Messaging's HTTP v1 API.
+pub const DEFAULT_PUSH_BASE_URL: &str = "https://fcm.googleapis.com";
+
+/// What the push channel (Firebase Cloud Messaging HTTP v1) needs.
+#[derive(Clone)]
+pub struct PushConfig {
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub project_id: String,
+    /// How requests to FCM are authorised.
+    pub auth: PushAuth,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for PushConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushConfig")
+            .field("base_url", &self.base_url)
+            .field("project_id", &self.project_id)
+            .field("auth", &self.auth)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// The push channel's credentials: exactly one of `PUSH_ACCESS_TOKEN` and
+/// `PUSH_SERVICE_ACCOUNT_FILE`.
+#[derive(Clone)]
+pub enum PushAuth {
+    /// `PUSH_ACCESS_TOKEN`, sent as given. Google's access tokens expire after about an
+    /// hour, so this suits a deployment that rotates the token (and restarts the worker).
+    Static(Secret<String>),
+    /// `PUSH_SERVICE_ACCOUNT_FILE`: the worker mints its own access tokens from the key
+    /// and refreshes them before they expire (`delivery::push_token`).
+    ServiceAccount(ServiceAccount),
+}
+
+impl std::fmt::Debug for PushAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Static(_) => f.write_str("Static(<redacted>)"),
+            Self::ServiceAccount(account) => {
+                f.debug_tuple("ServiceAccount").field(account).finish()
+            }
+        }
+    }
+}
+
+/// The push channel's variables; `None` when none of `PUSH_PROJECT_ID`,
+/// `PUSH_ACCESS_TOKEN`, `PUSH_SERVICE_ACCOUNT_FILE` is set. With a service-account file,
+/// `PUSH_PROJECT_ID` defaults to the file's `project_id` (the project the account
+/// belongs to, which is usually the Firebase project).
+impl PushConfig {
+    pub fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+        const FILE: &str = "PUSH_SERVICE_ACCOUNT_FILE";
+        let project_id = env.var("PUSH_PROJECT_ID");
+        let auth = match (env.var("PUSH_ACCESS_TOKEN"), env.var(FILE)) {
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    FILE,
+                    "set either PUSH_ACCESS_TOKEN or PUSH_SERVICE_ACCOUNT_FILE, not both",
+                ))
+            }
+            (None, None) => {
+                return match project_id {
+                    Some(_) => Err(ConfigError::new(
+                        "PUSH_ACCESS_TOKEN",
+                        "(or PUSH_SERVICE_ACCOUNT_FILE) must be set when PUSH_PROJECT_ID is",
+                    )),
+                    None => Ok(None),
+                }
+            }
+            (Some(token), None) => PushAuth::Static(Secret::new(token.trim().to_owned())),
+            (None, Some(path)) => PushAuth::ServiceAccount(
+                ServiceAccount::load(Path::new(path.trim()))
+                    .map_err(|e| ConfigError::new(FILE, e))?,
+            ),
+        };
+        let project_id = match (project_id, &auth) {
+            (Some(raw), _) => http::path_segment("PUSH_PROJECT_ID", &raw)?,
+            (None, PushAuth::ServiceAccount(account)) => match &account.project_id {
+                Some(raw) => http::path_segment(FILE, raw)
+                    .map_err(|e| ConfigError::new(FILE, format!("project_id: {}", e.message)))?,
+                None => {
+                    return Err(ConfigError::new(
+                        "PUSH_PROJECT_ID",
+                        "must be set: the service-account file has no project_id",
+                    ))
+                }
+            },
+            (None, PushAuth::Static(_)) => {
+                return Err(ConfigError::new(
+                    "PUSH_PROJECT_ID",
+                    "must be set when PUSH_ACCESS_TOKEN is",
+                ))
+            }
+        };
+        Ok(Some(PushConfig {
+            base_url: http::base_url(env, "PUSH_BASE_URL", DEFAULT_PUSH_BASE_URL)?,
+            project_id,
+            auth,
+            timeout: env.millis_or("PUSH_TIMEOUT_MS", http::DEFAULT_PROVIDER_TIMEOUT)?,
+        }))
     }
 }

@@ -26,6 +26,7 @@
 //! disabled account) is permanent, with Google's error code in the message. No message
 //! carries the key, the assertion or a token.
 
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, Header};
@@ -36,7 +37,6 @@ use tokio::sync::Mutex;
 
 use super::http;
 use super::DeliveryError;
-use crate::config::ServiceAccount;
 
 /// The OAuth 2.0 scope FCM HTTP v1 requires.
 pub const FCM_SCOPE: &str = "https://www.googleapis.com/auth/firebase.messaging";
@@ -247,4 +247,170 @@ fn refusal(message: &str, status: StatusCode, body: &[u8]) -> String {
 /// At most 200 characters of a far side's text.
 fn clip(text: &str) -> String {
     text.chars().take(200).collect()
+}
+
+/// Google's default OAuth 2.0 token endpoint, for a key file without `token_uri`.
+pub const DEFAULT_TOKEN_URI: &str = "https://oauth2.googleapis.com/token";
+
+/// A Google service-account key (the JSON file the Cloud console hands out), read and
+/// checked at start-up so a wrong file stops the worker instead of failing every push.
+/// Only the fields the token flow needs are kept; the private key only as a signing key.
+#[derive(Clone)]
+pub struct ServiceAccount {
+    /// Where it was read from, for messages.
+    pub path: PathBuf,
+    /// `client_email`: the JWT's issuer.
+    pub client_email: String,
+    /// `token_uri`: where assertions are exchanged for access tokens, and the JWT's
+    /// audience.
+    pub token_uri: String,
+    /// `project_id`, the default of `PUSH_PROJECT_ID`.
+    pub project_id: Option<String>,
+    /// `private_key` (PEM, RSA), parsed. Never logged.
+    pub key: jsonwebtoken::EncodingKey,
+}
+
+impl ServiceAccount {
+    /// Reads and checks the key file at `path`. Messages name the file and the field,
+    /// never a field's value: the file holds a private key.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+        Self::parse(path, &text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// The key file's content. Parsed as a generic JSON value first, so a field of the
+    /// wrong type is reported by name rather than by serde's message (which can quote
+    /// the value).
+    pub fn parse(path: &Path, text: &[u8]) -> Result<Self, String> {
+        let json: serde_json::Value = serde_json::from_slice(text).map_err(|e| {
+            // Position only: serde's syntax errors carry no content.
+            format!(
+                "not a JSON service-account key (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })?;
+        if !json.is_object() {
+            return Err("not a JSON service-account key (expected an object)".into());
+        }
+        let field = |name: &str| -> Result<Option<String>, String> {
+            match json.get(name) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(serde_json::Value::String(s)) => Ok(Some(s.trim().to_owned())),
+                Some(_) => Err(format!("field {name} is not a string")),
+            }
+        };
+        let required =
+            |name: &str| field(name)?.ok_or_else(|| format!("field {name} is missing or empty"));
+        if let Some(kind) = field("type")? {
+            if kind != "service_account" {
+                return Err(format!(
+                    "type is {kind:?}, expected \"service_account\" (a service-account key)"
+                ));
+            }
+        }
+        let client_email = required("client_email")?;
+        let private_key = required("private_key")?;
+        let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_key.as_bytes())
+            .map_err(|e| format!("private_key is not a PEM RSA private key: {e}"))?;
+        // The PEM parse above does not look inside the key; signing once does, so a
+        // damaged key fails here and not at the first delivery.
+        probe_sign(&key).map_err(|e| format!("private_key cannot sign: {e}"))?;
+        let token_uri = field("token_uri")?.unwrap_or_else(|| DEFAULT_TOKEN_URI.to_owned());
+        let parsed =
+            url::Url::parse(&token_uri).map_err(|e| format!("token_uri is not a URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err("token_uri must be an http:// or https:// URL".into());
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            client_email,
+            token_uri,
+            project_id: field("project_id")?,
+            key,
+        })
+    }
+}
+
+/// Signs a throwaway JWT with `key`.
+fn probe_sign(key: &jsonwebtoken::EncodingKey) -> Result<(), jsonwebtoken::errors::Error> {
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    jsonwebtoken::encode(&header, &serde_json::json!({"probe": true}), key).map(|_| ())
+}
+
+impl std::fmt::Debug for ServiceAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceAccount")
+            .field("path", &self.path)
+            .field("client_email", &self.client_email)
+            .field("token_uri", &self.token_uri)
+            .field("project_id", &self.project_id)
+            .field("key", &"<redacted>")
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::push::PushAuth;
+
+    #[test]
+    fn service_account_keys_are_parsed_and_never_shown() {
+        let key = include_str!("../../tests/fixtures/push-test-key.pem");
+        let path = Path::new("sa.json");
+        let file = |fields: serde_json::Value| serde_json::to_vec(&fields).unwrap();
+        let account = ServiceAccount::parse(
+            path,
+            &file(serde_json::json!({
+                "type": "service_account", "client_email": "a@p.iam.gserviceaccount.com",
+                "private_key": key, "project_id": "p"})),
+        )
+        .unwrap();
+        assert_eq!(account.token_uri, DEFAULT_TOKEN_URI);
+        assert_eq!(account.project_id.as_deref(), Some("p"));
+        let body = key.lines().nth(1).unwrap();
+        let shown = format!("{:?}", PushAuth::ServiceAccount(account));
+        assert!(!shown.contains(body), "{shown}");
+        assert!(!format!("{:?}", PushAuth::Static("ya29.x".into())).contains("ya29"));
+        for (bad, expected) in [
+            (b"nope".to_vec(), "not a JSON"),
+            (file(serde_json::json!(["a"])), "expected an object"),
+            (
+                file(serde_json::json!({"private_key": key})),
+                "client_email",
+            ),
+            (
+                file(serde_json::json!({"client_email": "a@b"})),
+                "private_key",
+            ),
+            (
+                file(serde_json::json!({"client_email": "a@b", "private_key": 7})),
+                "private_key is not a string",
+            ),
+            (
+                file(
+                    serde_json::json!({"client_email": "a@b", "private_key": key.replace('M', "N")}),
+                ),
+                "private_key",
+            ),
+            (
+                file(
+                    serde_json::json!({"client_email": "a@b", "private_key": key, "token_uri": "ftp://x"}),
+                ),
+                "token_uri",
+            ),
+            (
+                file(
+                    serde_json::json!({"type": "authorized_user", "client_email": "a@b", "private_key": key}),
+                ),
+                "service_account",
+            ),
+        ] {
+            let err = ServiceAccount::parse(path, &bad).unwrap_err();
+            assert!(err.contains(expected), "{expected}: {err}");
+            assert!(!err.contains(body), "{err}");
+        }
+    }
 }

@@ -21,13 +21,16 @@
 //! name resolving inside fails the delivery permanently — unless its range is in
 //! `WEBHOOK_ALLOWED_CIDRS` (an internal gateway, a test server).
 
+use std::time::Duration;
+
 use async_trait::async_trait;
+
+use herald_core::config::{ConfigError, Env, Secret};
 use herald_core::ssrf::TargetGuard;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
 use super::http;
 use super::{Channel, DeliveryError, Message};
-use crate::config::SmsConfig;
 
 #[derive(Debug, Clone)]
 pub struct SmsChannel {
@@ -54,7 +57,7 @@ impl SmsChannel {
                 config.base_url, config.account_sid
             ),
             account_sid: config.account_sid.clone(),
-            auth_token: config.auth_token.clone(),
+            auth_token: config.auth_token.expose().clone(),
             from: config.from.clone(),
             provider,
         })
@@ -94,6 +97,64 @@ impl Channel for SmsChannel {
             request = request.header("i-twilio-idempotency-token", token);
         }
         http::send("SMS provider", request).await
+    }
+}
+
+/// Twilio's REST API.
+pub const DEFAULT_SMS_BASE_URL: &str = "https://api.twilio.com";
+
+/// What the sms channel (Twilio's Messages API) needs.
+#[derive(Clone)]
+pub struct SmsConfig {
+    /// Without a trailing slash.
+    pub base_url: String,
+    pub account_sid: String,
+    pub auth_token: Secret<String>,
+    pub from: String,
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for SmsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsConfig")
+            .field("base_url", &self.base_url)
+            .field("account_sid", &self.account_sid)
+            .field("auth_token", &self.auth_token)
+            .field("from", &self.from)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl SmsConfig {
+    /// The sms channel's variables; `None` when `SMS_ACCOUNT_SID` is unset.
+    pub fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+        let Some(account_sid) = env.var("SMS_ACCOUNT_SID") else {
+            return match ["SMS_AUTH_TOKEN", "SMS_FROM"]
+                .into_iter()
+                .find(|n| env.var(n).is_some())
+            {
+                Some(name) => Err(ConfigError::new(
+                    "SMS_ACCOUNT_SID",
+                    format!("must be set when {name} is"),
+                )),
+                None => Ok(None),
+            };
+        };
+        let account_sid = http::path_segment("SMS_ACCOUNT_SID", &account_sid)?;
+        let auth_token = env.var("SMS_AUTH_TOKEN").ok_or_else(|| {
+            ConfigError::new("SMS_AUTH_TOKEN", "must be set when SMS_ACCOUNT_SID is")
+        })?;
+        let from = env
+            .var("SMS_FROM")
+            .ok_or_else(|| ConfigError::new("SMS_FROM", "must be set when SMS_ACCOUNT_SID is"))?;
+        Ok(Some(SmsConfig {
+            base_url: http::base_url(env, "SMS_BASE_URL", DEFAULT_SMS_BASE_URL)?,
+            account_sid,
+            auth_token: Secret::new(auth_token.trim().to_owned()),
+            from: from.trim().to_owned(),
+            timeout: env.millis_or("SMS_TIMEOUT_MS", http::DEFAULT_PROVIDER_TIMEOUT)?,
+        }))
     }
 }
 

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use herald_core::config::{ConfigError, Env, Secret};
 use herald_core::signature::HeraldSignature;
 use herald_core::ssrf::{Refused, TargetGuard};
 use herald_core::TenantId;
@@ -29,18 +30,17 @@ use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 
 use super::http::{self, GuardedResolver};
 use super::{Channel, DeliveryError, Message};
-use crate::config::WebhookConfig;
 
 #[derive(Debug, Clone)]
 pub struct WebhookChannel {
     client: reqwest::Client,
-    secrets: HashMap<TenantId, String>,
+    secrets: HashMap<TenantId, Secret<String>>,
     guard: TargetGuard,
 }
 
 impl WebhookChannel {
-    pub fn new(config: &WebhookConfig) -> anyhow::Result<Self> {
-        let guard = TargetGuard::new(config.allowed_cidrs.clone());
+    /// `guard`: the SSRF guard with the operator's allow-list, for the tenant's URLs.
+    pub fn new(config: &WebhookConfig, guard: TargetGuard) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(5)))
@@ -116,13 +116,88 @@ impl Channel for WebhookChannel {
         }
         headers.insert("x-herald-attempt", HeaderValue::from(message.attempt));
         if let Some(secret) = self.secrets.get(&message.job.tenant) {
-            let signature = HeraldSignature::sign(secret.as_bytes(), &body);
+            let signature = HeraldSignature::sign(secret.expose().as_bytes(), &body);
             if let Ok(v) = HeaderValue::from_str(&signature.to_string()) {
                 headers.insert(HeraldSignature::HEADER, v);
             }
         }
         http::send("webhook", self.client.post(url).headers(headers).body(body)).await
     }
+}
+
+/// `WEBHOOK_TIMEOUT_MS` when unset.
+pub const DEFAULT_WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the webhook channel needs: `WEBHOOK_SECRETS` and `WEBHOOK_TIMEOUT_MS`. (Its
+/// SSRF allow-list, `WEBHOOK_ALLOWED_CIDRS`, is the worker's: the sms and push
+/// providers pass the same guard.)
+#[derive(Clone)]
+pub struct WebhookConfig {
+    /// Per-tenant HMAC keys.
+    pub secrets: HashMap<TenantId, Secret<String>>,
+    pub timeout: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            secrets: HashMap::new(),
+            timeout: DEFAULT_WEBHOOK_TIMEOUT,
+        }
+    }
+}
+
+impl WebhookConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            secrets: parse_secrets(env.var("WEBHOOK_SECRETS").as_deref())?,
+            timeout: env.millis_or("WEBHOOK_TIMEOUT_MS", DEFAULT_WEBHOOK_TIMEOUT)?,
+        })
+    }
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut tenants: Vec<&str> = self.secrets.keys().map(TenantId::as_str).collect();
+        tenants.sort_unstable();
+        f.debug_struct("WebhookConfig")
+            .field("secrets_for", &tenants)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// `tenant:secret,tenant:secret`.
+fn parse_secrets(raw: Option<&str>) -> Result<HashMap<TenantId, Secret<String>>, ConfigError> {
+    const NAME: &str = "WEBHOOK_SECRETS";
+    let mut secrets = HashMap::new();
+    for pair in raw.unwrap_or("").split(',').map(str::trim) {
+        if pair.is_empty() {
+            continue;
+        }
+        let Some((tenant, secret)) = pair.split_once(':') else {
+            return Err(ConfigError::new(NAME, "expected tenant:secret pairs"));
+        };
+        let tenant =
+            TenantId::parse(tenant.trim()).map_err(|e| ConfigError::new(NAME, e.to_string()))?;
+        // The secret itself never goes into an error message.
+        if secret.trim().len() < 8 {
+            return Err(ConfigError::new(
+                NAME,
+                format!("the secret of tenant {tenant} is shorter than 8 characters"),
+            ));
+        }
+        if secrets
+            .insert(tenant.clone(), Secret::new(secret.trim().to_owned()))
+            .is_some()
+        {
+            return Err(ConfigError::new(
+                NAME,
+                format!("tenant {tenant} is listed twice"),
+            ));
+        }
+    }
+    Ok(secrets)
 }
 
 #[cfg(test)]
@@ -156,5 +231,19 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn secrets_parse_and_never_echo_the_secret() {
+        let secrets = parse_secrets(Some("acme:s3cretvalue, beta:another-secret")).unwrap();
+        assert_eq!(secrets.len(), 2);
+        let acme = TenantId::parse("acme").unwrap();
+        assert_eq!(secrets[&acme].expose(), "s3cretvalue");
+        let err = parse_secrets(Some("acme:short")).unwrap_err();
+        assert_eq!(err.var, "WEBHOOK_SECRETS");
+        assert!(!err.to_string().contains("short\""), "{err}");
+        assert!(parse_secrets(Some("no-colon")).is_err());
+        assert!(parse_secrets(Some("a:aaaaaaaaaa,a:bbbbbbbbbb")).is_err());
+        assert!(parse_secrets(None).unwrap().is_empty());
     }
 }

@@ -21,6 +21,7 @@ use chrono::{DateTime, Utc};
 use herald_core::matches::{
     engine_for, EventRequest, MatchRecord, MatchRequest, MatchResult, MatchType, Player,
 };
+use herald_core::notification::Address;
 use herald_core::store::Inserted;
 use herald_core::{JobId, JobKind, JobStatus, WorkerId};
 use serde::Serialize;
@@ -124,12 +125,10 @@ pub async fn create(
     let key = idempotency_key(&headers)?;
     request.validate()?;
     for (i, player) in request.players.iter().enumerate() {
-        check_target(
-            &state,
-            player.notify.channel,
-            &player.notify.recipient.address,
-        )
-        .map_err(|e| e.within(&format!("players[{i}].notify")))?;
+        let within = |e: ApiError| e.within(&format!("players[{i}].notify"));
+        let address = Address::parse(player.notify.channel, &player.notify.recipient.address)
+            .map_err(|e| within(e.into()))?;
+        check_target(&state, &address).map_err(within)?;
     }
     let job = request
         .to_new_job(caller.tenant.clone())

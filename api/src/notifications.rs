@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use herald_core::dispatch::JobMessage;
-use herald_core::notification::{Channel, NotificationRequest, ValidationError};
+use herald_core::notification::{Address, NotificationRequest, ValidationError};
 use herald_core::ssrf::Refused;
 use herald_core::store::Inserted;
 use herald_core::{Job, JobStatus, NewJob};
@@ -82,9 +82,9 @@ fn new_job(
     caller: &Caller,
     request: &NotificationRequest,
 ) -> Result<NewJob, ApiError> {
-    request.validate(state.clock.now())?;
-    check_target(state, request.channel, &request.recipient.address)?;
-    request
+    let notification = request.validate(state.clock.now())?;
+    check_target(state, notification.address())?;
+    notification
         .to_new_job(caller.tenant.clone())
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("encoding the payload")))
 }
@@ -93,16 +93,12 @@ fn new_job(
 /// internal IP literal or `localhost` is refused before anything is stored, unless
 /// `WEBHOOK_ALLOWED_CIDRS` allows it. Host names are left to the worker, which checks
 /// the addresses they resolve to when it delivers; the API does no DNS.
-pub(crate) fn check_target(
-    state: &AppState,
-    channel: Channel,
-    address: &str,
-) -> Result<(), ApiError> {
+pub(crate) fn check_target(state: &AppState, address: &Address) -> Result<(), ApiError> {
     const FIELD: &str = "recipient.address";
-    if channel != Channel::Webhook {
+    let Address::Webhook(url) = address else {
         return Ok(());
-    }
-    match state.webhook_guard.check_url(address) {
+    };
+    match state.webhook_guard.check_url(url.as_str()) {
         Ok(()) => Ok(()),
         Err(refused @ Refused::Internal { .. }) => Err(ApiError::ForbiddenTarget(
             ValidationError::new(FIELD, format!("{address} is refused: {refused}")),

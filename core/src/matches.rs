@@ -228,8 +228,7 @@ impl MatchRequest {
                 metadata: Some(metadata),
             };
             jobs.push(
-                request
-                    .to_new_job(tenant.clone())?
+                crate::notification::job_of(&request, tenant.clone())?
                     .idempotency_key(result_idempotency_key(match_id, &player.id)),
             );
         }
@@ -711,7 +710,7 @@ mod tests {
             assert_eq!(job.kind, JobKind::Notification);
             let request =
                 NotificationRequest::from_payload(&job.payload).unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(request.validate(Utc::now()), Ok(()));
+            assert_eq!(request.validate(Utc::now()).map(|_| ()), Ok(()));
         }
     }
 }

@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::job::{JobKind, NewJob, Priority, TenantId, DEFAULT_MAX_ATTEMPTS};
+use crate::quiet_hours::Tz;
 
 /// Most attempts a client may ask for.
 pub const MAX_ATTEMPTS_LIMIT: u32 = 25;
@@ -54,6 +55,15 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// Every channel, in the order they are listed to people.
+    pub const ALL: [Channel; 5] = [
+        Channel::Log,
+        Channel::Webhook,
+        Channel::Email,
+        Channel::Sms,
+        Channel::Push,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Webhook => "webhook",
@@ -249,9 +259,23 @@ impl NotificationRequest {
         self.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS)
     }
 
-    /// Checks every value, returning the first failing field. `now` bounds `sendAt`.
-    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), ValidationError> {
-        validate_recipient(self.channel, &self.recipient)?;
+    /// Checks every value, returning the first failing field, or the notification in
+    /// its checked form. `now` bounds `sendAt`.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<Notification, ValidationError> {
+        let notification = Notification::check(self.clone())?;
+        if let Some(at) = self.send_at {
+            check(
+                at <= now + Duration::days(MAX_SCHEDULE_DAYS),
+                "sendAt",
+                format!("more than {MAX_SCHEDULE_DAYS} days ahead"),
+            )?;
+        }
+        Ok(notification)
+    }
+
+    /// Every check that does not depend on the time of the request: what a stored
+    /// payload still passes when the worker reads it back.
+    fn check_values(&self) -> Result<(), ValidationError> {
         if let Some(subject) = &self.subject {
             check(!subject.trim().is_empty(), "subject", "must not be empty")?;
             let max = match self.channel {
@@ -305,13 +329,6 @@ impl NotificationRequest {
                 format!("larger than {MAX_METADATA_BYTES} bytes"),
             )?;
         }
-        if let Some(at) = self.send_at {
-            check(
-                at <= now + Duration::days(MAX_SCHEDULE_DAYS),
-                "sendAt",
-                format!("more than {MAX_SCHEDULE_DAYS} days ahead"),
-            )?;
-        }
         if let Some(q) = &self.quiet_hours {
             check(q.start != q.end, "quietHours", "start and end must differ")?;
         }
@@ -325,20 +342,209 @@ impl NotificationRequest {
         Ok(())
     }
 
-    /// The job that delivers this (already validated) notification.
-    pub fn to_new_job(&self, tenant: TenantId) -> Result<NewJob, serde_json::Error> {
-        let mut job = NewJob::new(JobKind::Notification, tenant, serde_json::to_value(self)?)
-            .priority(self.priority())
-            .max_attempts(self.max_attempts());
-        if let Some(at) = self.send_at {
-            job = job.run_at(at);
-        }
-        Ok(job)
-    }
-
-    /// Reads a notification job's payload back.
+    /// Reads a notification job's payload back as the request it was.
     pub fn from_payload(payload: &serde_json::Value) -> Result<Self, serde_json::Error> {
         Self::deserialize(payload)
+    }
+}
+
+/// The job that delivers `request`, which the caller has checked (the API through
+/// [`Notification`], a match host for the results of players it checked at creation).
+pub(crate) fn job_of(
+    request: &NotificationRequest,
+    tenant: TenantId,
+) -> Result<NewJob, serde_json::Error> {
+    let mut job = NewJob::new(
+        JobKind::Notification,
+        tenant,
+        serde_json::to_value(request)?,
+    )
+    .priority(request.priority())
+    .max_attempts(request.max_attempts());
+    if let Some(at) = request.send_at {
+        job = job.run_at(at);
+    }
+    Ok(job)
+}
+
+/// A recipient's address, parsed for its channel: the one place an address is read.
+/// What the API accepted is what the worker delivers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Address {
+    /// An absolute `http(s)` URL without credentials.
+    Webhook(url::Url),
+    /// `local@domain`, a dot-atom local part and a domain of at least two labels.
+    Email(String),
+    /// An E.164 phone number (`+` and 7 to 15 digits).
+    Sms(String),
+    /// A device registration token.
+    Push(String),
+    /// Any label: `log` delivers nowhere.
+    Log(String),
+}
+
+impl Address {
+    /// Checks `raw` as an address of `channel` (field `recipient.address`).
+    pub fn parse(channel: Channel, raw: &str) -> Result<Self, ValidationError> {
+        validate_address(channel, raw)?;
+        Ok(match channel {
+            Channel::Webhook => Self::Webhook(url::Url::parse(raw).map_err(|e| {
+                ValidationError::new("recipient.address", format!("not a URL: {e}"))
+            })?),
+            Channel::Email => Self::Email(raw.to_owned()),
+            Channel::Sms => Self::Sms(raw.to_owned()),
+            Channel::Push => Self::Push(raw.to_owned()),
+            Channel::Log => Self::Log(raw.to_owned()),
+        })
+    }
+
+    /// An address read back from a stored payload. The API checked it when it took the
+    /// job, so only what a transport needs typed is parsed again: a webhook's URL.
+    /// (A provider still refuses what it refuses — an sms number a carrier does not
+    /// know — and says so in its answer.)
+    fn stored(channel: Channel, raw: &str) -> Result<Self, ValidationError> {
+        Ok(match channel {
+            Channel::Webhook => {
+                let url = url::Url::parse(raw).map_err(|e| {
+                    ValidationError::new("recipient.address", format!("bad webhook URL: {e}"))
+                })?;
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(ValidationError::new(
+                        "recipient.address",
+                        "webhook URL must be http or https",
+                    ));
+                }
+                Self::Webhook(url)
+            }
+            Channel::Email => Self::Email(raw.to_owned()),
+            Channel::Sms => Self::Sms(raw.to_owned()),
+            Channel::Push => Self::Push(raw.to_owned()),
+            Channel::Log => Self::Log(raw.to_owned()),
+        })
+    }
+
+    pub fn channel(&self) -> Channel {
+        match self {
+            Self::Webhook(_) => Channel::Webhook,
+            Self::Email(_) => Channel::Email,
+            Self::Sms(_) => Channel::Sms,
+            Self::Push(_) => Channel::Push,
+            Self::Log(_) => Channel::Log,
+        }
+    }
+
+    /// The address as the client wrote it (a URL as the parser normalised it).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Webhook(url) => url.as_str(),
+            Self::Email(s) | Self::Sms(s) | Self::Push(s) | Self::Log(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A notification whose every value has been checked, with its address and time zone
+/// parsed: built once at the edge (the API from a request, the worker from a stored
+/// payload), so nothing downstream parses them again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    request: NotificationRequest,
+    address: Address,
+    timezone: Tz,
+}
+
+/// A stored payload that is not a notification any more (hand-edited, or written by a
+/// version that accepted something this one refuses).
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadError {
+    #[error("unreadable notification payload: {0}")]
+    Shape(#[from] serde_json::Error),
+    #[error("invalid notification payload: {0}")]
+    Value(#[from] ValidationError),
+}
+
+impl Notification {
+    fn check(request: NotificationRequest) -> Result<Self, ValidationError> {
+        request.check_values()?;
+        let address = Address::parse(request.channel, &request.recipient.address)?;
+        let timezone = match &request.recipient.timezone {
+            None => Tz::UTC,
+            Some(name) => Tz::from_str(name).map_err(|_| {
+                ValidationError::new(
+                    "recipient.timezone",
+                    format!("{name:?} is not an IANA time zone name such as Europe/Paris"),
+                )
+            })?,
+        };
+        Ok(Self {
+            request,
+            address,
+            timezone,
+        })
+    }
+
+    /// Reads a notification job's payload back: the request the API checked and
+    /// stored, with its address and zone parsed once. Values are not checked again (a
+    /// job stored by an older version with looser rules is still delivered); a zone
+    /// this build's tz database does not know (a newer API's) reads as UTC, logged.
+    pub fn from_payload(payload: &serde_json::Value) -> Result<Self, PayloadError> {
+        let request = NotificationRequest::from_payload(payload)?;
+        let address = Address::stored(request.channel, &request.recipient.address)?;
+        let timezone = match &request.recipient.timezone {
+            None => Tz::UTC,
+            Some(name) => Tz::from_str(name).unwrap_or_else(|_| {
+                tracing::warn!(timezone = %name, "unknown time zone; quiet hours read in UTC");
+                Tz::UTC
+            }),
+        };
+        Ok(Self {
+            request,
+            address,
+            timezone,
+        })
+    }
+
+    /// The request, as it is stored.
+    pub fn request(&self) -> &NotificationRequest {
+        &self.request
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.request.channel
+    }
+
+    pub fn address(&self) -> &Address {
+        &self.address
+    }
+
+    /// `recipient.timezone`; UTC when absent.
+    pub fn timezone(&self) -> Tz {
+        self.timezone
+    }
+
+    pub fn priority(&self) -> Priority {
+        self.request.priority()
+    }
+
+    /// The job that delivers this notification.
+    pub fn to_new_job(&self, tenant: TenantId) -> Result<NewJob, serde_json::Error> {
+        job_of(&self.request, tenant)
+    }
+
+    /// When a notification of `priority` due at `at` may go out, if it must wait for
+    /// the recipient's quiet hours to end; `None` to send now. Critical notifications
+    /// never wait.
+    pub fn quiet_until(&self, priority: Priority, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let quiet = self.request.quiet_hours?;
+        if priority == Priority::Critical {
+            return None;
+        }
+        quiet.deferral(at, self.timezone)
     }
 }
 
@@ -555,7 +761,7 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2029-12-01T00:00:00Z")
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(|e| panic!("{e}"));
-        req.validate(now).unwrap_or_else(|e| panic!("{e}"));
+        let checked = req.validate(now).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             req.send_at.map(|t| t.to_rfc3339()),
             Some("2030-01-02T02:04:05+00:00".into())
@@ -569,7 +775,7 @@ mod tests {
             Some(req.clone())
         );
         let tenant = TenantId::parse("t").unwrap_or_else(|e| panic!("{e}"));
-        let job = req.to_new_job(tenant).unwrap_or_else(|e| panic!("{e}"));
+        let job = checked.to_new_job(tenant).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(job.priority, Priority::High);
         assert_eq!(job.max_attempts, 7);
         assert!(job.run_at.is_some());

@@ -16,35 +16,20 @@
 //!   is not stretched by an hour); from the repeated hour it is the later one, so the
 //!   end is always after the instant asked about and a deferred job never loops.
 //!
-//! An absent `recipient.timezone` means UTC. A name chrono-tz does not know (the API
-//! checks names, so only an older worker's tz database can see one) is reported as
-//! [`UnknownTimeZone`]; the caller decides what to do.
+//! An absent `recipient.timezone` means UTC. The zone is parsed once, when the
+//! notification is read (`notification::Notification`); the API refuses names the tz
+//! database does not know, so only an older worker's database can miss one, and then
+//! the window is read in UTC.
 
 use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 pub use chrono_tz::Tz;
 
-use crate::job::Priority;
-use crate::notification::{NotificationRequest, QuietHours, TimeOfDay};
+use crate::notification::{QuietHours, TimeOfDay};
 
 /// The longest wall-clock gap searched for the first valid instant after a
 /// non-existent local time. Real DST gaps are an hour (Lord Howe: 30 minutes); the
 /// longest on record is a skipped calendar day (Samoa, 2011).
 const MAX_GAP_MINUTES: i64 = 48 * 60;
-
-/// `recipient.timezone` is not a zone in this build's tz database.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not a known IANA time zone")]
-pub struct UnknownTimeZone(pub String);
-
-/// The zone an optional IANA name stands for; UTC when absent.
-pub fn time_zone(name: Option<&str>) -> Result<Tz, UnknownTimeZone> {
-    match name {
-        None => Ok(Tz::UTC),
-        Some(name) => name
-            .parse::<Tz>()
-            .map_err(|_| UnknownTimeZone(name.to_owned())),
-    }
-}
 
 fn naive(t: TimeOfDay) -> NaiveTime {
     NaiveTime::from_hms_opt(u32::from(t.hour), u32::from(t.minute), 0).unwrap_or(NaiveTime::MIN)
@@ -102,29 +87,11 @@ fn first_instant_at(wall: NaiveDateTime, after: DateTime<Utc>, tz: Tz) -> Option
     Some(found.with_timezone(&Utc)).filter(|end| *end > after)
 }
 
-impl NotificationRequest {
-    /// When a notification of `priority` due at `at` may go out, if it must wait for
-    /// the recipient's quiet hours to end; `None` to send now. Critical notifications
-    /// never wait.
-    pub fn quiet_until(
-        &self,
-        priority: Priority,
-        at: DateTime<Utc>,
-    ) -> Result<Option<DateTime<Utc>>, UnknownTimeZone> {
-        let Some(quiet) = self.quiet_hours else {
-            return Ok(None);
-        };
-        if priority == Priority::Critical {
-            return Ok(None);
-        }
-        let tz = time_zone(self.recipient.timezone.as_deref())?;
-        Ok(quiet.deferral(at, tz))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::job::Priority;
+    use crate::notification::Notification;
 
     fn q(start: &str, end: &str) -> QuietHours {
         QuietHours {
@@ -140,7 +107,7 @@ mod tests {
     }
 
     fn tz(name: &str) -> Tz {
-        time_zone(Some(name)).unwrap_or_else(|e| panic!("{e}"))
+        name.parse::<Tz>().unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -291,37 +258,43 @@ mod tests {
     }
 
     #[test]
-    fn the_request_decides_by_priority_and_zone() {
-        let request = |tz: Option<&str>| -> NotificationRequest {
+    fn the_notification_decides_by_priority_and_zone() {
+        let notification = |tz: Option<&str>, quiet: bool| {
             let mut v = serde_json::json!({
                 "channel": "log",
                 "recipient": {"address": "x"},
                 "body": "hi",
-                "quietHours": {"start": "22:00", "end": "07:00"},
             });
+            if quiet {
+                v["quietHours"] = serde_json::json!({"start": "22:00", "end": "07:00"});
+            }
             if let Some(tz) = tz {
                 v["recipient"]["timezone"] = serde_json::json!(tz);
             }
-            serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+            Notification::from_payload(&v)
         };
+        let checked = |tz, quiet| notification(tz, quiet).unwrap_or_else(|e| panic!("{e}"));
         let at = utc("2030-01-15T23:30:00Z");
         assert_eq!(
-            request(None).quiet_until(Priority::Normal, at),
-            Ok(Some(utc("2030-01-16T07:00:00Z"))),
+            checked(None, true).quiet_until(Priority::Normal, at),
+            Some(utc("2030-01-16T07:00:00Z")),
             "no zone: UTC"
         );
         assert_eq!(
-            request(Some("America/New_York")).quiet_until(Priority::Low, at),
-            Ok(None),
+            checked(Some("America/New_York"), true).quiet_until(Priority::Low, at),
+            None,
             "18:30 in New York"
         );
-        assert_eq!(request(None).quiet_until(Priority::Critical, at), Ok(None));
         assert_eq!(
-            request(Some("Mars/Olympus_Mons")).quiet_until(Priority::Normal, at),
-            Err(UnknownTimeZone("Mars/Olympus_Mons".into()))
+            checked(None, true).quiet_until(Priority::Critical, at),
+            None
         );
-        let mut none = request(None);
-        none.quiet_hours = None;
-        assert_eq!(none.quiet_until(Priority::Normal, at), Ok(None));
+        // A zone this tz database does not know (a newer API's) is read as UTC: the
+        // window is still honoured.
+        assert_eq!(
+            checked(Some("Mars/Olympus_Mons"), true).quiet_until(Priority::Normal, at),
+            Some(utc("2030-01-16T07:00:00Z"))
+        );
+        assert_eq!(checked(None, false).quiet_until(Priority::Normal, at), None);
     }
 }

@@ -75,7 +75,11 @@ fn job(tenant: &TenantId, i: usize) -> NewJob {
         "body": "benchmark",
     }))
     .unwrap();
-    request.to_new_job(tenant.clone()).unwrap()
+    request
+        .validate(chrono::Utc::now())
+        .unwrap()
+        .to_new_job(tenant.clone())
+        .unwrap()
 }
 
 struct World {

@@ -24,7 +24,7 @@ use tracing::Instrument;
 
 use crate::batch::{BatchLoop, Batcher};
 use crate::context::WorkerContext;
-use crate::delivery::{Channels, DeliveryError};
+use crate::delivery::{DeliveryError, Transports};
 use crate::stats::Counted;
 use crate::store_retry::{self, GaveUp, Patience};
 
@@ -88,7 +88,7 @@ pub enum Step {
 #[derive(Debug)]
 pub struct Engine {
     ctx: Arc<WorkerContext>,
-    channels: Channels,
+    transports: Transports,
     claimer: Batcher<JobId, ClaimOutcome>,
     completer: Batcher<Lease, ()>,
     /// Leases held right now, so shutdown can release what did not finish.
@@ -127,12 +127,12 @@ impl EngineLoops {
 }
 
 impl Engine {
-    /// The engine of the worker `ctx` describes, delivering on `channels`; in-flight
+    /// The engine of the worker `ctx` describes, delivering with `transports`; in-flight
     /// jobs give up once `abandon` turns true. The loops it needs are returned beside
     /// it, to be run by the caller.
     pub fn new(
         ctx: Arc<WorkerContext>,
-        channels: Channels,
+        transports: Transports,
         abandon: watch::Receiver<bool>,
     ) -> (Self, EngineLoops) {
         let batch = ctx.config.batch_size;
@@ -140,7 +140,7 @@ impl Engine {
         let (completer, completions) = Batcher::new("completions", batch);
         let engine = Self {
             ctx: ctx.clone(),
-            channels,
+            transports,
             claimer,
             completer,
             held: Mutex::new(HashMap::new()),
@@ -159,9 +159,9 @@ impl Engine {
         &self.ctx
     }
 
-    /// The delivery channels, with their quiet-hours and circuit-breaker policies.
-    pub fn channels(&self) -> &Channels {
-        &self.channels
+    /// The transports, with their quiet-hours and circuit-breaker policies.
+    pub fn transports(&self) -> &Transports {
+        &self.transports
     }
 
     /// Claims one due notification and processes it.
@@ -229,31 +229,19 @@ impl Engine {
             biased;
             () = herald_core::shutdown::stopped(&mut abandon) => None,
             lost = self.renew_while_running(lease.clone()) => Some(Err(lost)),
-            result = self.channels.deliver(&job) => Some(Ok(result)),
+            attempt = self.transports.deliver(&job) => Some(Ok(attempt)),
         };
 
         let outcome = match delivered {
             None => self.release(&lease).await,
             Some(Err(RenewStopped::LeaseLost)) => Outcome::LeaseLost,
-            Some(Ok(result)) => {
-                let (channel, delivery_outcome) = match &result {
-                    Ok(channel) => (*channel, "delivered"),
-                    Err((channel, e)) => (
-                        channel_label(channel),
-                        match e {
-                            DeliveryError::Retryable { .. } => "retryable",
-                            DeliveryError::Permanent { .. } => "permanent",
-                            DeliveryError::Snooze { .. } => "snoozed",
-                        },
-                    ),
-                };
+            Some(Ok(attempt)) => {
                 self.ctx
                     .metrics
                     .deliveries
-                    .with_label_values(&[channel, delivery_outcome])
+                    .with_label_values(&[attempt.channel_label(), attempt.outcome_label()])
                     .inc();
-                self.record(&job, &lease, result.map(|_| ()).map_err(|(_, e)| e))
-                    .await
+                self.record(&job, &lease, attempt.result).await
             }
         };
 
@@ -454,18 +442,6 @@ impl Engine {
 #[derive(Debug)]
 enum RenewStopped {
     LeaseLost,
-}
-
-/// Bounded label values: unknown channel names from payloads become `unknown`.
-fn channel_label(name: &str) -> &'static str {
-    match name {
-        "webhook" => "webhook",
-        "log" => "log",
-        "email" => "email",
-        "sms" => "sms",
-        "push" => "push",
-        _ => "unknown",
-    }
 }
 
 /// Which write records a delivery's result.

@@ -59,10 +59,10 @@ pub use context::WorkerContext;
 pub use engine::{Engine, Outcome, Step};
 
 use delivery::breaker::{Breakers, CircuitMetrics};
-use delivery::email::EmailChannel;
-use delivery::push::PushChannel;
-use delivery::sms::SmsChannel;
-use delivery::{log::LogChannel, webhook::WebhookChannel, Channels};
+use delivery::email::EmailTransport;
+use delivery::push::PushTransport;
+use delivery::sms::SmsTransport;
+use delivery::{log::LogTransport, webhook::WebhookTransport, Transports};
 use metrics::BrokerSessions;
 
 /// Extra time in-flight jobs get, after the shutdown timeout, to write their release.
@@ -146,7 +146,7 @@ impl WorkerBuilder {
             stats: Arc::new(Stats::default().with_circuits(breakers.clone())),
             clock: clock.clone(),
         });
-        let channels = configured_channels(Channels::new(clock, breakers), &config)?;
+        let transports = configured_transports(Transports::new(clock, breakers), &config)?;
         let listener = tokio::net::TcpListener::bind((config.metrics_host, config.metrics_port))
             .await
             .with_context(|| {
@@ -161,7 +161,7 @@ impl WorkerBuilder {
 
         let (stop, stop_rx) = watch::channel(false);
         let (abandon, abandon_rx) = watch::channel(false);
-        let (engine, engine_loops) = Engine::new(ctx.clone(), channels, abandon_rx);
+        let (engine, engine_loops) = Engine::new(ctx.clone(), transports, abandon_rx);
         let engine = Arc::new(engine);
         let engine_loops = tokio::spawn(engine_loops.run());
         let slots = Arc::new(Semaphore::new(config.concurrency));
@@ -325,35 +325,38 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     worker.shutdown().await.map(|_| ())
 }
 
-/// Adds the channels whose configuration is present (`SMTP_HOST`, `SMS_ACCOUNT_SID`,
-/// `PUSH_PROJECT_ID`) and logs which channels this worker delivers on; a job for an
-/// absent one dies with "not available on this worker".
-fn configured_channels(channels: Channels, config: &Config) -> anyhow::Result<Channels> {
-    let webhook = WebhookChannel::new(&config.webhook, config.ssrf.clone())
-        .context("building the webhook client")?;
-    let mut channels = channels.with(Arc::new(LogChannel)).with(Arc::new(webhook));
-    let mut enabled = vec!["log", "webhook"];
+/// Adds the transports whose configuration is present (`SMTP_HOST`, `SMS_ACCOUNT_SID`,
+/// `PUSH_PROJECT_ID`; `log` and `webhook` always) and logs which channels this worker
+/// delivers on; a job for an absent one dies with "not available on this worker".
+fn configured_transports(transports: Transports, config: &Config) -> anyhow::Result<Transports> {
+    // `Config::from_env` checked this for an operator's environment; a configuration
+    // built in code (the demo, tests) is checked here.
+    delivery::check_provider_targets(&config.ssrf, config.sms.as_ref(), config.push.as_ref())?;
     let guard = config.ssrf.clone();
+    let webhook = WebhookTransport::new(&config.webhook, guard.clone())
+        .context("building the webhook client")?;
+    let mut transports = transports
+        .with(Arc::new(LogTransport))
+        .with(Arc::new(webhook));
     if let Some(email) = &config.email {
-        channels = channels.with(Arc::new(
-            EmailChannel::new(email).context("building the SMTP transport")?,
-        ));
-        enabled.push("email");
+        let email = EmailTransport::new(email).context("building the SMTP transport")?;
+        transports = transports.with(Arc::new(email));
     }
     if let Some(sms) = &config.sms {
-        channels = channels.with(Arc::new(
-            SmsChannel::new(sms, guard.clone()).context("building the SMS client")?,
-        ));
-        enabled.push("sms");
+        let sms = SmsTransport::new(sms, guard.clone()).context("building the SMS client")?;
+        transports = transports.with(Arc::new(sms));
     }
     if let Some(push) = &config.push {
-        channels = channels.with(Arc::new(
-            PushChannel::new(push, guard).context("building the push client")?,
-        ));
-        enabled.push("push");
+        let push = PushTransport::new(push, guard).context("building the push client")?;
+        transports = transports.with(Arc::new(push));
     }
+    let enabled: Vec<&str> = transports
+        .channels()
+        .into_iter()
+        .map(|c| c.as_str())
+        .collect();
     tracing::info!(channels = ?enabled, "delivery channels enabled");
-    Ok(channels)
+    Ok(transports)
 }
 
 /// Opens the configured store, retrying with backoff while it is unreachable (a

@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use herald_core::config::{ConfigError, Env, Secret};
+use herald_core::notification::Channel;
 use herald_core::TenantId;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::Credentials;
@@ -30,12 +31,12 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
-use super::{Channel, DeliveryError, Message};
+use super::{DeliveryError, Message, Transport};
 
 const JOB_ID_HEADER: HeaderName = HeaderName::new_from_ascii_str("X-Herald-Job-Id");
 
 #[derive(Debug, Clone)]
-pub struct EmailChannel {
+pub struct EmailTransport {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     /// `host:port` of the relay: the circuit breaker's key.
     relay: String,
@@ -43,7 +44,7 @@ pub struct EmailChannel {
     from_tenants: HashMap<TenantId, Mailbox>,
 }
 
-impl EmailChannel {
+impl EmailTransport {
     pub fn new(config: &EmailConfig) -> anyhow::Result<Self> {
         let tls = match config.tls {
             SmtpTls::None => Tls::None,
@@ -67,10 +68,10 @@ impl EmailChannel {
     }
 
     fn compose(&self, message: &Message<'_>) -> Result<lettre::Message, DeliveryError> {
-        let to: Mailbox = message.address.trim().parse().map_err(|e| {
+        let address = message.address().as_str();
+        let to: Mailbox = address.trim().parse().map_err(|e| {
             DeliveryError::permanent(format!(
-                "recipient {:?} is not an email address: {e}",
-                message.address
+                "recipient {address:?} is not an email address: {e}"
             ))
         })?;
         let from = self
@@ -127,9 +128,9 @@ fn classify(err: &lettre::transport::smtp::Error) -> DeliveryError {
 }
 
 #[async_trait]
-impl Channel for EmailChannel {
-    fn name(&self) -> &'static str {
-        "email"
+impl Transport for EmailTransport {
+    fn channel(&self) -> Channel {
+        Channel::Email
     }
 
     fn provider(&self, _message: &Message<'_>) -> String {

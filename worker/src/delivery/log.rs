@@ -3,22 +3,24 @@
 
 use async_trait::async_trait;
 
-use super::{Channel, DeliveryError, Message};
+use herald_core::notification::Channel;
+
+use super::{DeliveryError, Message, Transport};
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct LogChannel;
+pub struct LogTransport;
 
 #[async_trait]
-impl Channel for LogChannel {
-    fn name(&self) -> &'static str {
-        "log"
+impl Transport for LogTransport {
+    fn channel(&self) -> Channel {
+        Channel::Log
     }
 
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError> {
         // The job span already carries job_id, attempt and priority.
         tracing::info!(
             tenant = %message.job.tenant,
-            recipient = message.address,
+            recipient = message.address().as_str(),
             "delivered (log channel)"
         );
         Ok(())

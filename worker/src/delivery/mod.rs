@@ -1,20 +1,24 @@
-//! Delivery channels: how a notification leaves Herald.
+//! Delivery: how a notification leaves Herald.
 //!
-//! A [`Channel`] turns one notification job into one attempt at the outside world and
-//! says how it went with a typed result: delivered, retry (optionally after a delay the
-//! far side asked for), permanent failure, or snooze (reschedule without spending the
-//! attempt). The engine maps that onto the fenced store outcome; channels never touch
-//! the store or the lease.
+//! A [`Transport`] carries notifications of one [`Channel`] to the outside world: it
+//! turns one notification job into one attempt and says how it went with a typed
+//! result: delivered, retry (optionally after a delay the far side asked for),
+//! permanent failure, or snooze (reschedule without spending the attempt). The engine
+//! maps that onto the fenced store outcome; transports never touch the store or the
+//! lease.
 //!
-//! Channels: [`log`] (no-op, for load tests), [`webhook`] (signed HTTP POST, SSRF-guarded
-//! at connect time), [`email`] (SMTP), [`sms`] (Twilio's Messages API) and [`push`]
-//! (Firebase Cloud Messaging HTTP v1). The HTTP ones share one typed classification of
-//! an answer in [`http`]. A channel whose configuration is absent is not registered, so
-//! its jobs die with "not available on this worker". `docs/channels.md` has each
-//! channel's configuration, request shape and outcome table.
+//! Transports: [`log`] (no-op, for load tests), [`webhook`] (signed HTTP POST,
+//! SSRF-guarded at connect time), [`email`] (SMTP), [`sms`] (Twilio's Messages API) and
+//! [`push`] (Firebase Cloud Messaging HTTP v1). The HTTP ones share one typed
+//! classification of an answer in [`http`]. Each owns its configuration and its
+//! parsing (`WebhookConfig`, `EmailConfig`, …). A transport whose configuration is
+//! absent is not registered, so its jobs die with "not available on this worker".
+//! `docs/channels.md` has each channel's configuration, request shape and outcome
+//! table.
 //!
-//! Before a channel is called, [`Channels::deliver`] applies the delivery policies,
-//! each of which can only snooze: the recipient's quiet hours
+//! Before a transport is called, [`Transports::deliver`] reads the job's payload into a
+//! checked [`Notification`] (its address and time zone parsed once) and applies the
+//! delivery policies, each of which can only snooze: the recipient's quiet hours
 //! (`herald_core::quiet_hours`), then the circuit breaker of the channel and provider
 //! ([`breaker`]).
 
@@ -24,7 +28,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use herald_core::config::ConfigError;
-use herald_core::notification::NotificationRequest;
+use herald_core::notification::{Address, Channel, Notification, NotificationRequest};
 use herald_core::ssrf::TargetGuard;
 use herald_core::{Clock, Job};
 
@@ -75,15 +79,11 @@ impl DeliveryError {
     }
 }
 
-/// One notification to deliver: the job, and the parts of its request every channel
-/// reads.
+/// One notification to deliver: the job, and its checked notification.
 #[derive(Debug, Clone, Copy)]
 pub struct Message<'a> {
     pub job: &'a Job,
-    /// The job's payload, read back as the request the API accepted.
-    pub request: &'a NotificationRequest,
-    /// `recipient.address`: a URL for webhooks, an email address, a phone number.
-    pub address: &'a str,
+    pub notification: &'a Notification,
     /// This attempt's number (1 for the first), sent as `X-Herald-Attempt`.
     pub attempt: u32,
 }
@@ -92,9 +92,20 @@ pub struct Message<'a> {
 pub const DEFAULT_SUBJECT: &str = "Notification";
 
 impl Message<'_> {
+    /// The request as the client sent it (and as it is stored).
+    pub fn request(&self) -> &NotificationRequest {
+        self.notification.request()
+    }
+
+    /// `recipient.address`, parsed for the channel: a URL for webhooks, an email
+    /// address, a phone number, a device token.
+    pub fn address(&self) -> &Address {
+        self.notification.address()
+    }
+
     /// `subject`, or [`DEFAULT_SUBJECT`].
     pub fn subject(&self) -> &str {
-        self.request.subject.as_deref().unwrap_or(DEFAULT_SUBJECT)
+        self.request().subject.as_deref().unwrap_or(DEFAULT_SUBJECT)
     }
 
     /// The text a person reads: `body`, or for a template job the template's name on
@@ -102,11 +113,12 @@ impl Message<'_> {
     /// (strings as they are, other values as JSON). Templates are rendered by the
     /// tenant's own webhook receiver; the text channels send this plain form.
     pub fn text(&self) -> String {
-        if let Some(body) = &self.request.body {
+        let request = self.request();
+        if let Some(body) = &request.body {
             return body.clone();
         }
-        let mut text = self.request.template.clone().unwrap_or_default();
-        let mut entries: Vec<_> = self.request.data.iter().flatten().collect();
+        let mut text = request.template.clone().unwrap_or_default();
+        let mut entries: Vec<_> = request.data.iter().flatten().collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         for (key, value) in entries {
             let value = match value {
@@ -119,33 +131,59 @@ impl Message<'_> {
     }
 }
 
-/// A way of delivering notifications.
+/// What carries the notifications of one channel.
 #[async_trait]
-pub trait Channel: Send + Sync + std::fmt::Debug {
-    /// The `channel` value of the notification requests it serves.
-    fn name(&self) -> &'static str;
+pub trait Transport: Send + Sync + std::fmt::Debug {
+    /// The channel whose notifications it carries.
+    fn channel(&self) -> Channel;
 
     /// Who is on the other end of this message, for the per-channel/provider circuit
     /// breaker: the webhook's host, the SMTP relay, the SMS or push provider. A bounded
     /// set of values per deployment (it becomes a metric label).
     fn provider(&self, message: &Message<'_>) -> String {
         let _ = message;
-        self.name().to_owned()
+        self.channel().as_str().to_owned()
     }
 
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError>;
 }
 
-/// The channels this worker can deliver on, by name, and the policies every delivery
-/// passes first: quiet hours, then the circuit breaker of its channel and provider.
+/// How one delivery attempt went.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The notification's channel; `None` when the payload is not a notification.
+    pub channel: Option<Channel>,
+    pub result: Result<(), DeliveryError>,
+}
+
+impl Attempt {
+    /// The `channel` label of the delivery metrics.
+    pub fn channel_label(&self) -> &'static str {
+        self.channel.map_or("unknown", Channel::as_str)
+    }
+
+    /// The `outcome` label of the delivery metrics.
+    pub fn outcome_label(&self) -> &'static str {
+        match &self.result {
+            Ok(()) => "delivered",
+            Err(DeliveryError::Retryable { .. }) => "retryable",
+            Err(DeliveryError::Permanent { .. }) => "permanent",
+            Err(DeliveryError::Snooze { .. }) => "snoozed",
+        }
+    }
+}
+
+/// The transports this worker delivers with, by channel, and the policies every
+/// delivery passes first: quiet hours, then the circuit breaker of its channel and
+/// provider.
 #[derive(Debug, Clone)]
-pub struct Channels {
-    by_name: HashMap<&'static str, Arc<dyn Channel>>,
+pub struct Transports {
+    by_channel: HashMap<Channel, Arc<dyn Transport>>,
     clock: Arc<dyn Clock>,
     breakers: Arc<Breakers>,
 }
 
-impl Default for Channels {
+impl Default for Transports {
     /// The wall clock and default breakers, without metrics.
     fn default() -> Self {
         let clock = herald_core::clock::system();
@@ -154,11 +192,11 @@ impl Default for Channels {
     }
 }
 
-impl Channels {
-    /// No channels yet; quiet hours read `clock`, and deliveries pass `breakers`.
+impl Transports {
+    /// No transports yet; quiet hours read `clock`, and deliveries pass `breakers`.
     pub fn new(clock: Arc<dyn Clock>, breakers: Arc<Breakers>) -> Self {
         Self {
-            by_name: HashMap::new(),
+            by_channel: HashMap::new(),
             clock,
             breakers,
         }
@@ -168,68 +206,75 @@ impl Channels {
         &self.breakers
     }
 
-    pub fn with(mut self, channel: Arc<dyn Channel>) -> Self {
-        self.by_name.insert(channel.name(), channel);
+    pub fn with(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.by_channel.insert(transport.channel(), transport);
         self
     }
 
-    pub fn get(&self, name: &str) -> Option<&Arc<dyn Channel>> {
-        self.by_name.get(name)
+    pub fn get(&self, channel: Channel) -> Option<&Arc<dyn Transport>> {
+        self.by_channel.get(&channel)
     }
 
-    /// Reads the notification request back out of the job's payload (the API stored
-    /// it validated) and delivers it on its channel — unless the recipient's quiet
+    /// The channels this worker delivers on, for the start-up log.
+    pub fn channels(&self) -> Vec<Channel> {
+        Channel::ALL
+            .into_iter()
+            .filter(|c| self.by_channel.contains_key(c))
+            .collect()
+    }
+
+    /// Reads the job's payload into a checked notification (the API stored it checked)
+    /// and delivers it with its channel's transport — unless the recipient's quiet
     /// hours or the provider's open circuit snooze it.
-    pub async fn deliver(&self, job: &Job) -> Result<&'static str, (String, DeliveryError)> {
-        let request = match NotificationRequest::from_payload(&job.payload) {
-            Ok(r) => r,
+    pub async fn deliver(&self, job: &Job) -> Attempt {
+        let notification = match Notification::from_payload(&job.payload) {
+            Ok(n) => n,
             Err(e) => {
-                let err = DeliveryError::permanent(format!("unreadable notification payload: {e}"));
-                return Err(("unknown".to_owned(), err));
+                return Attempt {
+                    channel: None,
+                    result: Err(DeliveryError::permanent(e.to_string())),
+                }
             }
         };
-        let channel_name = request.channel.as_str();
-        let Some(channel) = self.get(channel_name) else {
-            let err = DeliveryError::permanent(format!(
-                "channel {channel_name:?} is not available on this worker"
-            ));
-            return Err((channel_name.to_owned(), err));
+        let channel = notification.channel();
+        let result = self.deliver_checked(job, &notification).await;
+        Attempt {
+            channel: Some(channel),
+            result,
+        }
+    }
+
+    async fn deliver_checked(
+        &self,
+        job: &Job,
+        notification: &Notification,
+    ) -> Result<(), DeliveryError> {
+        let channel = notification.channel();
+        let Some(transport) = self.get(channel) else {
+            return Err(DeliveryError::permanent(format!(
+                "channel {:?} is not available on this worker",
+                channel.as_str()
+            )));
         };
         let message = Message {
             job,
-            request: &request,
-            address: &request.recipient.address,
+            notification,
             attempt: job.attempts,
         };
-        let policy = self.quiet_hours(job, &request).and_then(|()| {
-            self.breakers
-                .admit(channel_name, &channel.provider(&message))
-        });
-        let ticket = match policy {
-            Ok(ticket) => ticket,
-            Err(snooze) => return Err((channel_name.to_owned(), snooze)),
-        };
-        let result = channel.deliver(message).await;
+        self.quiet_hours(job, notification)?;
+        let ticket = self
+            .breakers
+            .admit(channel.as_str(), &transport.provider(&message))?;
+        let result = transport.deliver(message).await;
         ticket.record(&result);
-        match result {
-            Ok(()) => Ok(channel.name()),
-            Err(e) => Err((channel_name.to_owned(), e)),
-        }
+        result
     }
 
     /// A non-critical notification inside the recipient's quiet window waits for its
     /// end (checked on every attempt, so a retry that falls in the window waits too).
-    fn quiet_hours(&self, job: &Job, request: &NotificationRequest) -> Result<(), DeliveryError> {
+    fn quiet_hours(&self, job: &Job, notification: &Notification) -> Result<(), DeliveryError> {
         let now = self.clock.now();
-        let until = request.quiet_until(job.priority, now).unwrap_or_else(|e| {
-            // The API checks zone names; only a tz database older than the API's gets
-            // here. The window is still honoured, on UTC.
-            tracing::warn!(error = %e, "quiet hours read in UTC");
-            request
-                .quiet_hours
-                .and_then(|q| q.deferral(now, herald_core::quiet_hours::Tz::UTC))
-        });
-        match until {
+        match notification.quiet_until(job.priority, now) {
             None => Ok(()),
             Some(until) => Err(DeliveryError::Snooze {
                 delay: (until - now).to_std().unwrap_or_default(),

@@ -39,6 +39,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use herald_core::config::{ConfigError, Env, Secret};
+use herald_core::notification::Channel;
 use herald_core::ssrf::TargetGuard;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::StatusCode;
@@ -47,13 +48,13 @@ use serde_json::json;
 use super::http;
 use super::push_token::ServiceAccount;
 use super::push_token::{Token, TokenSource};
-use super::{Channel, DeliveryError, Message};
+use super::{DeliveryError, Message, Transport};
 
 /// What messages call FCM.
 const WHAT: &str = "push provider";
 
 #[derive(Debug, Clone)]
-pub struct PushChannel {
+pub struct PushTransport {
     client: reqwest::Client,
     /// `…/v1/projects/{project}/messages:send`.
     endpoint: String,
@@ -81,7 +82,7 @@ impl std::fmt::Debug for Bearer {
     }
 }
 
-impl PushChannel {
+impl PushTransport {
     /// `guard`: the SSRF guard with the operator's allow-list, for the provider's
     /// resolved addresses.
     pub fn new(config: &PushConfig, guard: TargetGuard) -> anyhow::Result<Self> {
@@ -111,7 +112,7 @@ impl PushChannel {
 fn body(message: &Message<'_>) -> serde_json::Value {
     json!({
         "message": {
-            "token": message.address,
+            "token": message.address().as_str(),
             "notification": {
                 "title": message.subject(),
                 "body": message.text(),
@@ -126,9 +127,9 @@ fn body(message: &Message<'_>) -> serde_json::Value {
 }
 
 #[async_trait]
-impl Channel for PushChannel {
-    fn name(&self) -> &'static str {
-        "push"
+impl Transport for PushTransport {
+    fn channel(&self) -> Channel {
+        Channel::Push
     }
 
     fn provider(&self, _message: &Message<'_>) -> String {

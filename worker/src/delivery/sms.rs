@@ -26,14 +26,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use herald_core::config::{ConfigError, Env, Secret};
+use herald_core::notification::Channel;
 use herald_core::ssrf::TargetGuard;
 use reqwest::header::{HeaderValue, CONTENT_TYPE};
 
 use super::http;
-use super::{Channel, DeliveryError, Message};
+use super::{DeliveryError, Message, Transport};
 
 #[derive(Debug, Clone)]
-pub struct SmsChannel {
+pub struct SmsTransport {
     client: reqwest::Client,
     /// `…/2010-04-01/Accounts/{sid}/Messages.json`.
     endpoint: String,
@@ -44,7 +45,7 @@ pub struct SmsChannel {
     provider: String,
 }
 
-impl SmsChannel {
+impl SmsTransport {
     /// `guard`: the SSRF guard with the operator's allow-list, for the provider's
     /// resolved addresses.
     pub fn new(config: &SmsConfig, guard: TargetGuard) -> anyhow::Result<Self> {
@@ -74,9 +75,9 @@ fn form(to: &str, from: &str, body: &str) -> String {
 }
 
 #[async_trait]
-impl Channel for SmsChannel {
-    fn name(&self) -> &'static str {
-        "sms"
+impl Transport for SmsTransport {
+    fn channel(&self) -> Channel {
+        Channel::Sms
     }
 
     fn provider(&self, _message: &Message<'_>) -> String {
@@ -92,7 +93,11 @@ impl Channel for SmsChannel {
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/x-www-form-urlencoded"),
             )
-            .body(form(message.address, &self.from, &message.text()));
+            .body(form(
+                message.address().as_str(),
+                &self.from,
+                &message.text(),
+            ));
         if let Ok(token) = HeaderValue::from_str(message.job.id.as_str()) {
             request = request.header("i-twilio-idempotency-token", token);
         }

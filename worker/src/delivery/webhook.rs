@@ -23,22 +23,23 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use herald_core::config::{ConfigError, Env, Secret};
+use herald_core::notification::{Address, Channel};
 use herald_core::signature::HeraldSignature;
 use herald_core::ssrf::{Refused, TargetGuard};
 use herald_core::TenantId;
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 
 use super::http::{self, GuardedResolver};
-use super::{Channel, DeliveryError, Message};
+use super::{DeliveryError, Message, Transport};
 
 #[derive(Debug, Clone)]
-pub struct WebhookChannel {
+pub struct WebhookTransport {
     client: reqwest::Client,
     secrets: HashMap<TenantId, Secret<String>>,
     guard: TargetGuard,
 }
 
-impl WebhookChannel {
+impl WebhookTransport {
     /// `guard`: the SSRF guard with the operator's allow-list, for the tenant's URLs.
     pub fn new(config: &WebhookConfig, guard: TargetGuard) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
@@ -58,23 +59,8 @@ impl WebhookChannel {
     }
 }
 
-/// The URL, if it is one this channel may post to.
-fn parse_target(address: &str) -> Result<reqwest::Url, DeliveryError> {
-    let url = reqwest::Url::parse(address)
-        .map_err(|e| DeliveryError::permanent(format!("bad webhook URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(DeliveryError::permanent(
-            "webhook URL must be http or https",
-        ));
-    }
-    Ok(url)
-}
-
-/// `host[:port]` of a webhook URL, lowercase (`invalid` when it is not a URL).
-fn target_key(address: &str) -> String {
-    let Ok(url) = reqwest::Url::parse(address) else {
-        return "invalid".to_owned();
-    };
+/// `host[:port]` of a webhook URL, lowercase.
+fn target_key(url: &url::Url) -> String {
     match (url.host_str(), url.port()) {
         (Some(host), Some(port)) => format!("{}:{port}", host.to_ascii_lowercase()),
         (Some(host), None) => host.to_ascii_lowercase(),
@@ -82,23 +68,34 @@ fn target_key(address: &str) -> String {
     }
 }
 
+/// The webhook URL of a message (the API checked it; only a webhook job has one).
+fn target<'a>(message: &'a Message<'_>) -> Result<&'a url::Url, DeliveryError> {
+    match message.address() {
+        Address::Webhook(url) => Ok(url),
+        other => Err(DeliveryError::permanent(format!(
+            "a {} address is not a webhook URL",
+            other.channel()
+        ))),
+    }
+}
+
 #[async_trait]
-impl Channel for WebhookChannel {
-    fn name(&self) -> &'static str {
-        "webhook"
+impl Transport for WebhookTransport {
+    fn channel(&self) -> Channel {
+        Channel::Webhook
     }
 
     /// The target's `host[:port]`, so one failing endpoint opens only its own circuit.
     fn provider(&self, message: &Message<'_>) -> String {
-        target_key(message.address)
+        target(message).map_or_else(|_| "invalid".to_owned(), target_key)
     }
 
     async fn deliver(&self, message: Message<'_>) -> Result<(), DeliveryError> {
-        let url = parse_target(message.address)?;
+        let url = target(&message)?;
         // IP literals never reach the resolver; judge them here. Names (`localhost`
         // too) are judged by the resolver on what they resolve to.
         self.guard
-            .check_ip_literal(&url)
+            .check_ip_literal(url)
             .map_err(|refused| match refused {
                 Refused::Internal { .. } => {
                     DeliveryError::permanent(format!("webhook target refused: {refused}"))
@@ -121,7 +118,11 @@ impl Channel for WebhookChannel {
                 headers.insert(HeraldSignature::HEADER, v);
             }
         }
-        http::send("webhook", self.client.post(url).headers(headers).body(body)).await
+        http::send(
+            "webhook",
+            self.client.post(url.clone()).headers(headers).body(body),
+        )
+        .await
     }
 }
 
@@ -204,32 +205,29 @@ fn parse_secrets(raw: Option<&str>) -> Result<HashMap<TenantId, Secret<String>>,
 mod tests {
     use super::*;
 
+    fn key(raw: &str) -> String {
+        target_key(&url::Url::parse(raw).unwrap())
+    }
+
     #[test]
     fn the_breaker_key_is_the_lowercase_host_and_port() {
+        assert_eq!(key("https://Hooks.Example.com/a?b=c"), "hooks.example.com");
+        assert_eq!(key("https://hooks.example.com:443/a"), "hooks.example.com");
         assert_eq!(
-            target_key("https://Hooks.Example.com/a?b=c"),
-            "hooks.example.com"
-        );
-        assert_eq!(
-            target_key("https://hooks.example.com:443/a"),
-            "hooks.example.com"
-        );
-        assert_eq!(
-            target_key("http://HOOKS.example.com:8080/a"),
+            key("http://HOOKS.example.com:8080/a"),
             "hooks.example.com:8080"
         );
-        assert_eq!(target_key("http://[::1]:9/"), "[::1]:9");
-        assert_eq!(target_key("not a url"), "invalid");
+        assert_eq!(key("http://[::1]:9/"), "[::1]:9");
+        // What is not a URL never becomes a webhook target at all.
+        assert!(Address::parse(Channel::Webhook, "not a url").is_err());
     }
 
     #[test]
     fn only_http_urls_are_targets() {
-        assert!(parse_target("https://hooks.example.com/x").is_ok());
+        let url = Address::parse(Channel::Webhook, "https://hooks.example.com/x").unwrap();
+        assert!(matches!(url, Address::Webhook(_)));
         for bad in ["ftp://example.com/", "not a url", "file:///etc/passwd"] {
-            assert!(
-                matches!(parse_target(bad), Err(DeliveryError::Permanent { .. })),
-                "{bad}"
-            );
+            assert!(Address::parse(Channel::Webhook, bad).is_err(), "{bad}");
         }
     }
 

@@ -166,7 +166,11 @@ pub fn webhook(url: &str, priority: Priority) -> NewJob {
         "priority": priority.as_str(),
     }))
     .unwrap();
-    request.to_new_job(tenant()).unwrap()
+    request
+        .validate(chrono::Utc::now())
+        .unwrap()
+        .to_new_job(tenant())
+        .unwrap()
 }
 
 /// A `log` notification.
@@ -178,7 +182,11 @@ pub fn log_job(priority: Priority) -> NewJob {
         "priority": priority.as_str(),
     }))
     .unwrap();
-    request.to_new_job(tenant()).unwrap()
+    request
+        .validate(chrono::Utc::now())
+        .unwrap()
+        .to_new_job(tenant())
+        .unwrap()
 }
 
 /// How to start a worker process.

@@ -138,6 +138,39 @@ impl Env {
     }
 }
 
+/// `tenant:value,tenant:value` (`WEBHOOK_SECRETS`, `EMAIL_FROM_TENANTS`): one value per
+/// tenant, each read by `value` (which names what it expects and never quotes a
+/// secret), blanks ignored, a tenant listed twice refused.
+pub fn tenant_map<T>(
+    name: &'static str,
+    raw: Option<&str>,
+    what: &str,
+    mut value: impl FnMut(&crate::job::TenantId, &str) -> Result<T, String>,
+) -> Result<HashMap<crate::job::TenantId, T>, ConfigError> {
+    let mut map = HashMap::new();
+    for pair in raw.unwrap_or("").split(',').map(str::trim) {
+        if pair.is_empty() {
+            continue;
+        }
+        let Some((tenant, raw_value)) = pair.split_once(':') else {
+            return Err(ConfigError::new(
+                name,
+                format!("expected tenant:{what} pairs"),
+            ));
+        };
+        let tenant = crate::job::TenantId::parse(tenant.trim())
+            .map_err(|e| ConfigError::new(name, e.to_string()))?;
+        let parsed = value(&tenant, raw_value.trim()).map_err(|m| ConfigError::new(name, m))?;
+        if map.insert(tenant.clone(), parsed).is_some() {
+            return Err(ConfigError::new(
+                name,
+                format!("tenant {tenant} is listed twice"),
+            ));
+        }
+    }
+    Ok(map)
+}
+
 /// A value that must never be printed: a password, a token, a key. `Debug` and
 /// `Display` show `<redacted>`; [`Secret::expose`] is the one way to the value, so
 /// every use of it is visible in the code.

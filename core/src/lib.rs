@@ -12,18 +12,22 @@
 //! - [`clock`] — the injectable clock;
 //! - [`store`] — the store traits, [`store::StoreConfig`] (which store to open), the
 //!   SQLite and MongoDB stores, and (feature `conformance`) the suite every store passes;
-//! - [`config`] — reading and checking environment variables;
+//! - [`config`] — `Env` (the environment config is built from), `Secret`, and the
+//!   settings every binary reads (heartbeat, log settings);
 //! - [`dispatch`] — the `Dispatch` seam and its two implementations: RabbitMQ (the
 //!   topology, the confirming publisher, the sessions workers consume through) and
 //!   embedded (no broker);
 //! - [`backoff`] — jittered exponential backoff and poll pauses, for every retry loop;
+//! - [`supervise`] — the one reconnect loop of every long-lived broker session;
 //! - [`matches`] — match requests and events, snapshots, the `MatchEngine` trait and
 //!   the built-in scoreboard;
-//! - [`notification`] — the notification request a client sends, and its validation;
+//! - [`notification`] — the notification request a client sends, its validation, and
+//!   the checked `Notification` (its `Address` and time zone parsed once);
 //! - [`quiet_hours`] — the recipient's quiet window on their wall clock (DST included);
 //! - [`signature`] — webhook signatures (`X-Herald-Signature`): signing and verifying;
 //! - [`ssrf`] — the guard that keeps tenant-chosen targets out of internal networks;
-//! - [`shutdown`] — the SIGTERM/SIGINT future every process waits for;
+//! - [`shutdown`] — the SIGTERM/SIGINT future every process waits for, and the stop
+//!   flag its tasks watch;
 //! - [`telemetry`] — tracing set-up shared by the binaries.
 
 pub mod backoff;

@@ -9,9 +9,11 @@
 //! writes the outcome fenced on the lease, so no two workers ever both record a job.
 //!
 //! Layout:
-//! - [`config`] — environment variables, checked at start-up;
+//! - [`config`] — the worker's own settings, built from an `Env` and checked at
+//!   start-up (each channel's settings live with its transport);
+//! - [`context`] — `WorkerContext`: what every part of the worker shares;
 //! - [`engine`] — one claimed job → delivery → fenced outcome (`Outcome`), lease
-//!   renewal, batched completions;
+//!   renewal; its claims by id and completions go through [`batch`]'s `Batcher`;
 //! - [`poller`] — the jittered store poll, and the poll loop the match side shares;
 //! - [`consumer`] — the RabbitMQ consumer group (prefetch, acks), a session run by
 //!   `herald_core::supervise`, which reconnects it;
@@ -19,8 +21,9 @@
 //!   match saves, claims by id);
 //! - [`matches`] — match hosting: `MAX_MATCHES` slots, the match queue consumer and
 //!   poll, event wake-ups, the fenced host loop;
-//! - [`delivery`] — the `Channel` seam and the `log`, `webhook`, `email`, `sms` and
-//!   `push` channels;
+//! - [`delivery`] — the `Transport` seam (one per channel), the `log`, `webhook`,
+//!   `email`, `sms` and `push` transports with their settings, and the delivery
+//!   policies (quiet hours, circuit breakers);
 //! - [`http`], [`metrics`], [`stats`], [`resources`] — `/health`, `/metrics`,
 //!   `/stats`, `/resources`;
 //! - [`demo`] — `herald-worker demo`: the whole pipeline on a throwaway SQLite file.

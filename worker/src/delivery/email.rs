@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use herald_core::config::{ConfigError, Env, Secret};
+use herald_core::config::{self, ConfigError, Env, Secret};
 use herald_core::notification::Channel;
 use herald_core::TenantId;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -336,26 +336,11 @@ fn parse_mailbox(name: &'static str, raw: &str) -> Result<Mailbox, ConfigError> 
 
 /// `tenant:address,tenant:address` (an address may carry a display name).
 fn parse_tenant_senders(raw: Option<&str>) -> Result<HashMap<TenantId, Mailbox>, ConfigError> {
-    const NAME: &str = "EMAIL_FROM_TENANTS";
-    let mut senders = HashMap::new();
-    for pair in raw.unwrap_or("").split(',').map(str::trim) {
-        if pair.is_empty() {
-            continue;
-        }
-        let Some((tenant, address)) = pair.split_once(':') else {
-            return Err(ConfigError::new(NAME, "expected tenant:address pairs"));
-        };
-        let tenant =
-            TenantId::parse(tenant.trim()).map_err(|e| ConfigError::new(NAME, e.to_string()))?;
-        let mailbox = parse_mailbox(NAME, address)?;
-        if senders.insert(tenant.clone(), mailbox).is_some() {
-            return Err(ConfigError::new(
-                NAME,
-                format!("tenant {tenant} is listed twice"),
-            ));
-        }
-    }
-    Ok(senders)
+    config::tenant_map("EMAIL_FROM_TENANTS", raw, "address", |_, address| {
+        address
+            .parse::<Mailbox>()
+            .map_err(|e| format!("{address:?} is not an email address: {e}"))
+    })
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use herald_core::config::{ConfigError, Env, Secret};
+use herald_core::config::{self, ConfigError, Env, Secret};
 use herald_core::notification::{Address, Channel};
 use herald_core::signature::HeraldSignature;
 use herald_core::ssrf::{Refused, TargetGuard};
@@ -170,35 +170,15 @@ impl std::fmt::Debug for WebhookConfig {
 
 /// `tenant:secret,tenant:secret`.
 fn parse_secrets(raw: Option<&str>) -> Result<HashMap<TenantId, Secret<String>>, ConfigError> {
-    const NAME: &str = "WEBHOOK_SECRETS";
-    let mut secrets = HashMap::new();
-    for pair in raw.unwrap_or("").split(',').map(str::trim) {
-        if pair.is_empty() {
-            continue;
-        }
-        let Some((tenant, secret)) = pair.split_once(':') else {
-            return Err(ConfigError::new(NAME, "expected tenant:secret pairs"));
-        };
-        let tenant =
-            TenantId::parse(tenant.trim()).map_err(|e| ConfigError::new(NAME, e.to_string()))?;
+    config::tenant_map("WEBHOOK_SECRETS", raw, "secret", |tenant, secret| {
         // The secret itself never goes into an error message.
-        if secret.trim().len() < 8 {
-            return Err(ConfigError::new(
-                NAME,
-                format!("the secret of tenant {tenant} is shorter than 8 characters"),
+        if secret.len() < 8 {
+            return Err(format!(
+                "the secret of tenant {tenant} is shorter than 8 characters"
             ));
         }
-        if secrets
-            .insert(tenant.clone(), Secret::new(secret.trim().to_owned()))
-            .is_some()
-        {
-            return Err(ConfigError::new(
-                NAME,
-                format!("tenant {tenant} is listed twice"),
-            ));
-        }
-    }
-    Ok(secrets)
+        Ok(Secret::new(secret.to_owned()))
+    })
 }
 
 #[cfg(test)]

@@ -317,6 +317,32 @@ async fn dropped_broker_connections_lose_no_job() {
     h.cleanup().await;
 }
 
+/// A clean stop logs no ERROR line: the broker sessions close their channels before
+/// their connections (closing a connection under open channels made the AMQP client
+/// log each channel's close as an error).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_shutdown_with_a_broker_logs_no_error() {
+    let h = Harness::new("clean-stop").await;
+    let mut w = h.worker().spawn(h.dir.path(), "w");
+    w.wait_consuming().await;
+    let ids = h
+        .enqueue((0..20).map(|_| log_job(Priority::Normal)).collect())
+        .await;
+    h.wait_final(&ids, Duration::from_secs(30)).await;
+    w.signal(Signal::SIGTERM);
+    let status = w.wait_exit(Duration::from_secs(30)).await;
+    assert!(status.success(), "{status:?}");
+    let log = w.log_text();
+    assert!(log.contains("worker stopped"), "{log}");
+    let errors: Vec<&str> = log.lines().filter(|l| l.contains(" ERROR ")).collect();
+    assert!(
+        errors.is_empty(),
+        "ERROR lines on a clean stop:\n{}",
+        errors.join("\n")
+    );
+    h.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_exits_0_releases_leases_and_loses_nothing() {
     let h = Harness::new("sigterm").await;

@@ -468,9 +468,10 @@ impl Dispatch for RabbitDispatch {
 pub struct Session {
     connection: Connection,
     topology: Topology,
-    /// The channel the topology was declared on, kept open for the session: closing a
-    /// channel while the connection may be failing only adds noise to the log.
-    _declared_on: Channel,
+    /// Every channel opened on the session (the one the topology was declared on
+    /// first), closed one by one before the connection: a connection closed under open
+    /// channels makes the client log each channel's close as an error.
+    channels: std::sync::Mutex<Vec<Channel>>,
 }
 
 impl Session {
@@ -478,13 +479,23 @@ impl Session {
     /// and declares the whole topology (idempotent).
     pub async fn open(url: &str, name: &str, topology: &Topology) -> Result<Self, DispatchError> {
         let connection = connect_named(url, name).await?;
-        let channel = create_channel(&connection).await?;
-        declare(&channel, topology).await?;
-        Ok(Self {
+        let session = Self {
             connection,
             topology: topology.clone(),
-            _declared_on: channel,
-        })
+            channels: std::sync::Mutex::new(Vec::new()),
+        };
+        let channel = session.create_channel().await?;
+        declare(&channel, topology).await?;
+        Ok(session)
+    }
+
+    async fn create_channel(&self) -> Result<Channel, DispatchError> {
+        let channel = create_channel(&self.connection).await?;
+        self.channels
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(channel.clone());
+        Ok(channel)
     }
 
     pub fn topology(&self) -> &Topology {
@@ -494,7 +505,7 @@ impl Session {
     /// A channel with at most `prefetch` unacknowledged deliveries, to consume work
     /// queues on.
     pub async fn channel(&self, prefetch: u16) -> Result<JobChannel, DispatchError> {
-        let channel = create_channel(&self.connection).await?;
+        let channel = self.create_channel().await?;
         channel
             .basic_qos(prefetch, BasicQosOptions::default())
             .await
@@ -505,7 +516,7 @@ impl Session {
     /// This process's exclusive, auto-delete queue on the match wake-up exchange,
     /// consumed without acks (a wake-up is only a hint). It goes with the session.
     pub async fn wake_queue(&self) -> Result<WakeQueue, DispatchError> {
-        let channel = create_channel(&self.connection).await?;
+        let channel = self.create_channel().await?;
         let queue = channel
             .queue_declare(
                 "".into(),
@@ -539,8 +550,19 @@ impl Session {
         })
     }
 
-    /// Closes the connection (and every channel on it) with `reason`.
+    /// Closes every channel of the session, then the connection, with `reason`.
     pub async fn close(&self, reason: &str) {
+        let channels = std::mem::take(
+            &mut *self
+                .channels
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        for channel in channels {
+            if channel.status().connected() {
+                let _ = channel.close(200, reason.into()).await;
+            }
+        }
         if self.connection.status().connected() {
             let _ = self.connection.close(200, reason.into()).await;
         }

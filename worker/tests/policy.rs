@@ -581,31 +581,37 @@ fn bad_breaker_settings_stop_the_worker_at_start_up() {
         ("BREAKER_OPEN_MS", "0"),
         ("BREAKER_OPEN_MS", "86400001"),
     ] {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald-worker"))
-            .env_remove("MONGODB_URI")
-            .env_remove("RABBITMQ_URL")
-            .env("SQLITE_PATH", dir.path().join("w.db"))
-            .env("METRICS_PORT", "0")
-            .env(var, value)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{var}={value} was accepted: the worker kept running");
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        let env = herald_core::config::Env::from_pairs([(var, value)]);
+        let Err(err) = Config::from_env(&env) else {
+            panic!("{var}={value} was accepted");
         };
-        let mut stderr = String::new();
-        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-        assert!(!status.success(), "{var}={value} was accepted");
-        assert!(stderr.contains(var), "{var}={value}: {stderr}");
+        assert!(err.to_string().contains(var), "{var}={value}: {err}");
     }
+    // And the binary's own path: the bad value stops it, naming the variable.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_herald-worker"))
+        .env_remove("MONGODB_URI")
+        .env_remove("RABBITMQ_URL")
+        .env("SQLITE_PATH", dir.path().join("w.db"))
+        .env("METRICS_PORT", "0")
+        .env("BREAKER_OPEN_MS", "0")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("BREAKER_OPEN_MS=0 was accepted: the worker kept running");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "BREAKER_OPEN_MS=0 was accepted");
+    assert!(stderr.contains("BREAKER_OPEN_MS"), "{stderr}");
 }

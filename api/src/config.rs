@@ -24,6 +24,22 @@ pub const DEFAULT_RATE_LIMIT_BURST: u32 = 2000;
 /// heartbeat intervals.
 pub const LIVE_HEARTBEATS: u32 = 3;
 
+/// The API's own variables, with what they mean; `--help` prints them, then the
+/// shared ones ([`env_help`]).
+const OWN_ENV_HELP: &str = "\
+Environment (every value is checked at start-up; a bad one names the variable):
+  API_KEYS                 required: comma-separated tenant:key pairs (keys >= 8 chars)
+  PORT                     listen port (3000)
+  RATE_LIMIT_PER_SEC       requests per second per API key; 0 turns rate limiting off (1000)
+  RATE_LIMIT_BURST         token-bucket size per API key, at least 1 (2000)
+  MAX_BODY_BYTES           largest request body (4194304)
+  BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)";
+
+/// Every variable the API reads, for `--help`.
+pub fn env_help() -> String {
+    format!("{OWN_ENV_HELP}\n{}", config::SHARED_ENV_HELP)
+}
+
 /// Per-key token bucket: `per_sec` tokens a second, holding at most `burst`.
 /// `per_sec` 0 disables rate limiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,5 +136,31 @@ impl Config {
     /// How recently a worker must have sent a heartbeat to be listed.
     pub fn live_within(&self) -> Duration {
         self.heartbeat_interval * LIVE_HEARTBEATS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variable the API reads, on SQLite and on MongoDB, is listed by `--help`.
+    #[test]
+    fn help_names_every_variable_the_api_reads() {
+        let keys = ("API_KEYS", "acme:key-12345678");
+        let envs = [
+            Env::from_pairs([keys]),
+            Env::from_pairs([
+                keys,
+                ("MONGODB_URI", "mongodb://db:27017/herald"),
+                ("RABBITMQ_URL", "amqp://guest:guest@rabbit:5672/%2f"),
+            ]),
+        ];
+        let listed = config::help_names(&env_help());
+        for env in envs {
+            Config::from_env(&env).unwrap();
+            for name in env.names_read() {
+                assert!(listed.contains(&name), "--help does not list {name}");
+            }
+        }
     }
 }

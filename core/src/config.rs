@@ -32,10 +32,13 @@ impl ConfigError {
     }
 }
 
-/// The variables a process reads its configuration from.
+/// The variables a process reads its configuration from. It remembers the names it
+/// was asked for, so a test can hold every variable the code reads against the
+/// `--help` text and the deployment files ([`Env::names_read`]).
 #[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    read: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
 }
 
 impl fmt::Debug for Env {
@@ -53,6 +56,7 @@ impl Env {
     pub fn process() -> Self {
         Self {
             vars: std::env::vars().collect(),
+            read: Default::default(),
         }
     }
 
@@ -67,6 +71,7 @@ impl Env {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            read: Default::default(),
         }
     }
 
@@ -78,10 +83,24 @@ impl Env {
 
     /// The variable's value; unset and empty (or blank) are the same.
     pub fn var(&self, name: &str) -> Option<String> {
+        self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(name.to_owned());
         self.vars
             .get(name)
             .filter(|v| !v.trim().is_empty())
             .cloned()
+    }
+
+    /// Every variable name looked up so far, by this environment and its clones.
+    pub fn names_read(&self) -> Vec<String> {
+        self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Whether the variable is set to something.
@@ -209,6 +228,48 @@ impl From<&str> for Secret<String> {
     fn from(value: &str) -> Self {
         Self(value.to_owned())
     }
+}
+
+/// The `--help` lines of the variables every binary reads the same way: the store, the
+/// broker, the SSRF allow-list, the heartbeat and the logs. Each binary prints them
+/// after its own, so the two cannot drift apart.
+pub const SHARED_ENV_HELP: &str = "  MONGODB_URI              MongoDB job store; unset = embedded SQLite store
+  MONGODB_DATABASE         database name (from the URI, else herald)
+  MONGODB_MAX_POOL_SIZE    MongoDB connection pool bounds (driver defaults)
+  MONGODB_MIN_POOL_SIZE
+  MONGODB_WRITE_CONCERN    majority (default) or a number of nodes
+  SQLITE_PATH              SQLite file when MONGODB_URI is unset (./herald.db)
+  SQLITE_SYNCHRONOUS       normal (default) | full: SQLite durability, see docs/lease-protocol.md
+  SQLITE_POOL_SIZE         SQLite connections per process (8)
+  SQLITE_BUSY_TIMEOUT_MS   how long a writer waits for SQLite's write lock (10000)
+  RABBITMQ_URL             amqp://user:pass@host:5672/%2f; unset = embedded mode (no broker: the
+                           workers' poller alone dispatches)
+  RABBITMQ_CONSUMER_GROUP  queue/exchange name prefix shared by the group, 1-200 of A-Z a-z 0-9 - _ .
+                           (notification-workers)
+  WEBHOOK_ALLOWED_CIDRS    comma-separated CIDRs a webhook URL (and the worker's sms/push base URLs)
+                           may target although internal (loopback, private, link-local); none
+                           by default, e.g. 127.0.0.0/8
+  HEARTBEAT_INTERVAL_MS    workers' registry heartbeat period; GET /v1/workers lists those seen
+                           within 3 (5000)
+  RUST_LOG                 log filter (info)
+  LOG_FORMAT               text (default) | json";
+
+/// The variable names a `--help` text lists: the first word, in capitals, of each line
+/// indented by exactly two spaces.
+pub fn help_names(help: &str) -> std::collections::BTreeSet<String> {
+    help.lines()
+        .filter_map(|line| line.strip_prefix("  "))
+        // A continuation line is indented further.
+        .filter(|rest| !rest.starts_with(char::is_whitespace))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter(|word| {
+            word.len() > 2
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// `HEARTBEAT_INTERVAL_MS` when unset.

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use deploy_checks::{repo, tools};
+use herald_testkit::binaries::workspace_binary;
 use serde_yaml::Value;
 
 const COMPOSE: &str = "docker-compose.scale.yml";
@@ -146,52 +147,24 @@ fn every_service_has_a_restart_policy_and_limits_and_waits_for_healthy_dependenc
     }
 }
 
+/// The variables each binary reads, from its `--help` (which a unit test in each
+/// crate holds against every variable the code reads).
+fn variables_of(binary: &str) -> BTreeSet<String> {
+    let help = Command::new(workspace_binary(binary))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success(), "{binary} --help failed");
+    let variables = herald_core::config::help_names(&String::from_utf8_lossy(&help.stdout));
+    assert!(variables.len() > 10, "{binary} --help lists {variables:?}");
+    variables
+}
+
 #[test]
-fn the_services_use_the_configuration_names_of_the_design() {
-    let services = services();
-    let allowed: BTreeSet<&str> = [
-        // DESIGN §9.
-        "MONGODB_URI",
-        "MONGODB_MAX_POOL_SIZE",
-        "MONGODB_MIN_POOL_SIZE",
-        "RABBITMQ_URL",
-        "RABBITMQ_CONSUMER_GROUP",
-        "PREFETCH_COUNT",
-        "LOCK_DURATION_MS",
-        "POLL_INTERVAL_MS",
-        "WORKER_BATCH_SIZE",
-        "MAX_MATCHES",
-        "NUM_WORKERS",
-        "PORT",
-        "METRICS_PORT",
-        "API_KEYS",
-        "SQLITE_PATH",
-        "RUST_LOG",
-        "WEBHOOK_SECRETS",
-        "WEBHOOK_ALLOWED_CIDRS",
-        // README: log format.
-        "LOG_FORMAT",
-        // docs/channels.md and docs/worker.md (Policy): channels and circuit breakers.
-        "SMTP_HOST",
-        "SMTP_PORT",
-        "SMTP_TLS",
-        "SMTP_USERNAME",
-        "SMTP_PASSWORD",
-        "SMTP_CA_FILE",
-        "EMAIL_FROM",
-        "EMAIL_FROM_TENANTS",
-        "SMS_BASE_URL",
-        "SMS_ACCOUNT_SID",
-        "SMS_AUTH_TOKEN",
-        "SMS_FROM",
-        "PUSH_BASE_URL",
-        "PUSH_PROJECT_ID",
-        "PUSH_ACCESS_TOKEN",
-        "PUSH_SERVICE_ACCOUNT_FILE",
-        "BREAKER_FAILURE_THRESHOLD",
-        "BREAKER_OPEN_MS",
-    ]
-    .into();
+fn the_services_set_only_variables_the_binaries_read() {
+    let services = resolved_services();
+    let mut allowed = variables_of("herald-api");
+    allowed.extend(variables_of("herald-worker"));
     for name in ["api1", "api2", "worker"] {
         let env = service(&services, name)["environment"]
             .as_mapping()
@@ -201,7 +174,7 @@ fn the_services_use_the_configuration_names_of_the_design() {
             let key = key.as_str().unwrap();
             assert!(
                 allowed.contains(key),
-                "{name} sets {key}, not a DESIGN §9 name"
+                "{name} sets {key}, which no Herald binary reads"
             );
         }
         for key in ["MONGODB_URI", "RABBITMQ_URL", "RABBITMQ_CONSUMER_GROUP"] {
@@ -402,5 +375,65 @@ fn rabbitmq_is_configured_to_load_the_definitions_and_export_metrics() {
             .iter()
             .any(|u| u["name"] == user),
         "RABBITMQ_URL logs in as {user}, whom rabbitmq/definitions.json does not create"
+    );
+}
+
+/// The services as docker-compose resolves them (anchors merged, defaults filled in).
+fn resolved_services() -> serde_yaml::Mapping {
+    let output = tools::run_ok(
+        "docker-compose config",
+        Command::new(tools::tool("docker-compose", "docker-compose"))
+            .current_dir(repo::root())
+            .args(["-f", COMPOSE, "config"]),
+    );
+    let resolved: Value = serde_yaml::from_slice(&output.stdout).unwrap();
+    resolved["services"].as_mapping().cloned().unwrap()
+}
+
+/// Every variable a binary reads is passed through to its service, so a value set in
+/// `.env` takes effect. The list comes from each binary's `--help`, which a unit test
+/// in each crate holds against every variable the code reads
+/// (`help_names_every_variable_the_*_reads`).
+#[test]
+fn every_variable_a_binary_reads_is_passed_to_its_service() {
+    let services = resolved_services();
+    for (binary, names) in [
+        ("herald-api", ["api1", "api2"].as_slice()),
+        ("herald-worker", &["worker"]),
+    ] {
+        let variables = variables_of(binary);
+        for name in names {
+            let environment = services[*name]["environment"].as_mapping().unwrap();
+            let missing: Vec<&String> = variables
+                .iter()
+                .filter(|v| !environment.contains_key(v.as_str()))
+                .collect();
+            assert!(
+                missing.is_empty(),
+                "{COMPOSE}: service {name} does not pass {missing:?} through to {binary}"
+            );
+        }
+    }
+}
+
+/// The worker's grace period comes from its own SHUTDOWN_TIMEOUT_MS, which bounds its
+/// whole stop: Docker's SIGKILL never cuts a stop short, whatever the operator sets.
+#[test]
+fn the_worker_grace_period_is_its_shutdown_timeout() {
+    let raw = std::fs::read_to_string(repo::root().join(COMPOSE)).unwrap();
+    let worker = &repo::yaml(COMPOSE)["services"]["worker"];
+    assert_eq!(
+        worker["stop_grace_period"].as_str(),
+        Some("${SHUTDOWN_TIMEOUT_MS:-30000}ms"),
+        "{raw}"
+    );
+    assert_eq!(
+        worker["environment"]["SHUTDOWN_TIMEOUT_MS"].as_str(),
+        Some("${SHUTDOWN_TIMEOUT_MS:-30000}")
+    );
+    let resolved = resolved_services();
+    assert_eq!(
+        resolved["worker"]["stop_grace_period"].as_str(),
+        Some("30000ms")
     );
 }

@@ -33,23 +33,14 @@ pub const DEFAULT_BATCH_SIZE: usize = 50;
 pub const DEFAULT_MAX_MATCHES: u32 = 3;
 pub const DEFAULT_METRICS_PORT: u16 = 9091;
 pub const DEFAULT_CONCURRENCY: usize = 64;
-pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(25);
+/// The whole stop on SIGTERM, every phase included: Kubernetes' default grace period,
+/// and the one compose sets from the same variable.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Every environment variable the worker reads, with what it means; `--help` prints
-/// this table so operators see one source of truth.
-pub const ENV_HELP: &str = "\
+/// The worker's own variables, with what they mean; `--help` prints them, then the
+/// shared ones ([`env_help`]), so operators see one source of truth.
+const OWN_ENV_HELP: &str = "\
 Environment (every value is checked at start-up; a bad one names the variable):
-  MONGODB_URI              MongoDB job store; unset = embedded SQLite store
-  MONGODB_DATABASE         database name (from the URI, else herald)
-  MONGODB_MAX_POOL_SIZE    MongoDB connection pool bounds (driver defaults)
-  MONGODB_MIN_POOL_SIZE
-  MONGODB_WRITE_CONCERN    majority (default) or a number of nodes
-  SQLITE_PATH              SQLite file when MONGODB_URI is unset (./herald.db)
-  SQLITE_SYNCHRONOUS       normal (default) | full: SQLite durability, see docs
-  SQLITE_POOL_SIZE         SQLite connections per process (8)
-  SQLITE_BUSY_TIMEOUT_MS   how long a writer waits for SQLite's write lock (10000)
-  RABBITMQ_URL             amqp:// URL; unset = embedded mode (the poller alone dispatches)
-  RABBITMQ_CONSUMER_GROUP  queue/exchange name prefix shared by the group (notification-workers)
   PREFETCH_COUNT           unacked deliveries per work queue (10)
   LOCK_DURATION_MS         lease length; renewed at a third of it (300000)
   POLL_INTERVAL_MS         poller period, jittered (5000; 50 in embedded mode)
@@ -58,11 +49,10 @@ Environment (every value is checked at start-up; a bad one names the variable):
   MAX_MATCHES              matches hosted at once (3)
   METRICS_PORT             port of /health /metrics /resources /stats (9091; 0 = any free port)
   METRICS_HOST             address the metrics server binds (0.0.0.0)
-  SHUTDOWN_TIMEOUT_MS      on SIGTERM, how long in-flight jobs may finish (25000)
-  HEARTBEAT_INTERVAL_MS    registry heartbeat period, read by GET /v1/workers (5000)
+  SHUTDOWN_TIMEOUT_MS      on SIGTERM, the whole stop: in-flight jobs finish, the rest are released,
+                           the worker deregisters and exits within it (30000); give the
+                           orchestrator at least this grace period
   WEBHOOK_SECRETS          tenant:secret,... HMAC-SHA256 keys for X-Herald-Signature
-  WEBHOOK_ALLOWED_CIDRS    CIDRs a webhook (or the sms/push base URL) may target although
-                           private/loopback (none)
   WEBHOOK_TIMEOUT_MS       per-request webhook timeout (10000)
   SMTP_HOST                SMTP relay of the email channel; unset = no email channel
   SMTP_PORT                SMTP port (587)
@@ -88,8 +78,12 @@ Environment (every value is checked at start-up; a bad one names the variable):
   BREAKER_FAILURE_THRESHOLD consecutive retryable failures that open a channel/provider circuit (5)
   BREAKER_OPEN_MS          how long an open circuit snoozes its jobs before a probe (30000)
   RETRY_BASE_MS            first retry delay; doubles per attempt (2000)
-  RETRY_MAX_MS             retry delay cap (900000)
-  RUST_LOG                 log filter (info); LOG_FORMAT=json for JSON logs";
+  RETRY_MAX_MS             retry delay cap (900000)";
+
+/// Every variable the worker reads, for `--help`.
+pub fn env_help() -> String {
+    format!("{OWN_ENV_HELP}\n{}", config::SHARED_ENV_HELP)
+}
 
 /// Everything the worker needs to run.
 #[derive(Debug, Clone)]
@@ -219,6 +213,43 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every variable the worker reads — on SQLite and on MongoDB, with every channel
+    /// configured (the push channel both ways) — is listed by `--help`.
+    #[test]
+    fn help_names_every_variable_the_worker_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = include_str!("../tests/fixtures/push-test-key.pem");
+        let account = dir.path().join("sa.json");
+        let json = serde_json::json!({"type": "service_account", "project_id": "p",
+            "client_email": "a@p.iam.gserviceaccount.com", "private_key": key});
+        std::fs::write(&account, json.to_string()).unwrap();
+        let channels = [
+            ("SMTP_HOST", "smtp.example.com"),
+            ("SMTP_USERNAME", "u"),
+            ("SMTP_PASSWORD", "p"),
+            ("EMAIL_FROM", "a@b.example"),
+            ("SMS_ACCOUNT_SID", "AC1"),
+            ("SMS_AUTH_TOKEN", "t"),
+            ("SMS_FROM", "+15005550006"),
+            ("PUSH_PROJECT_ID", "p"),
+        ];
+        let envs = [
+            Env::from_pairs(channels).with("PUSH_ACCESS_TOKEN", "t"),
+            Env::from_pairs([
+                ("MONGODB_URI", "mongodb://db:27017/herald"),
+                ("RABBITMQ_URL", "amqp://guest:guest@rabbit:5672/%2f"),
+                ("PUSH_SERVICE_ACCOUNT_FILE", account.to_str().unwrap()),
+            ]),
+        ];
+        let listed = config::help_names(&env_help());
+        for env in envs {
+            Config::from_env(&env).unwrap();
+            for name in env.names_read() {
+                assert!(listed.contains(&name), "--help does not list {name}");
+            }
+        }
+    }
 
     #[test]
     fn bad_allowed_cidrs_name_the_variable() {

@@ -68,9 +68,6 @@ use delivery::sms::SmsTransport;
 use delivery::{log::LogTransport, webhook::WebhookTransport, Transports};
 use metrics::BrokerSessions;
 
-/// Extra time in-flight jobs get, after the shutdown timeout, to write their release.
-const RELEASE_GRACE: Duration = Duration::from_secs(10);
-
 /// A running worker. Tests start one in-process; `main` starts one and waits for a
 /// signal.
 #[derive(Debug)]
@@ -260,11 +257,15 @@ impl Worker {
         &self.matches
     }
 
-    /// Graceful shutdown: stop taking work (the consumer cancels and requeues what it
-    /// has not started), let in-flight jobs finish within `SHUTDOWN_TIMEOUT_MS`, release
-    /// the leases of the rest so they are claimable at once, deregister.
+    /// Graceful shutdown, bounded as a whole by `SHUTDOWN_TIMEOUT_MS`: stop taking
+    /// work (the consumers cancel and requeue what they have not started; hosted
+    /// matches release their leases at once), let in-flight jobs finish until the
+    /// release reserve, then abandon the rest and release their leases so they are
+    /// claimable at once, and deregister. Every phase is cut at the one deadline, so
+    /// an orchestrator's grace period of `SHUTDOWN_TIMEOUT_MS` is never outlived.
     pub async fn shutdown(self) -> anyhow::Result<ShutdownReport> {
         let config = self.ctx.config.clone();
+        let stop = StopDeadline::new(config.shutdown_timeout);
         tracing::info!(
             in_flight = self.ctx.stats.in_flight(),
             timeout_ms = config.shutdown_timeout.as_millis() as u64,
@@ -272,9 +273,10 @@ impl Worker {
         );
         let _ = self.stop.send(true);
         let all = u32::try_from(config.concurrency).unwrap_or(u32::MAX);
-        let drained = tokio::time::timeout(config.shutdown_timeout, self.slots.acquire_many(all))
+        let drained = stop
+            .within(stop.finish_by(), self.slots.acquire_many(all))
             .await
-            .is_ok();
+            .is_some();
         let released_before = self.ctx.metrics.lease_releases.get();
         if !drained {
             tracing::warn!(
@@ -282,38 +284,106 @@ impl Worker {
                 "shutdown timeout passed; releasing unfinished jobs"
             );
             let _ = self.abandon.send(true);
-            if tokio::time::timeout(RELEASE_GRACE, self.slots.acquire_many(all))
+            if stop
+                .within(stop.release_by(), self.slots.acquire_many(all))
                 .await
-                .is_err()
+                .is_none()
             {
-                tracing::error!("in-flight jobs did not stop; their leases will expire");
+                tracing::warn!("in-flight jobs did not stop in time; their leases will expire");
             }
         }
         // Hosted matches release their leases as soon as `stop` is set.
-        if !self.matches.wait_idle(RELEASE_GRACE).await {
-            tracing::error!("hosted matches did not stop; their leases will expire");
+        if !self.matches.wait_idle_until(stop.release_by()).await {
+            tracing::warn!("hosted matches did not stop in time; their leases will expire");
         }
         let released =
             usize::try_from(self.ctx.metrics.lease_releases.get() - released_before).unwrap_or(0);
         if let Some(consumer) = self.consumer {
-            let _ = tokio::time::timeout(RELEASE_GRACE, consumer).await;
+            if stop.within(stop.release_by(), consumer).await.is_none() {
+                tracing::warn!("the broker consumer did not stop in time");
+            }
         }
         for task in self.background {
-            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+            let _ = stop.within(stop.release_by(), task).await;
         }
         // Every outcome is written by now; the batch loops end with the engine.
         drop(self.engine);
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.engine_loops).await;
-        if let Err(e) = self.ctx.store.deregister(&self.ctx.id).await {
-            tracing::warn!(error = %e, "could not deregister from the worker registry");
+        let _ = stop.within(stop.release_by(), self.engine_loops).await;
+        match stop
+            .within(stop.exit_by(), self.ctx.store.deregister(&self.ctx.id))
+            .await
+        {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "could not deregister from the worker registry")
+            }
+            None => {
+                tracing::warn!("deregistering did not finish in time; the registry entry ages out")
+            }
         }
         tracing::info!(
             drained,
             released,
             processed = self.ctx.stats.processed(),
+            stopped_in_ms = stop.elapsed().as_millis() as u64,
             "worker stopped"
         );
         Ok(ShutdownReport { drained, released })
+    }
+}
+
+/// The one deadline of a shutdown, and the marks inside it: in-flight jobs may finish
+/// until `finish_by`; releasing leases and stopping tasks must be done by
+/// `release_by`; deregistering, the last write, by `exit_by`, which leaves a margin
+/// before `SHUTDOWN_TIMEOUT_MS` for the process to exit.
+#[derive(Debug, Clone, Copy)]
+struct StopDeadline {
+    started: tokio::time::Instant,
+    total: Duration,
+}
+
+impl StopDeadline {
+    fn new(total: Duration) -> Self {
+        Self {
+            started: tokio::time::Instant::now(),
+            total,
+        }
+    }
+
+    /// A twentieth of the budget (at least 100 ms, at most 1 s) is kept for exiting.
+    fn margin(&self) -> Duration {
+        (self.total / 20).clamp(Duration::from_millis(100), Duration::from_secs(1))
+    }
+
+    /// Releases and task stops get a fifth of the budget (at most 5 s).
+    fn release_reserve(&self) -> Duration {
+        (self.total / 5).min(Duration::from_secs(5))
+    }
+
+    fn exit_by(&self) -> tokio::time::Instant {
+        self.started + self.total.saturating_sub(self.margin())
+    }
+
+    fn release_by(&self) -> tokio::time::Instant {
+        self.exit_by() - self.margin().min(self.total / 10)
+    }
+
+    fn finish_by(&self) -> tokio::time::Instant {
+        let reserve = self.release_reserve();
+        let finish = self
+            .release_by()
+            .checked_sub(reserve)
+            .unwrap_or(self.started);
+        finish.max(self.started)
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// `future`'s output, or `None` once `at` passes.
+    async fn within<F: Future>(&self, at: tokio::time::Instant, future: F) -> Option<F::Output> {
+        tokio::time::timeout_at(at, future).await.ok()
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use herald_worker::config::ENV_HELP;
+use herald_worker::config::env_help;
 use herald_worker::demo::{self, DemoOptions};
 use herald_worker::Config;
 
@@ -14,7 +14,7 @@ use herald_worker::Config;
     version,
     about = "Herald's worker: consumes notification jobs from RabbitMQ (or polls the store \
              in embedded mode), claims each through a fenced lease, and delivers it.",
-    after_help = ENV_HELP
+    after_help = env_help()
 )]
 struct Cli {
     #[command(subcommand)]

@@ -343,6 +343,83 @@ async fn a_clean_shutdown_with_a_broker_logs_no_error() {
     h.cleanup().await;
 }
 
+/// SIGTERM with every phase slow — deliveries that outlast the whole shutdown, a hosted
+/// match, live broker sessions, and a store whose write lock is taken by another
+/// process late in the stop and held well past it — still exits within
+/// `SHUTDOWN_TIMEOUT_MS` (one deadline bounds every phase, so the orchestrator's grace
+/// period of the same length is never outlived) and leaves no lease behind: the
+/// releases are written before the lock is taken, because the stop reserves time for
+/// them instead of spending the whole budget on draining.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_with_every_phase_slow_exits_within_the_shutdown_timeout() {
+    const TIMEOUT: Duration = Duration::from_millis(5000);
+    // When the other process takes SQLite's write lock, after SIGTERM, and how long it
+    // holds it: after the releases are due (at 70 % of the budget), before the old
+    // drain-then-release order would have written them.
+    const LOCK_AT: Duration = Duration::from_millis(4000);
+    const LOCK_FOR: Duration = Duration::from_millis(3000);
+    let h = Harness::new("deadline").await;
+    let sink = Sink::start().await;
+    let spec = h
+        .worker()
+        .env("SHUTDOWN_TIMEOUT_MS", &TIMEOUT.as_millis().to_string());
+    let mut a = spec.spawn(h.dir.path(), "a");
+    a.wait_consuming().await;
+    let a_id = a.get_json("/stats").await["workerId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let player = |id: &str| serde_json::json!({"id": id, "notify": {"channel": "log", "recipient": {"address": id}}});
+    let request: herald_core::matches::MatchRequest = serde_json::from_value(serde_json::json!({
+        "type": "scoreboard", "players": [player("p0"), player("p1")], "durationSec": 600
+    }))
+    .unwrap();
+    h.store
+        .insert(request.to_new_job(tenant()).unwrap())
+        .await
+        .unwrap();
+    let slow = (0..10)
+        .map(|_| webhook(&sink.url("/slow/60000"), Priority::Normal))
+        .collect();
+    h.enqueue(slow).await;
+    wait_for(
+        Duration::from_secs(20),
+        "a to host the match and hold the slow deliveries",
+        || async { (held_by(&h, &a_id).await.len() >= 11).then_some(()) },
+    )
+    .await;
+
+    let stopping = std::time::Instant::now();
+    a.signal(Signal::SIGTERM);
+    let db = h.db.clone();
+    let locker = std::thread::spawn(move || {
+        let mut conn = rusqlite::Connection::open(&db).unwrap();
+        std::thread::sleep(LOCK_AT.saturating_sub(stopping.elapsed()));
+        let lock = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)
+            .unwrap();
+        std::thread::sleep(LOCK_FOR);
+        lock.rollback().unwrap();
+    });
+    let status = a.wait_exit(Duration::from_secs(20)).await;
+    let took = stopping.elapsed();
+    assert!(status.success(), "{status:?}; log:\n{}", a.log_text());
+    // The deadline keeps a margin for exiting; this test polls the exit every 20 ms.
+    assert!(
+        took <= TIMEOUT + Duration::from_millis(150),
+        "took {took:?} to stop, over SHUTDOWN_TIMEOUT_MS; log:\n{}",
+        a.log_text()
+    );
+    assert!(
+        held_by(&h, &a_id).await.is_empty(),
+        "a left jobs or its match running under its lease"
+    );
+    let log = a.log_text();
+    assert!(log.contains("worker stopped"), "{log}");
+    locker.join().unwrap();
+    h.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_under_load_exits_0_releases_leases_and_loses_nothing() {
     let h = Harness::new("sigterm").await;

@@ -217,10 +217,10 @@ impl Matches {
         .await;
     }
 
-    /// Waits (up to `timeout`) until every hosted match has been released or ended;
-    /// false if some did not stop in time (their leases then expire).
-    pub async fn wait_idle(&self, timeout: Duration) -> bool {
-        tokio::time::timeout(timeout, self.slots.acquire_many(self.capacity))
+    /// Waits (until `deadline`) for every hosted match to be released or ended; false
+    /// if some did not stop in time (their leases then expire).
+    pub async fn wait_idle_until(&self, deadline: tokio::time::Instant) -> bool {
+        tokio::time::timeout_at(deadline, self.slots.acquire_many(self.capacity))
             .await
             .is_ok()
     }

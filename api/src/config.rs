@@ -20,9 +20,6 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// `RATE_LIMIT_PER_SEC` / `RATE_LIMIT_BURST` when unset (per API key).
 pub const DEFAULT_RATE_LIMIT_PER_SEC: u32 = 1000;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 2000;
-/// A worker counts as live in `GET /v1/workers` if heard from within this many
-/// heartbeat intervals.
-pub const LIVE_HEARTBEATS: u32 = 3;
 
 /// The API's own variables, with what they mean; `--help` prints them, then the
 /// shared ones ([`env_help`]).
@@ -75,8 +72,6 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `BODY_TIMEOUT_MS`: a body that has not fully arrived by then is refused (408).
     pub body_timeout: Duration,
-    /// `HEARTBEAT_INTERVAL_MS`: the workers' heartbeat period.
-    pub heartbeat_interval: Duration,
     /// `WEBHOOK_ALLOWED_CIDRS`: internal ranges a webhook URL may still name. Empty
     /// (the default) refuses every loopback, private and link-local literal target.
     pub webhook_guard: TargetGuard,
@@ -93,7 +88,6 @@ impl Config {
             rate_limit: RateLimit::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
             body_timeout: DEFAULT_BODY_TIMEOUT,
-            heartbeat_interval: config::DEFAULT_HEARTBEAT_INTERVAL,
             webhook_guard: TargetGuard::default(),
         }
     }
@@ -128,14 +122,8 @@ impl Config {
             rate_limit,
             max_body_bytes,
             body_timeout: env.millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
-            heartbeat_interval: config::heartbeat_interval(env)?,
             webhook_guard: TargetGuard::from_env(env)?,
         })
-    }
-
-    /// How recently a worker must have sent a heartbeat to be listed.
-    pub fn live_within(&self) -> Duration {
-        self.heartbeat_interval * LIVE_HEARTBEATS
     }
 }
 

@@ -84,7 +84,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
     pub body_timeout: Duration,
-    pub live_within: Duration,
     /// The SSRF guard for webhook URLs (`WEBHOOK_ALLOWED_CIDRS`).
     pub webhook_guard: Arc<TargetGuard>,
 }
@@ -136,7 +135,6 @@ impl AppState {
             clock,
             max_body_bytes: config.max_body_bytes,
             body_timeout: config.body_timeout,
-            live_within: config.live_within(),
             webhook_guard: Arc::new(config.webhook_guard.clone()),
         })
     }

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use herald_core::store::WorkerRecord;
+use herald_core::store::{WorkerRecord, LIVE_HEARTBEATS};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -63,6 +63,9 @@ pub fn summarise(mut records: Vec<WorkerRecord>, now: DateTime<Utc>) -> WorkersS
 }
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<WorkersSummary>, ApiError> {
-    let records = state.store.live_workers(state.live_within).await?;
+    // Each worker is judged by the heartbeat interval it recorded; one too old to record
+    // it, by the default interval.
+    let fallback = herald_core::config::DEFAULT_HEARTBEAT_INTERVAL * LIVE_HEARTBEATS;
+    let records = state.store.live_workers(fallback).await?;
     Ok(Json(summarise(records, state.clock.now())))
 }

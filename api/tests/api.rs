@@ -1075,6 +1075,7 @@ async fn workers_route_summarises_the_registry() {
         active_matches: matches,
         match_capacity: 3,
         processed: 7,
+        interval_ms: 5_000,
     };
     for b in [beat(2, 0), beat(0, 2), beat(0, 0)] {
         h.store.heartbeat(&b).await.unwrap();

@@ -249,8 +249,6 @@ pub const SHARED_ENV_HELP: &str = "  MONGODB_URI              MongoDB job store;
   WEBHOOK_ALLOWED_CIDRS    comma-separated CIDRs a webhook URL (and the worker's sms/push base URLs)
                            may target although internal (loopback, private, link-local); none
                            by default, e.g. 127.0.0.0/8
-  HEARTBEAT_INTERVAL_MS    workers' registry heartbeat period; GET /v1/workers lists those seen
-                           within 3 (5000)
   RUST_LOG                 log filter (info)
   LOG_FORMAT               text (default) | json";
 

@@ -52,6 +52,8 @@ Environment (every value is checked at start-up; a bad one names the variable):
   SHUTDOWN_TIMEOUT_MS      on SIGTERM, the whole stop: in-flight jobs finish, the rest are released,
                            the worker deregisters and exits within it (30000); give the
                            orchestrator at least this grace period
+  HEARTBEAT_INTERVAL_MS    registry heartbeat period; GET /v1/workers lists this worker while
+                           heard from within 3 of its own intervals (5000)
   WEBHOOK_SECRETS          tenant:secret,... HMAC-SHA256 keys for X-Herald-Signature
   WEBHOOK_TIMEOUT_MS       per-request webhook timeout (10000)
   SMTP_HOST                SMTP relay of the email channel; unset = no email channel

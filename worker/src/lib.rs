@@ -495,6 +495,8 @@ async fn heartbeat(ctx: Arc<WorkerContext>, mut stop: watch::Receiver<bool>) {
             active_matches: u32::try_from(ctx.stats.active_matches()).unwrap_or(u32::MAX),
             match_capacity: ctx.config.max_matches,
             processed: ctx.stats.processed(),
+            interval_ms: u64::try_from(ctx.config.heartbeat_interval.as_millis())
+                .unwrap_or(u64::MAX),
         };
         let result = ctx.store.heartbeat(&beat).await;
         ctx.metrics.observe_store(&result);

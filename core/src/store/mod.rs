@@ -255,7 +255,15 @@ pub struct WorkerHeartbeat {
     pub active_matches: u32,
     pub match_capacity: u32,
     pub processed: u64,
+    /// The worker's `HEARTBEAT_INTERVAL_MS`: it counts as live while heard from within
+    /// [`LIVE_HEARTBEATS`] of these, whatever interval the reader was configured with.
+    /// 0 (a worker too old to say) falls back to the reader's window.
+    #[serde(default)]
+    pub interval_ms: u64,
 }
+
+/// A worker is live while heard from within this many of its own heartbeat intervals.
+pub const LIVE_HEARTBEATS: u32 = 3;
 
 /// A heartbeat as the registry holds it, with the store's time of last contact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -371,8 +379,10 @@ pub trait LeaseStore: Send + Sync {
 pub trait WorkerRegistry: Send + Sync {
     async fn heartbeat(&self, beat: &WorkerHeartbeat) -> StoreResult<()>;
 
-    /// Workers heard from within `within`, by the store's clock.
-    async fn live_workers(&self, within: Duration) -> StoreResult<Vec<WorkerRecord>>;
+    /// Workers heard from within [`LIVE_HEARTBEATS`] of their own heartbeat intervals,
+    /// by the store's clock; `fallback` is the window of a worker that recorded no
+    /// interval.
+    async fn live_workers(&self, fallback: Duration) -> StoreResult<Vec<WorkerRecord>>;
 
     /// Removes a worker on graceful shutdown.
     async fn deregister(&self, worker: &WorkerId) -> StoreResult<()>;

@@ -224,6 +224,10 @@ pub fn heartbeat_fields(beat: &WorkerHeartbeat) -> Document {
         "processed",
         i64::try_from(beat.processed).unwrap_or(i64::MAX),
     );
+    doc.insert(
+        "intervalMs",
+        i64::try_from(beat.interval_ms).unwrap_or(i64::MAX),
+    );
     doc
 }
 
@@ -239,6 +243,11 @@ pub fn worker_from_doc(doc: &Document) -> StoreResult<WorkerRecord> {
             active_matches: unsigned(doc, "activeMatches")?,
             match_capacity: unsigned(doc, "matchCapacity")?,
             processed: unsigned(doc, "processed")?,
+            // Absent in the rows of workers older than the field.
+            interval_ms: match doc.get("intervalMs") {
+                None => 0,
+                Some(_) => unsigned(doc, "intervalMs")?,
+            },
         },
         last_seen: time(doc, "heartbeatAt")?,
     })

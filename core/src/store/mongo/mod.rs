@@ -1023,8 +1023,15 @@ impl WorkerRegistry for MongoStore {
         Ok(())
     }
 
-    async fn live_workers(&self, within: Duration) -> StoreResult<Vec<WorkerRecord>> {
-        let since = doc! { "$add": [q::now(), -millis(within)] };
+    async fn live_workers(&self, fallback: Duration) -> StoreResult<Vec<WorkerRecord>> {
+        // Each worker by its own interval (in the heartbeat it wrote).
+        let interval = doc! { "$ifNull": ["$intervalMs", 0] };
+        let window = doc! { "$cond": [
+            { "$gt": [interval.clone(), 0] },
+            { "$multiply": [interval, i64::from(super::LIVE_HEARTBEATS)] },
+            millis(fallback),
+        ] };
+        let since = doc! { "$subtract": [q::now(), window] };
         let docs: Vec<Document> = self
             .workers
             .find(doc! { "$expr": { "$gte": ["$heartbeatAt", since] } })

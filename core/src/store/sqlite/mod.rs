@@ -41,7 +41,9 @@ use crate::lease::WorkerId;
 
 use self::codec::{corrupt, to_time};
 use self::schema::migrate;
-use super::{millis, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry};
+use super::{
+    millis, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, LIVE_HEARTBEATS,
+};
 
 /// Default file, relative to the working directory (`SQLITE_PATH`).
 pub const DEFAULT_PATH: &str = "./herald.db";
@@ -257,18 +259,26 @@ impl WorkerRegistry for SqliteStore {
             .await
     }
 
-    async fn live_workers(&self, within: Duration) -> StoreResult<Vec<WorkerRecord>> {
+    async fn live_workers(&self, fallback: Duration) -> StoreResult<Vec<WorkerRecord>> {
         let now = self.now();
         self.pool
             .run(move |conn| {
+                // Each worker by its own interval (in the heartbeat it wrote).
                 let mut stmt = conn
                     .prepare_cached(
-                        "SELECT info, heartbeatAt FROM workers WHERE heartbeatAt >= :since \
+                        "SELECT info, heartbeatAt FROM workers WHERE heartbeatAt >= :now - \
+                         CASE WHEN COALESCE(json_extract(info, '$.intervalMs'), 0) > 0 \
+                         THEN json_extract(info, '$.intervalMs') * :beats ELSE :fallback END \
                          ORDER BY workerId",
                     )
                     .map_err(sql)?;
+                let params = named_params! {
+                    ":now": now.ms,
+                    ":beats": i64::from(LIVE_HEARTBEATS),
+                    ":fallback": millis(fallback),
+                };
                 let rows = stmt
-                    .query_map(named_params! {":since": now.ms - millis(within)}, |r| {
+                    .query_map(params, |r| {
                         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
                     })
                     .map_err(sql)?;

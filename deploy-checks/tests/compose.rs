@@ -11,6 +11,8 @@ use herald_testkit::binaries::workspace_binary;
 use serde_yaml::Value;
 
 const COMPOSE: &str = "docker-compose.scale.yml";
+/// The demo's settings: the one way to run the stack without choosing keys.
+const DEMO_ENV: &str = ".env.demo";
 
 fn services() -> serde_yaml::Mapping {
     repo::yaml(COMPOSE)["services"]
@@ -45,15 +47,27 @@ fn docker_compose_accepts_the_file() {
     let compose = tools::tool("docker-compose", "docker-compose");
     tools::run_ok(
         "docker-compose config",
-        Command::new(compose)
-            .current_dir(repo::root())
-            .args(["-f", COMPOSE, "config", "--quiet"]),
+        Command::new(compose).current_dir(repo::root()).args([
+            "--env-file",
+            DEMO_ENV,
+            "-f",
+            COMPOSE,
+            "config",
+            "--quiet",
+        ]),
     );
     let output = tools::run_ok(
         "docker-compose config --services",
         Command::new(tools::tool("docker-compose", "docker-compose"))
             .current_dir(repo::root())
-            .args(["-f", COMPOSE, "config", "--services"]),
+            .args([
+                "--env-file",
+                DEMO_ENV,
+                "-f",
+                COMPOSE,
+                "config",
+                "--services",
+            ]),
     );
     let listed: BTreeSet<String> = String::from_utf8_lossy(&output.stdout)
         .lines()
@@ -384,7 +398,7 @@ fn resolved_services() -> serde_yaml::Mapping {
         "docker-compose config",
         Command::new(tools::tool("docker-compose", "docker-compose"))
             .current_dir(repo::root())
-            .args(["-f", COMPOSE, "config"]),
+            .args(["--env-file", DEMO_ENV, "-f", COMPOSE, "config"]),
     );
     let resolved: Value = serde_yaml::from_slice(&output.stdout).unwrap();
     resolved["services"].as_mapping().cloned().unwrap()
@@ -435,5 +449,39 @@ fn the_worker_grace_period_is_its_shutdown_timeout() {
     assert_eq!(
         resolved["worker"]["stop_grace_period"].as_str(),
         Some("30000ms")
+    );
+}
+
+/// No default secrets: without API_KEYS (or the Grafana password) the stack refuses to
+/// start, naming the variable; the demo keys come only from `.env.demo`.
+#[test]
+fn the_stack_refuses_to_start_without_keys_unless_told_it_is_a_demo() {
+    let raw = std::fs::read_to_string(repo::root().join(COMPOSE)).unwrap();
+    assert!(
+        !raw.contains("demo-key-change-me"),
+        "{COMPOSE} carries the demo key"
+    );
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let output = Command::new(tools::tool("docker-compose", "docker-compose"))
+        .current_dir(repo::root())
+        .env_remove("API_KEYS")
+        .env_remove("GRAFANA_ADMIN_PASSWORD")
+        .args(["--env-file"])
+        .arg(empty.path())
+        .args(["-f", COMPOSE, "config", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "the stack started without API_KEYS"
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("API_KEYS"), "{stderr}");
+    let demo = std::fs::read_to_string(repo::root().join(DEMO_ENV)).unwrap();
+    assert!(demo.contains("API_KEYS=demo:"), "{demo}");
+    let example = std::fs::read_to_string(repo::root().join(".env.example")).unwrap();
+    assert!(
+        example.contains("COMPOSE_FILE=docker-compose.scale.yml"),
+        "{example}"
     );
 }

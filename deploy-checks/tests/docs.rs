@@ -123,3 +123,57 @@ fn anchors_are_computed_like_githubs() {
         vec!["x.md".to_owned(), "#c".to_owned()]
     );
 }
+
+/// Every compose command the docs give names the file: the repository has no
+/// `docker-compose.yml`, so a plain `docker compose up` finds nothing to run.
+#[test]
+fn every_compose_command_in_the_docs_names_the_file() {
+    let subcommands = [
+        "up", "down", "exec", "ps", "logs", "restart", "build", "config", "stop", "run", "pull",
+        "top", "start",
+    ];
+    let mut pages: Vec<String> = vec!["README.md".into()];
+    for entry in std::fs::read_dir(repo::root().join("docs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(format!(
+                "docs/{}",
+                path.file_name().unwrap().to_string_lossy()
+            ));
+        }
+    }
+    let mut commands = 0;
+    for page in &pages {
+        let text = repo::read(page);
+        for (n, line) in text.lines().enumerate() {
+            for tool in ["docker compose ", "docker-compose "] {
+                for (at, _) in line.match_indices(tool) {
+                    let rest = &line[at + tool.len()..];
+                    let words: Vec<&str> = rest.split_whitespace().take(3).collect();
+                    let first = words.first().copied().unwrap_or("");
+                    let first =
+                        first.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-');
+                    if subcommands.contains(&first) {
+                        panic!(
+                            "{page}:{}: `{tool}{first}` without -f docker-compose.scale.yml",
+                            n + 1
+                        );
+                    }
+                    if first == "-f" {
+                        commands += 1;
+                        assert_eq!(
+                            words.get(1).copied(),
+                            Some("docker-compose.scale.yml"),
+                            "{page}:{}: {line}",
+                            n + 1
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        commands >= 5,
+        "only {commands} compose commands found in the docs"
+    );
+}

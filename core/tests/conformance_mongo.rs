@@ -60,4 +60,8 @@ impl Harness for Mongo {
     }
 }
 
-herald_core::conformance_suite!(mongodb, crate::Mongo, env!("CARGO_BIN_EXE_herald-store"));
+herald_core::conformance_suite!(
+    mongodb,
+    crate::Mongo,
+    env!("CARGO_BIN_EXE_herald-conformance")
+);

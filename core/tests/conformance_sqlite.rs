@@ -55,4 +55,8 @@ impl Harness for Sqlite {
     }
 }
 
-herald_core::conformance_suite!(sqlite, crate::Sqlite, env!("CARGO_BIN_EXE_herald-store"));
+herald_core::conformance_suite!(
+    sqlite,
+    crate::Sqlite,
+    env!("CARGO_BIN_EXE_herald-conformance")
+);

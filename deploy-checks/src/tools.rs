@@ -46,7 +46,9 @@ pub fn workspace_binaries() -> Vec<String> {
 }
 
 /// Each workspace package's binary targets, by package name, from `cargo metadata`:
-/// what `cargo build -p <package> --bins` produces.
+/// what `cargo build -p <package> --bins` produces. A binary that needs a feature
+/// (`required-features`, such as the conformance suite's `herald-conformance`) is not
+/// built without it, so it is not listed.
 pub fn package_binaries() -> BTreeMap<String, Vec<String>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = run_ok(
@@ -78,6 +80,11 @@ pub fn package_binaries() -> BTreeMap<String, Vec<String>> {
                 .into_iter()
                 .flatten()
                 .filter(is_bin)
+                .filter(|t| {
+                    t["required-features"]
+                        .as_array()
+                        .is_none_or(|features| features.is_empty())
+                })
                 .filter_map(|t| t["name"].as_str().map(str::to_owned))
                 .collect();
             Some((p["name"].as_str()?.to_owned(), bins))

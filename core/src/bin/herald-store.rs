@@ -1,27 +1,26 @@
-//! `herald-store`: look at and exercise the configured job store from the shell.
+//! `herald-store`: the operator's view of the configured job store, from the shell (in
+//! a container: `docker compose -f docker-compose.scale.yml exec api1 herald-store …`).
 //!
 //! It opens the same store the API and workers would (`MONGODB_URI`, else
-//! `SQLITE_PATH`). `counts` prints jobs per state; `drain` claims and completes due
-//! jobs until none are left, printing each claimed id — the conformance suite runs
-//! two of these at once to prove that separate processes never claim a job twice.
-//! `append` adds score events to a match, printing each allocated sequence number —
-//! two at once prove that separate processes get gap-free, distinct numbers
-//! (`--key-prefix` sends each event with an idempotency key).
+//! `SQLITE_PATH`) and goes through the same store paths and tenant scoping as the HTTP
+//! API: `counts` prints the jobs per state, `dead-letters` lists a tenant's dead jobs
+//! with their last error, and `redrive` sends dead jobs back to be delivered with fresh
+//! attempts (as `POST /v1/jobs/{id}/retry` does; the workers' poller dispatches them).
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use herald_core::clock::SystemClock;
-use herald_core::matches::{EventKind, EventRequest};
-use herald_core::store::{self, ClaimRequest, StoreConfig};
-use herald_core::{JobId, TenantId, WorkerId};
+use herald_core::config::Env;
+use herald_core::store::{self, ListFilter, PageRequest, StoreConfig};
+use herald_core::{JobId, JobStatus, TenantId};
 
 #[derive(Debug, Parser)]
 #[command(
     version,
-    about = "Inspect and exercise Herald's job store (MONGODB_URI, else SQLITE_PATH)"
+    about = "Look at Herald's job store and re-drive dead letters (the store of MONGODB_URI, \
+             else SQLITE_PATH: the same variables as herald-api and herald-worker)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,39 +29,25 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Print the number of jobs in each state.
+    /// Print the number of jobs in each state (all tenants).
     Counts,
-    /// Claim due jobs in batches and complete them until none are due; print each id.
-    Drain {
-        /// Jobs claimed per store round trip.
-        #[arg(long, default_value_t = 10)]
-        batch: usize,
-        /// Lease length in milliseconds.
-        #[arg(long, default_value_t = 30_000)]
-        lease_ms: u64,
-    },
-    /// Append `count` score events (1 point each) to a match; print each seq.
-    Append {
-        /// The match's tenant.
+    /// List a tenant's dead jobs, newest first: id, attempts, created, last error.
+    DeadLetters {
+        /// The tenant whose dead letters to list.
         #[arg(long)]
         tenant: String,
-        /// The match's id.
-        #[arg(long = "match")]
-        match_id: String,
-        /// The player who scores.
+        /// At most this many (1 to 500).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Re-drive dead jobs of a tenant: pending again with fresh attempts.
+    Redrive {
+        /// The jobs' tenant.
         #[arg(long)]
-        player: String,
-        /// Events per appender.
-        #[arg(long, default_value_t = 1)]
-        count: usize,
-        /// Appenders running at once in this process (sharing one store handle).
-        #[arg(long, default_value_t = 1)]
-        concurrency: usize,
-        /// Send event `k` of appender `a` with the idempotency key `<prefix>-<a>-<k>`:
-        /// two runs with the same prefix append each event once (the second run's
-        /// appends are replays and print the first run's seqs).
-        #[arg(long)]
-        key_prefix: Option<String>,
+        tenant: String,
+        /// The ids of the dead jobs.
+        #[arg(required = true)]
+        ids: Vec<String>,
     },
 }
 
@@ -80,78 +65,56 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = StoreConfig::from_env(&herald_core::config::Env::process())?;
+    let config = StoreConfig::from_env(&Env::process())?;
     let store = store::open(&config, Arc::new(SystemClock::default())).await?;
     match cli.command {
         Command::Counts => {
             let counts = store.counts().await?;
-            for status in herald_core::JobStatus::ALL {
+            for status in JobStatus::ALL {
                 println!("{:<10} {}", status.as_str(), counts.get(*status));
             }
         }
-        Command::Drain { batch, lease_ms } => {
-            let request = ClaimRequest {
-                worker: WorkerId::generate(),
-                lease: Duration::from_millis(lease_ms),
-                limit: batch.max(1),
-                kind: None,
+        Command::DeadLetters { tenant, limit } => {
+            let tenant = TenantId::parse(&tenant)?;
+            let filter = ListFilter {
+                status: Some(JobStatus::Dead),
+                ..ListFilter::default()
             };
-            let mut out = std::io::stdout().lock();
-            loop {
-                let claimed = store.claim_due(&request).await?;
-                if claimed.is_empty() {
-                    break;
-                }
-                for job in claimed {
-                    store.complete(&job.lease).await?;
-                    use std::io::Write;
-                    writeln!(out, "{}", job.job.id)?;
-                }
+            let limit = limit.clamp(1, PageRequest::MAX_LIMIT);
+            let page = store
+                .list(&tenant, &filter, &PageRequest::first(limit))
+                .await?;
+            for job in page.items {
+                let error = job.last_error.as_deref().unwrap_or("");
+                println!(
+                    "{}  attempts {}  created {}  {error}",
+                    job.id,
+                    job.attempts,
+                    job.created_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                );
             }
         }
-        Command::Append {
-            tenant,
-            match_id,
-            player,
-            count,
-            concurrency,
-            key_prefix,
-        } => {
+        Command::Redrive { tenant, ids } => {
             let tenant = TenantId::parse(&tenant)?;
-            let id: JobId = match_id.parse()?;
-            let event = EventRequest {
-                kind: EventKind::Score,
-                player_id: Some(player),
-                points: Some(1),
-                idempotency_key: None,
-            };
-            let mut appenders = tokio::task::JoinSet::new();
-            for appender in 0..concurrency.max(1) {
-                let (store, tenant, id, mut event, key_prefix) = (
-                    store.clone(),
-                    tenant.clone(),
-                    id.clone(),
-                    event.clone(),
-                    key_prefix.clone(),
-                );
-                appenders.spawn(async move {
-                    let mut seqs = Vec::with_capacity(count);
-                    for k in 0..count {
-                        event.idempotency_key =
-                            key_prefix.as_ref().map(|p| format!("{p}-{appender}-{k}"));
-                        let appended = store.append_event(&tenant, &id, &event).await?;
-                        seqs.push(appended.event().seq);
+            let mut failed = 0;
+            for raw in ids {
+                let outcome = match raw.parse::<JobId>() {
+                    Ok(id) => store
+                        .redrive(&tenant, &id)
+                        .await
+                        .map_err(anyhow::Error::new),
+                    Err(e) => Err(anyhow::anyhow!("{raw:?} is not a job id: {e}")),
+                };
+                match outcome {
+                    Ok(job) => println!("{}  {}", job.id, job.status.as_str()),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{raw}: {e:#}");
                     }
-                    Ok::<_, herald_core::StoreError>(seqs)
-                });
-            }
-            let mut out = std::io::stdout().lock();
-            while let Some(seqs) = appenders.join_next().await {
-                for seq in seqs?? {
-                    use std::io::Write;
-                    writeln!(out, "{seq}")?;
                 }
             }
+            anyhow::ensure!(failed == 0, "{failed} job(s) not re-driven");
         }
     }
     Ok(())

@@ -105,7 +105,7 @@ pub async fn claims_each_job_once_across_tasks(h: &impl Harness) {
     assert_eq!(counts.total(), ids.len() as u64);
 }
 
-/// Two OS processes (`herald-store drain`) race the same jobs.
+/// Two OS processes (`herald-conformance drain`) race the same jobs.
 pub async fn claims_each_job_once_across_processes<H: Harness>(store_bin: &str) {
     let h = H::setup("claims_each_job_once_across_processes").await;
     let scale = h.scale();
@@ -119,7 +119,7 @@ pub async fn claims_each_job_once_across_processes<H: Harness>(store_bin: &str) 
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        children.push(cmd.spawn().expect("start herald-store"));
+        children.push(cmd.spawn().expect("start herald-conformance"));
     }
     let mut claims = Vec::new();
     let mut per_process = Vec::new();

@@ -170,7 +170,7 @@ pub async fn match_events_get_gap_free_seqs_under_concurrent_appends(h: &impl Ha
     assert_gap_free_log(&store, &m.id, seqs, &appended).await;
 }
 
-/// Two OS processes (`herald-store append`) append to one match at once.
+/// Two OS processes (`herald-conformance append`) append to one match at once.
 pub async fn match_events_gap_free_across_processes<H: Harness>(store_bin: &str) {
     let h = H::setup("match_events_gap_free_across_processes").await;
     let scale = h.scale();
@@ -187,7 +187,7 @@ pub async fn match_events_gap_free_across_processes<H: Harness>(store_bin: &str)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        children.push(cmd.spawn().expect("start herald-store"));
+        children.push(cmd.spawn().expect("start herald-conformance"));
     }
     let mut seqs = Vec::new();
     let mut per_player = HashMap::new();

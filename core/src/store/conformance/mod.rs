@@ -68,13 +68,13 @@ pub trait Harness: Sized + Send + Sync + 'static {
     async fn setup(name: &str) -> Self;
     /// A handle on this test's database whose client clock is `clock`.
     async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store>;
-    /// Environment for a child process (`herald-store`) to open the same database.
+    /// Environment for a child process (`herald-conformance`) to open the same database.
     fn child_env(&self) -> Vec<(String, String)>;
     fn scale(&self) -> Scale;
 }
 
 /// Generates the suite's tests for one backend: `conformance_suite!(sqlite, MyHarness,
-/// env!("CARGO_BIN_EXE_herald-store"))`.
+/// env!("CARGO_BIN_EXE_herald-conformance"))`.
 #[macro_export]
 macro_rules! conformance_suite {
     ($backend:ident, $harness:ty, $store_bin:expr) => {

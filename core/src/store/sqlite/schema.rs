@@ -85,6 +85,18 @@ ALTER TABLE match_events ADD COLUMN idempotencyKey TEXT;
 CREATE UNIQUE INDEX match_events_idempotency ON match_events (matchId, idempotencyKey)
     WHERE idempotencyKey IS NOT NULL;
 "#,
+    // API keys managed in the store (`herald-store keys`): digests only.
+    r#"
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY,
+    tenant      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    digest      TEXT NOT NULL UNIQUE,
+    createdAt   INTEGER NOT NULL,
+    lastUsedAt  INTEGER,
+    revokedAt   INTEGER
+);
+"#,
 ];
 
 impl Pool {

@@ -1,5 +1,5 @@
 //! The API's configuration, read once from the environment and checked at start-up
-//! (DESIGN §9). A bad value stops the process with a message naming the variable;
+//! (`docs/operations.md`). A bad value stops the process with a message naming the variable;
 //! secrets (API keys, broker passwords) never appear in messages or logs.
 
 use std::time::Duration;

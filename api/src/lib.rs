@@ -1,4 +1,4 @@
-//! herald-api: Herald's HTTP API (DESIGN §7).
+//! herald-api: Herald's HTTP API (`docs/api.md`).
 //!
 //! A request to enqueue is validated, stored durably, then published to RabbitMQ with
 //! publisher confirms, and only then answered 202. The store is the source of truth:
@@ -141,7 +141,7 @@ impl AppState {
     }
 }
 
-/// The routes of DESIGN §7.
+/// The routes of `docs/api.md`.
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/notifications", post(notifications::create))

@@ -419,7 +419,7 @@ impl Appended {
     }
 }
 
-/// Matches (DESIGN §6): the API appends to a match's event log and reads the match;
+/// Matches (`docs/matches.md`): the API appends to a match's event log and reads the match;
 /// the host reads the log and saves state under its fenced lease (the lease itself is
 /// taken with [`LeaseStore::claim`] / [`LeaseStore::claim_due`] like any job's).
 #[async_trait]

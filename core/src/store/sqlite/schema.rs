@@ -55,7 +55,7 @@ CREATE TABLE workers (
 );
 CREATE INDEX workers_heartbeat ON workers (heartbeatAt);
 "#,
-    // Matches (DESIGN §6): the hosted snapshot and the event counter live on the
+    // Matches (`docs/matches.md`): the hosted snapshot and the event counter live on the
     // match's job row (null on every other job); the log is its own table, keyed so
     // that `events_after` is a range scan of the primary key.
     r#"

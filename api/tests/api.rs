@@ -1335,3 +1335,12 @@ async fn store_keys_work_within_seconds_are_touched_and_stop_when_revoked() {
     );
     h.finish().await;
 }
+
+/// Metadata MongoDB could not hold is refused on SQLite too: one validation in core,
+/// the same 422 on both stores (tests/mongo.rs runs the same cases there).
+#[tokio::test]
+async fn metadata_one_store_cannot_hold_is_422_on_sqlite() {
+    let h = Harness::start("unstorable").await;
+    assert_unstorable_refused(&h).await;
+    h.finish().await;
+}

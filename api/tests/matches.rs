@@ -309,6 +309,18 @@ async fn events_get_sequence_numbers_wake_the_host_and_are_checked_against_the_m
             "points",
         ),
         (
+            json!({"type": "score", "playerId": "ann", "points": i64::MIN}),
+            422,
+            "validation_failed",
+            "points",
+        ),
+        (
+            json!({"type": "score", "playerId": "ann", "points": i64::MAX}),
+            422,
+            "validation_failed",
+            "points",
+        ),
+        (
             json!({"type": "join"}),
             422,
             "validation_failed",

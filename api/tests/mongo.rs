@@ -178,3 +178,12 @@ async fn a_match_on_mongodb_takes_events_in_order_and_is_tenant_scoped() {
     assert_eq!(error_of(r).await.0, 404);
     h.finish().await;
 }
+
+/// The cases of tests/api.rs's `metadata_one_store_cannot_hold_is_422_on_sqlite`: a
+/// 422, never a 500 from the BSON encoder, and nothing stored.
+#[tokio::test]
+async fn metadata_one_store_cannot_hold_is_422_on_mongodb() {
+    let h = Harness::with("mongo_unstorable", mongo()).await;
+    assert_unstorable_refused(&h).await;
+    h.finish().await;
+}

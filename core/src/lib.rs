@@ -26,6 +26,7 @@
 //! - [`quiet_hours`] — the recipient's quiet window on their wall clock (DST included);
 //! - [`signature`] — webhook signatures (`X-Herald-Signature`): signing and verifying;
 //! - [`ssrf`] — the guard that keeps tenant-chosen targets out of internal networks;
+//! - [`storable`] — what every store can hold of a client's free-form JSON;
 //! - [`shutdown`] — the SIGTERM/SIGINT future every process waits for, and the stop
 //!   flag its tasks watch;
 //! - [`telemetry`] — tracing set-up shared by the binaries.
@@ -43,6 +44,7 @@ pub mod retry;
 pub mod shutdown;
 pub mod signature;
 pub mod ssrf;
+pub mod storable;
 pub mod store;
 pub mod supervise;
 pub mod telemetry;

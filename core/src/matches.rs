@@ -133,6 +133,7 @@ impl MatchRequest {
                     format!("larger than {MAX_MATCH_METADATA_BYTES} bytes"),
                 ));
             }
+            crate::storable::check_map("metadata", metadata)?;
         }
         Ok(())
     }
@@ -168,10 +169,12 @@ impl MatchRequest {
                 "points",
                 "a score event carries points",
             )),
-            (EventKind::Score, Some(p)) if p.abs() > MAX_POINTS => Err(ValidationError::new(
-                "points",
-                format!("must be between -{MAX_POINTS} and {MAX_POINTS}"),
-            )),
+            (EventKind::Score, Some(p)) if !(-MAX_POINTS..=MAX_POINTS).contains(&p) => {
+                Err(ValidationError::new(
+                    "points",
+                    format!("must be between -{MAX_POINTS} and {MAX_POINTS}"),
+                ))
+            }
             (EventKind::Join, Some(_)) => {
                 Err(ValidationError::new("points", "a join event has no points"))
             }

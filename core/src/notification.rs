@@ -18,6 +18,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::job::{JobKind, NewJob, Priority, TenantId, DEFAULT_MAX_ATTEMPTS};
 use crate::quiet_hours::Tz;
+use crate::storable;
 
 /// Most attempts a client may ask for.
 pub const MAX_ATTEMPTS_LIMIT: u32 = 25;
@@ -321,6 +322,7 @@ impl NotificationRequest {
                 "data",
                 format!("larger than {MAX_DATA_BYTES} bytes"),
             )?;
+            storable::check_map("data", data)?;
         }
         if let Some(metadata) = &self.metadata {
             check(
@@ -328,6 +330,7 @@ impl NotificationRequest {
                 "metadata",
                 format!("larger than {MAX_METADATA_BYTES} bytes"),
             )?;
+            storable::check_map("metadata", metadata)?;
         }
         if let Some(q) = &self.quiet_hours {
             check(q.start != q.end, "quietHours", "start and end must differ")?;

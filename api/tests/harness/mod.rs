@@ -322,3 +322,57 @@ pub async fn error_of(response: reqwest::Response) -> (u16, String, Option<Strin
     let field = body["error"]["field"].as_str().map(str::to_owned);
     (status, code, field)
 }
+
+/// Notifications whose `metadata` or `data` one store could not hold: an integer above
+/// `i64::MAX`, a NUL in a key, nesting past the limit (`herald_core::storable`). Each
+/// must be a 422 naming the field, on every store, with nothing stored.
+pub fn unstorable_notifications() -> Vec<(Value, &'static str)> {
+    let deep = (0..=herald_core::storable::MAX_JSON_DEPTH).fold(json!(1), |v, _| json!({ "k": v }));
+    let with = |field: &str, value: Value| {
+        let mut n = notification("https://example.com/hook");
+        n[field] = value;
+        n
+    };
+    let mut templated = json!({"channel": "log", "recipient": {"address": "a"}, "template": "t"});
+    templated["data"] = json!({"big": u64::MAX});
+    vec![
+        (
+            with("metadata", json!({"n": (i64::MAX as u64) + 1})),
+            "metadata",
+        ),
+        (with("metadata", json!({"a\u{0}b": 1})), "metadata"),
+        (
+            with("metadata", json!({"list": [{"x\u{0}": 1}]})),
+            "metadata",
+        ),
+        (with("metadata", deep), "metadata"),
+        (templated, "data"),
+    ]
+}
+
+/// Posts each of [`unstorable_notifications`] and checks it is a 422 naming its field
+/// that stores nothing.
+pub async fn assert_unstorable_refused(h: &Harness) {
+    let before = h.stored().await;
+    for (n, field) in unstorable_notifications() {
+        let r = h
+            .post_json("/v1/notifications", ACME_KEY, &n)
+            .send()
+            .await
+            .unwrap();
+        let (status, code, named) = error_of(r).await;
+        assert_eq!(
+            (status, code.as_str(), named.as_deref()),
+            (422, "validation_failed", Some(field)),
+            "{n}"
+        );
+        let batch = json!({"notifications": [notification("https://example.com/ok"), n]});
+        let r = h
+            .post_json("/v1/notifications/batch", ACME_KEY, &batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_of(r).await.0, 422, "batch with {batch}");
+    }
+    assert_eq!(h.stored().await, before, "a 422 stores nothing");
+}

@@ -218,6 +218,64 @@ impl<T> fmt::Display for Secret<T> {
     }
 }
 
+/// Query options whose value is a credential (`password=`, `authMechanismProperties=`
+/// with an AWS session token, `tlsCertificateKeyFilePassword=` ...), matched on the
+/// lower-cased name.
+const SECRET_OPTION_WORDS: [&str; 6] = [
+    "pass",
+    "secret",
+    "token",
+    "credential",
+    "authmechanismproperties",
+    "signature",
+];
+
+/// `uri` fit to print: the password of its user info and the value of every query
+/// option that holds a credential replaced by `***`.
+///
+/// Passwords are not always escaped the way RFC 3986 asks: a `/`, `?` or `@` may stand
+/// in one as typed. The user info is therefore taken to end at the *last* `@` of the
+/// URI, so such a password is hidden whole; when a query value holds an `@` too, more
+/// than the password is hidden, never less.
+pub fn redact_uri(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return "<unparseable URI>".to_owned();
+    };
+    let (user_info, rest) = match rest.rsplit_once('@') {
+        Some((user_info, after)) => (Some(user_info), after),
+        None => (None, rest),
+    };
+    let user = user_info.map(|info| match info.split_once(':') {
+        Some((user, _)) => format!("{user}:***@"),
+        None => format!("{info}@"),
+    });
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let query = query.map(|q| {
+        let options: Vec<String> = q
+            .split('&')
+            .map(|option| match option.split_once('=') {
+                Some((name, _))
+                    if SECRET_OPTION_WORDS
+                        .iter()
+                        .any(|w| name.to_ascii_lowercase().contains(w)) =>
+                {
+                    format!("{name}=***")
+                }
+                _ => option.to_owned(),
+            })
+            .collect();
+        format!("?{}", options.join("&"))
+    });
+    format!(
+        "{scheme}://{}{before_query}{}",
+        user.unwrap_or_default(),
+        query.unwrap_or_default()
+    )
+}
+
 impl<T> From<T> for Secret<T> {
     fn from(value: T) -> Self {
         Self(value)
@@ -334,6 +392,34 @@ mod tests {
             shown.contains("API_KEYS") && !shown.contains("hunter2"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn uris_print_without_passwords_even_unescaped_ones() {
+        let cases = [
+            (
+                "amqp://herald:pa/ss?w@rd@rabbit:5672/%2f",
+                "amqp://herald:***@rabbit:5672/%2f",
+            ),
+            (
+                "mongodb://u:a@b/c?d@db1:27017,db2/herald?replicaSet=rs0",
+                "mongodb://u:***@db1:27017,db2/herald?replicaSet=rs0",
+            ),
+            (
+                "mongodb://db/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:tok3n",
+                "mongodb://db/?authMechanism=MONGODB-AWS&authMechanismProperties=***",
+            ),
+            (
+                "amqps://rabbit/vh?password=hunter2&heartbeat=10",
+                "amqps://rabbit/vh?password=***&heartbeat=10",
+            ),
+            ("mongodb://h:27017/?w=1", "mongodb://h:27017/?w=1"),
+            ("mongodb://user@h/", "mongodb://user@h/"),
+            ("nonsense", "<unparseable URI>"),
+        ];
+        for (uri, shown) in cases {
+            assert_eq!(redact_uri(uri), shown, "{uri}");
+        }
     }
 
     #[test]

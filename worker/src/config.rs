@@ -216,6 +216,21 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The Debug of the whole config (what a careless `?config` would log) shows no
+    /// password of the broker URL or the MongoDB URI, escaped or not.
+    #[test]
+    fn the_config_debug_shows_no_password() {
+        let env = Env::from_pairs([
+            ("SMTP_PASSWORD", "smtp-hunter2"),
+            ("MONGODB_URI", "mongodb://herald:m0ngo/pw?@db:27017/herald"),
+            ("RABBITMQ_URL", "amqp://herald:r4bbit%2Fpw@rabbit:5672/%2f"),
+        ]);
+        let shown = format!("{:?}", Config::from_env(&env).unwrap());
+        for secret in ["m0ngo", "r4bbit", "hunter2", "key-12345678"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
+
     /// Every variable the worker reads — on SQLite and on MongoDB, with every channel
     /// configured (the push channel both ways) — is listed by `--help`.
     #[test]

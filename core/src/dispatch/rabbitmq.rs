@@ -6,6 +6,7 @@
 //! connects, backs off and closes; a [`Session`]'s methods give typed consumers, so a
 //! worker module never sees a lapin type.
 
+use std::fmt;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -27,6 +28,7 @@ use super::{
     CONNECT_TIMEOUT, DELIVERY_LIMIT, WAKE_TIMEOUT,
 };
 use crate::backoff::Backoff;
+use crate::config::Secret;
 use crate::job::JobId;
 
 /// The publisher's reconnect back-off after a failed connection: doubles from the
@@ -232,11 +234,20 @@ impl Default for LinkState {
 /// Publishes job messages with publisher confirms over one connection and one
 /// confirm-mode channel, shared by all callers (publishes pipeline on it). When the
 /// broker goes away it reconnects lazily on the next call, with back-off.
-#[derive(Debug)]
 pub struct RabbitDispatch {
-    url: String,
+    /// May hold a password: never printed.
+    url: Secret<String>,
     topology: Topology,
     state: Mutex<LinkState>,
+}
+
+impl fmt::Debug for RabbitDispatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RabbitDispatch")
+            .field("url", &crate::config::redact_uri(self.url.expose()))
+            .field("group", &self.topology.group())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RabbitDispatch {
@@ -252,7 +263,7 @@ impl RabbitDispatch {
     /// is down (the store still takes jobs; the poller dispatches them).
     pub fn lazy(url: &str, topology: Topology) -> Self {
         Self {
-            url: url.to_owned(),
+            url: Secret::new(url.to_owned()),
             topology,
             state: Mutex::new(LinkState::default()),
         }
@@ -301,7 +312,7 @@ impl RabbitDispatch {
             self.topology.group(),
             std::process::id()
         );
-        let connection = connect_named(&self.url, &name).await?;
+        let connection = connect_named(self.url.expose(), &name).await?;
         let channel = connection
             .create_channel()
             .await
@@ -745,6 +756,15 @@ impl WakeQueue {
 mod tests {
     use super::*;
     use crate::job::{JobKind, Priority};
+
+    #[test]
+    fn the_publisher_debug_shows_no_password() {
+        let publisher =
+            RabbitDispatch::lazy("amqp://herald:s3cr/t@w@rabbit:5672/%2f", Topology::new("g"));
+        let shown = format!("{publisher:?}");
+        assert!(!shown.contains("s3cr"), "{shown}");
+        assert!(shown.contains("herald:***@rabbit"), "{shown}");
+    }
 
     #[test]
     fn message_is_json_with_the_job_id() {

@@ -170,30 +170,13 @@ impl MongoConfig {
     }
 }
 
-/// The URI with any password replaced by `***`.
-pub fn redact_uri(uri: &str) -> String {
-    let Some((scheme, rest)) = uri.split_once("://") else {
-        return "<unparseable URI>".to_owned();
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    // The last `@` ends the user info (a password may contain an escaped `@` only).
-    match authority.rsplit_once('@') {
-        Some((user_info, hosts)) => {
-            let user = user_info.split(':').next().unwrap_or("");
-            if user_info.contains(':') {
-                format!("{scheme}://{user}:***@{hosts}{tail}")
-            } else {
-                format!("{scheme}://{user}@{hosts}{tail}")
-            }
-        }
-        None => uri.to_owned(),
-    }
-}
+pub use crate::config::redact_uri;
 
 /// The database named in the URI's path, if any.
 pub fn database_from_uri(uri: &str) -> Option<String> {
     let rest = uri.split_once("://")?.1;
+    // After the user info, whose password may hold a `/` (see `redact_uri`).
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, hosts)| hosts);
     let path = rest.split_once('/')?.1;
     let name = path.split('?').next().unwrap_or("");
     (!name.is_empty()).then(|| name.to_owned())
@@ -1082,6 +1065,7 @@ mod tests {
         assert_eq!(MongoConfig::new("mongodb://h/app?w=1").database, "app");
         assert_eq!(MongoConfig::new("mongodb://h/?w=1").database, "herald");
         assert_eq!(MongoConfig::new("mongodb://h").database, "herald");
+        assert_eq!(MongoConfig::new("mongodb://u:p/w@h/app").database, "app");
         assert!(check_database_name("a.b").is_err());
         assert!(check_database_name("herald_test_1").is_ok());
     }

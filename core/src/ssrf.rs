@@ -39,8 +39,13 @@ pub struct Cidr {
 }
 
 impl Cidr {
+    /// Whether the range holds `ip`, or the IPv4 address `ip` embeds (so allowing
+    /// `127.0.0.0/8` allows `[::ffff:127.0.0.1]` too).
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = canonical(ip);
+        self.holds(ip) || self.holds(canonical(ip))
+    }
+
+    fn holds(&self, ip: IpAddr) -> bool {
         match (self.network, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
                 prefix_eq(&net.octets(), &ip.octets(), self.prefix)
@@ -96,12 +101,47 @@ impl fmt::Display for Cidr {
     }
 }
 
-/// IPv4-mapped IPv6 addresses (`::ffff:127.0.0.1`) are judged as the IPv4 address.
+/// An IPv6 address that carries an IPv4 address is judged as that IPv4 address: it is
+/// where a packet to it ends up (through the host's own stack, a NAT64 gateway, a 6to4
+/// or Teredo relay), so `[::ffff:127.0.0.1]`, `[::127.0.0.1]`, `[64:ff9b::7f00:1]` and
+/// `[2002:7f00:1::]` are all loopback.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V6(v6) => embedded_v4(v6).map_or(ip, IpAddr::V4),
         v4 => v4,
     }
+}
+
+/// The IPv4 address an IPv6 address embeds, if it is of a form that does:
+/// - IPv4-mapped `::ffff:0:0/96` and IPv4-compatible `::/96` (deprecated, but a stack
+///   may still route it; `::` and `::1` are IPv6's own unspecified and loopback);
+/// - NAT64 well-known `64:ff9b::/96` (RFC 6052) and local-use `64:ff9b:1::/48`
+///   (RFC 8215, the IPv4 in bits 48–87 around the reserved `u` octet);
+/// - 6to4 `2002::/16` (RFC 3056, the IPv4 in bits 16–47);
+/// - Teredo `2001::/32` (RFC 4380: the client's IPv4, bit-inverted, in the last 32 bits).
+fn embedded_v4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let o = v6.octets();
+    let s = v6.segments();
+    let last = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    if s[..6] == [0, 0, 0, 0, 0, 0] {
+        return (!v6.is_unspecified() && !v6.is_loopback()).then_some(last);
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return Some(last);
+    }
+    if s[..3] == [0x64, 0xff9b, 1] {
+        return Some(Ipv4Addr::new(o[6], o[7], o[9], o[10]));
+    }
+    if s[0] == 0x2002 {
+        return Some(Ipv4Addr::new(o[2], o[3], o[4], o[5]));
+    }
+    if s[..2] == [0x2001, 0] {
+        return Some(Ipv4Addr::new(!o[12], !o[13], !o[14], !o[15]));
+    }
+    None
 }
 
 /// Whether `ip` is inside the deployment's own network rather than on the internet.
@@ -129,11 +169,6 @@ fn is_internal_v4(v4: Ipv4Addr) -> bool {
 
 fn is_internal_v6(v6: Ipv6Addr) -> bool {
     let first = v6.segments()[0];
-    // NAT64 (64:ff9b::/96) embeds an IPv4 address; judge that address.
-    if v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let o = v6.octets();
-        return is_internal_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
-    }
     v6.is_loopback()
         || v6.is_unspecified()
         || v6.is_multicast()
@@ -153,6 +188,12 @@ pub enum Refused {
     #[error("{0}")]
     BadUrl(String),
 }
+
+/// What a tenant is told when its target is refused: a code and nothing about the
+/// address. The address a name resolved to maps the deployment's internal DNS, so it
+/// goes to the operator's log only (`Refused`'s own text).
+pub const REFUSED_FOR_TENANTS: &str =
+    "target_refused: the target is not allowed by this platform's network policy";
 
 /// Decides whether a target may be contacted: internal addresses are refused unless
 /// an allowed range contains them.
@@ -271,6 +312,15 @@ mod tests {
             "fe80::1",
             "::ffff:10.0.0.1",
             "64:ff9b::7f00:1",
+            // IPv4-compatible, NAT64 local-use, 6to4 and Teredo, each embedding an
+            // internal IPv4 (127.0.0.1, 10.0.0.1, 169.254.169.254, 127.0.0.1).
+            "::127.0.0.1",
+            "::a00:1",
+            "64:ff9b:1:7f00:0:100::",
+            "64:ff9b:1:a00:0:100::",
+            "2002:a9fe:a9fe::1",
+            "2002:7f00:1::",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
         ] {
             assert!(is_internal(ip(internal)), "{internal} should be internal");
         }
@@ -279,6 +329,10 @@ mod tests {
             "8.8.8.8",
             "2606:4700::1111",
             "64:ff9b::808:808",
+            "::808:808",
+            "64:ff9b:1:808:8:800::",
+            "2002:808:808::1",
+            "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
         ] {
             assert!(!is_internal(ip(public)), "{public} should be public");
         }
@@ -296,6 +350,11 @@ mod tests {
             "http://2130706433/",
             "http://0x7f.1/",
             "https://[::ffff:192.168.0.1]/",
+            "http://[::127.0.0.1]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[64:ff9b:1:7f00:0:100::]/",
+            "http://[2002:7f00:1::]/",
+            "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
         ] {
             assert!(
                 matches!(guard.check_url(url), Err(Refused::Internal { .. })),
@@ -309,5 +368,6 @@ mod tests {
         assert_eq!(allowed.check_url("http://127.0.0.1:9/x"), Ok(()));
         assert_eq!(allowed.check_url("http://localhost:9/x"), Ok(()));
         assert!(allowed.check_url("http://10.0.0.1/").is_err());
+        assert_eq!(allowed.check_url("http://[2002:7f00:1::]/"), Ok(()));
     }
 }

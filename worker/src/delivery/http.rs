@@ -12,7 +12,7 @@
 //! | 429 | retry after its `Retry-After` (seconds or HTTP date, at most an hour); the policy's backoff when absent |
 //! | other 4xx, 3xx (redirects are never followed) | permanent: dead at once |
 //! | timeout, connection error, DNS failure | retry with the policy's backoff |
-//! | target refused by the SSRF guard | permanent |
+//! | target refused by the SSRF guard | permanent; the tenant sees only `target_refused` |
 //! | request could not be built (bad URL, header) | permanent |
 
 use std::error::Error as StdError;
@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use herald_core::config::{ConfigError, Env};
-use herald_core::ssrf::{Refused, TargetGuard};
+use herald_core::ssrf::{Refused, TargetGuard, REFUSED_FOR_TENANTS};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
@@ -56,7 +56,7 @@ pub fn classify(what: &str, status: StatusCode, headers: &HeaderMap) -> Result<(
 /// Maps a request that got no answer onto a delivery result.
 pub fn from_reqwest(what: &str, err: &reqwest::Error) -> DeliveryError {
     if let Some(refused) = find_source::<TargetRefused>(err) {
-        return DeliveryError::permanent(format!("{what} target refused: {refused}"));
+        return refused_target(what, &refused.to_string());
     }
     if err.is_builder() {
         return DeliveryError::permanent(format!("{what} request could not be built: {err}"));
@@ -71,6 +71,18 @@ pub fn from_reqwest(what: &str, err: &reqwest::Error) -> DeliveryError {
         "request failed"
     };
     DeliveryError::retryable(format!("{what} {kind}: {}", chain(err)))
+}
+
+/// A target the SSRF guard refused: the tenant's `lastError` gets the generic code
+/// ([`REFUSED_FOR_TENANTS`]); what the name resolved to — a map of the internal
+/// network — goes to the operator's log only.
+pub fn refused_target(what: &str, detail: &str) -> DeliveryError {
+    tracing::warn!(
+        target_kind = what,
+        refused = detail,
+        "target refused by the SSRF guard"
+    );
+    DeliveryError::permanent(format!("{what} {REFUSED_FOR_TENANTS}"))
 }
 
 /// The first error of type `E` in `err`'s source chain.

@@ -1,16 +1,30 @@
-//! Webhook signatures: how a receiver knows that a delivery came from Herald and that
-//! its body was not altered on the way.
+//! Webhook signatures: how a receiver knows that a delivery came from Herald, that its
+//! body was not altered on the way, and (with Standard Webhooks) that it is not a replay.
 //!
-//! One scheme today, [`HeraldSignature`]: `X-Herald-Signature: sha256=<hex>`, the
-//! HMAC-SHA256 of the exact body bytes under the tenant's secret (`WEBHOOK_SECRETS`),
-//! in lowercase hex. The worker signs with it; receivers — the load test's sink, the
-//! tests' sinks — verify with it. A scheme is a type that names its header, signs and
-//! verifies; another one (Standard Webhooks' `webhook-id`, `webhook-timestamp` and
-//! `webhook-signature: v1,<base64>`, which signs the id and timestamp too) belongs
-//! beside this one, with its own type and the same [`Invalid`].
+//! Two schemes, each a type that names its headers, signs and verifies, sharing
+//! [`Invalid`]; the worker sends both ([`signed_headers`]), receivers — the load test's
+//! sink, the tests' sinks — verify with these types:
+//! - [`StandardSignature`], the [Standard Webhooks] scheme: `webhook-id` (the job id),
+//!   `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<base64>`, the
+//!   HMAC-SHA256 of `id.timestamp.body`. Any Standard Webhooks library verifies it and
+//!   refuses a timestamp outside its tolerance, so a captured delivery cannot be
+//!   replayed later.
+//! - [`HeraldSignature`], Herald's first scheme: `X-Herald-Signature: sha256=<hex>`, the
+//!   HMAC-SHA256 of the body alone. Kept for one release, for receivers that verify it
+//!   today; it does not protect against replays.
+//!
+//! The key is the tenant's `WEBHOOK_SECRETS` entry. A secret written as Standard
+//! Webhooks prints them, `whsec_<base64>`, is keyed by its decoded bytes (as those
+//! libraries do); any other secret by its own bytes, which a library verifies when given
+//! `whsec_` followed by the secret in base64 (`docs/channels.md`).
+//!
+//! [Standard Webhooks]: https://www.standardwebhooks.com/
 
+use std::borrow::Cow;
 use std::fmt;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use hmac::digest::{Digest, Key, KeyInit};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -26,6 +40,138 @@ pub enum Invalid {
     /// Well formed, but not the body's signature under this secret.
     #[error("signature does not match the body")]
     Mismatch,
+    /// Signed, but at a time outside the receiver's tolerance: a replay, or a clock
+    /// far off.
+    #[error("signature timestamp outside the tolerance")]
+    Stale,
+}
+
+/// Every signature header of one delivery, both schemes: `(name, value)` pairs.
+pub fn signed_headers(
+    secret: &[u8],
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> [(&'static str, String); 4] {
+    [
+        (StandardSignature::ID_HEADER, id.to_owned()),
+        (StandardSignature::TIMESTAMP_HEADER, timestamp.to_string()),
+        (
+            StandardSignature::HEADER,
+            StandardSignature::sign(secret, id, timestamp, body).to_string(),
+        ),
+        (
+            HeraldSignature::HEADER,
+            HeraldSignature::sign(secret, body).to_string(),
+        ),
+    ]
+}
+
+/// The Standard Webhooks scheme: `webhook-signature: v1,<base64 HMAC-SHA256 of
+/// id.timestamp.body>`. No `PartialEq`: check with [`StandardSignature::verify`].
+#[derive(Clone)]
+pub struct StandardSignature([u8; 32]);
+
+impl StandardSignature {
+    pub const ID_HEADER: &'static str = "webhook-id";
+    pub const TIMESTAMP_HEADER: &'static str = "webhook-timestamp";
+    pub const HEADER: &'static str = "webhook-signature";
+    /// The libraries' default tolerance either side of the receiver's clock.
+    pub const DEFAULT_TOLERANCE_SECS: i64 = 300;
+    const VERSION: &'static str = "v1,";
+    const SECRET_PREFIX: &'static str = "whsec_";
+
+    /// The signature of delivery `id`, sent at `timestamp` (Unix seconds), of `body`.
+    pub fn sign(secret: &[u8], id: &str, timestamp: i64, body: &[u8]) -> Self {
+        Self(
+            Self::mac(secret, id, timestamp, body)
+                .finalize()
+                .into_bytes()
+                .into(),
+        )
+    }
+
+    /// Checks received headers: the timestamp within `tolerance_secs` of `now` (Unix
+    /// seconds), and one of the space-separated signatures of `signature_header` this
+    /// delivery's, compared in constant time. Signatures of other versions are skipped,
+    /// as the specification asks.
+    pub fn verify(
+        secret: &[u8],
+        id: &str,
+        timestamp_header: &str,
+        body: &[u8],
+        signature_header: &str,
+        now: i64,
+        tolerance_secs: i64,
+    ) -> Result<(), Invalid> {
+        let timestamp: i64 = timestamp_header
+            .trim()
+            .parse()
+            .map_err(|_| Invalid::Malformed)?;
+        if now.abs_diff(timestamp) > tolerance_secs.unsigned_abs() {
+            return Err(Invalid::Stale);
+        }
+        let mut seen = false;
+        for part in signature_header.split(' ').filter(|p| !p.is_empty()) {
+            let Some(encoded) = part.strip_prefix(Self::VERSION) else {
+                continue;
+            };
+            seen = true;
+            let Ok(claimed) = BASE64.decode(encoded) else {
+                continue;
+            };
+            if Self::mac(secret, id, timestamp, body)
+                .verify_slice(&claimed)
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+        Err(if seen {
+            Invalid::Mismatch
+        } else {
+            Invalid::Malformed
+        })
+    }
+
+    fn mac(secret: &[u8], id: &str, timestamp: i64, body: &[u8]) -> HmacSha256 {
+        let mut mac = keyed(&Self::key(secret));
+        mac.update(id.as_bytes());
+        mac.update(b".");
+        mac.update(timestamp.to_string().as_bytes());
+        mac.update(b".");
+        mac.update(body);
+        mac
+    }
+
+    /// `whsec_<base64>` is keyed by its decoded bytes; anything else by its own.
+    fn key(secret: &[u8]) -> Cow<'_, [u8]> {
+        secret
+            .strip_prefix(Self::SECRET_PREFIX.as_bytes())
+            .and_then(|encoded| BASE64.decode(encoded).ok())
+            .map_or(Cow::Borrowed(secret), Cow::Owned)
+    }
+
+    /// The secret as a Standard Webhooks library takes it: `whsec_<base64>`.
+    pub fn library_secret(secret: &[u8]) -> String {
+        format!(
+            "{}{}",
+            Self::SECRET_PREFIX,
+            BASE64.encode(Self::key(secret))
+        )
+    }
+}
+
+impl fmt::Display for StandardSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", Self::VERSION, BASE64.encode(self.0))
+    }
+}
+
+impl fmt::Debug for StandardSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StandardSignature({self})")
+    }
 }
 
 /// Herald's own scheme: `X-Herald-Signature: sha256=<64 hex digits>`, written in
@@ -96,6 +242,100 @@ fn keyed(secret: &[u8]) -> HmacSha256 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The specification's own test vector (the reference libraries' tests).
+    const SPEC_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const SPEC_ID: &str = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    const SPEC_TIMESTAMP: i64 = 1_614_265_330;
+    const SPEC_BODY: &[u8] = br#"{"test": 2432232314}"#;
+    const SPEC_SIGNATURE: &str = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
+
+    #[test]
+    fn standard_signatures_match_the_specification() {
+        let sig =
+            StandardSignature::sign(SPEC_SECRET.as_bytes(), SPEC_ID, SPEC_TIMESTAMP, SPEC_BODY);
+        assert_eq!(sig.to_string(), SPEC_SIGNATURE);
+        let verify = |header: &str, now: i64| {
+            StandardSignature::verify(
+                SPEC_SECRET.as_bytes(),
+                SPEC_ID,
+                &SPEC_TIMESTAMP.to_string(),
+                SPEC_BODY,
+                header,
+                now,
+                StandardSignature::DEFAULT_TOLERANCE_SECS,
+            )
+        };
+        assert_eq!(verify(SPEC_SIGNATURE, SPEC_TIMESTAMP + 10), Ok(()));
+        // Several signatures (a key rotation), other versions skipped.
+        let several = format!("v1a,xyz v1,AAAA {SPEC_SIGNATURE}");
+        assert_eq!(verify(&several, SPEC_TIMESTAMP), Ok(()));
+        // Replays outside the tolerance, either way.
+        assert_eq!(
+            verify(SPEC_SIGNATURE, SPEC_TIMESTAMP + 301),
+            Err(Invalid::Stale)
+        );
+        assert_eq!(
+            verify(SPEC_SIGNATURE, SPEC_TIMESTAMP - 301),
+            Err(Invalid::Stale)
+        );
+        assert_eq!(verify("v1,AAAA", SPEC_TIMESTAMP), Err(Invalid::Mismatch));
+        assert_eq!(verify("sha256=00", SPEC_TIMESTAMP), Err(Invalid::Malformed));
+    }
+
+    #[test]
+    fn a_plain_secret_is_keyed_by_its_bytes_and_its_library_form_says_so() {
+        let body = b"{\"a\":1}";
+        let plain = StandardSignature::sign(b"s3cret", "job-1", 1_700_000_000, body);
+        let library = StandardSignature::library_secret(b"s3cret");
+        assert_eq!(library, "whsec_czNjcmV0");
+        let same = StandardSignature::sign(library.as_bytes(), "job-1", 1_700_000_000, body);
+        assert_eq!(plain.to_string(), same.to_string());
+        // The id and timestamp are signed: another id does not verify.
+        let header = plain.to_string();
+        assert_eq!(
+            StandardSignature::verify(
+                b"s3cret",
+                "job-2",
+                "1700000000",
+                body,
+                &header,
+                1_700_000_000,
+                300
+            ),
+            Err(Invalid::Mismatch)
+        );
+    }
+
+    #[test]
+    fn signed_headers_carry_both_schemes() {
+        let headers = signed_headers(b"s3cret", "job-1", 1_700_000_000, b"{}");
+        let get = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(get("webhook-id"), "job-1");
+        assert_eq!(get("webhook-timestamp"), "1700000000");
+        assert_eq!(
+            StandardSignature::verify(
+                b"s3cret",
+                "job-1",
+                "1700000000",
+                b"{}",
+                &get("webhook-signature"),
+                1_700_000_000,
+                300
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            HeraldSignature::verify(b"s3cret", b"{}", &get(HeraldSignature::HEADER)),
+            Ok(())
+        );
+    }
 
     #[test]
     fn signature_is_hex_hmac_sha256() {

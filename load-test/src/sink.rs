@@ -1,5 +1,6 @@
-//! The built-in webhook sink: receives Herald's deliveries, checks each signature,
-//! and records the arrival of each job id in the ledger.
+//! The built-in webhook sink: receives Herald's deliveries, checks each Standard
+//! Webhooks signature (`webhook-signature`, within the default replay tolerance), and
+//! records the arrival of each job id in the ledger.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -9,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use herald_core::signature::HeraldSignature;
+use herald_core::signature::StandardSignature;
 use tokio::net::TcpListener;
 
 use crate::tracker::Tracker;
@@ -73,11 +74,25 @@ async fn receive(State(sink): State<Sink>, headers: HeaderMap, body: Bytes) -> S
         return StatusCode::BAD_REQUEST;
     };
     if let Some(secret) = &sink.secret {
-        let signature = headers
-            .get(HeraldSignature::HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if HeraldSignature::verify(secret, &body, signature).is_err() {
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let verified = StandardSignature::verify(
+            secret,
+            header(StandardSignature::ID_HEADER),
+            header(StandardSignature::TIMESTAMP_HEADER),
+            &body,
+            header(StandardSignature::HEADER),
+            now,
+            StandardSignature::DEFAULT_TOLERANCE_SECS,
+        );
+        if verified.is_err() {
             sink.tracker.bad_signature();
             // Counted, and refused: a real receiver would not trust it either.
             return StatusCode::UNAUTHORIZED;
@@ -91,8 +106,26 @@ async fn receive(State(sink): State<Sink>, headers: HeaderMap, body: Bytes) -> S
 mod tests {
     use super::*;
 
-    fn sign(secret: &[u8], body: &[u8]) -> String {
-        HeraldSignature::sign(secret, body).to_string()
+    fn signed(
+        request: reqwest::RequestBuilder,
+        secret: &[u8],
+        id: &str,
+        body: &[u8],
+        timestamp: i64,
+    ) -> reqwest::RequestBuilder {
+        herald_core::signature::signed_headers(secret, id, timestamp, body)
+            .into_iter()
+            .fold(request, |r, (name, value)| r.header(name, value))
+    }
+
+    fn now() -> i64 {
+        i64::try_from(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+        )
+        .unwrap()
     }
 
     #[tokio::test]
@@ -108,27 +141,29 @@ mod tests {
         let client = reqwest::Client::new();
         let url = format!("http://{}/hook/user-1", sink.addr);
         let body = b"{\"x\":1}".to_vec();
-        let ok = client
-            .post(&url)
-            .header("idempotency-key", "job-1")
-            .header("x-herald-signature", sign(b"k", &body))
+        let post = |id: &str| client.post(&url).header("idempotency-key", id);
+        let ok = signed(post("job-1"), b"k", "job-1", &body, now())
             .body(body.clone())
             .send()
             .await
             .unwrap();
         assert_eq!(ok.status(), 200);
-        let forged = client
-            .post(&url)
-            .header("idempotency-key", "job-2")
-            .header("x-herald-signature", sign(b"wrong", &body))
-            .body(body)
+        let forged = signed(post("job-2"), b"wrong", "job-2", &body, now())
+            .body(body.clone())
             .send()
             .await
             .unwrap();
         assert_eq!(forged.status(), 401);
+        // A genuine delivery replayed an hour later is refused too.
+        let replayed = signed(post("job-3"), b"k", "job-3", &body, now() - 3_600)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replayed.status(), 401);
         let (_, _, _, unacknowledged) = tracker.tally();
         assert_eq!(unacknowledged, 1, "only the signed delivery is recorded");
-        assert_eq!(tracker.lock().bad_signatures, 1);
+        assert_eq!(tracker.lock().bad_signatures, 2);
         sink.shutdown().await;
     }
 }

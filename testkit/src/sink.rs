@@ -9,7 +9,7 @@
 //!   receiver that a test breaks and mends).
 //!
 //! Signatures are checked when a test asks ([`Received::signed_with`]), with
-//! `herald_core::signature`, the scheme the worker signs with.
+//! `herald_core::signature`, the schemes the worker signs with.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,7 +21,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use herald_core::signature::HeraldSignature;
+use herald_core::signature::{HeraldSignature, StandardSignature};
 
 /// One request the sink received.
 #[derive(Debug, Clone)]
@@ -51,12 +51,33 @@ impl Received {
             .unwrap_or("")
     }
 
-    /// Whether `X-Herald-Signature` is this body's signature under `secret`.
+    /// Whether the delivery is signed under `secret` in both schemes Herald sends: the
+    /// Standard Webhooks headers (the id the job's, the timestamp within the default
+    /// tolerance of now) and `X-Herald-Signature`.
     pub fn signed_with(&self, secret: &str) -> bool {
-        HeraldSignature::verify(
+        self.standard_signed_with(secret)
+            && self.header(StandardSignature::ID_HEADER) == self.job_id
+            && HeraldSignature::verify(
+                secret.as_bytes(),
+                &self.body,
+                self.header(HeraldSignature::HEADER),
+            )
+            .is_ok()
+    }
+
+    /// Whether the Standard Webhooks signature verifies under `secret`, now.
+    pub fn standard_signed_with(&self, secret: &str) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        StandardSignature::verify(
             secret.as_bytes(),
+            self.header(StandardSignature::ID_HEADER),
+            self.header(StandardSignature::TIMESTAMP_HEADER),
             &self.body,
-            self.header(HeraldSignature::HEADER),
+            self.header(StandardSignature::HEADER),
+            now,
+            StandardSignature::DEFAULT_TOLERANCE_SECS,
         )
         .is_ok()
     }

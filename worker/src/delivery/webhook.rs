@@ -4,9 +4,9 @@
 //! Each request carries `Idempotency-Key: <job id>` (the same on every attempt, so the
 //! one duplicate the lease protocol cannot rule out — a worker dying between delivering
 //! and completing — is recognisable downstream), `X-Herald-Attempt`, and, when the
-//! tenant has a `WEBHOOK_SECRETS` entry, `X-Herald-Signature: sha256=<hex>` — the
-//! HMAC-SHA256 of the exact body bytes under that secret
-//! ([`herald_core::signature::HeraldSignature`]).
+//! tenant has a `WEBHOOK_SECRETS` entry, the Standard Webhooks headers (`webhook-id`:
+//! the job id, `webhook-timestamp`, `webhook-signature: v1,<base64>`) and, for one more
+//! release, `X-Herald-Signature: sha256=<hex>` ([`herald_core::signature`]).
 //!
 //! The target is tenant-chosen, so it passes the SSRF guard (`herald_core::ssrf`): an
 //! IP-literal or `localhost` URL is checked before sending, and a host name is resolved
@@ -24,7 +24,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use herald_core::config::{self, ConfigError, Env, Secret};
 use herald_core::notification::{Address, Channel};
-use herald_core::signature::HeraldSignature;
+use herald_core::signature::signed_headers;
 use herald_core::ssrf::{Refused, TargetGuard};
 use herald_core::TenantId;
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
@@ -97,9 +97,7 @@ impl Transport for WebhookTransport {
         self.guard
             .check_ip_literal(url)
             .map_err(|refused| match refused {
-                Refused::Internal { .. } => {
-                    DeliveryError::permanent(format!("webhook target refused: {refused}"))
-                }
+                Refused::Internal { .. } => http::refused_target("webhook", &refused.to_string()),
                 Refused::BadUrl(e) => DeliveryError::permanent(format!("bad webhook URL: {e}")),
             })?;
         let body = serde_json::to_vec(&message.job.payload)
@@ -113,9 +111,14 @@ impl Transport for WebhookTransport {
         }
         headers.insert("x-herald-attempt", HeaderValue::from(message.attempt));
         if let Some(secret) = self.secrets.get(&message.job.tenant) {
-            let signature = HeraldSignature::sign(secret.expose().as_bytes(), &body);
-            if let Ok(v) = HeaderValue::from_str(&signature.to_string()) {
-                headers.insert(HeraldSignature::HEADER, v);
+            // The time of this attempt, on the wall clock the receiver compares with.
+            let timestamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            for (name, value) in signed_headers(secret.expose().as_bytes(), id, timestamp, &body) {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    headers.insert(name, v);
+                }
             }
         }
         http::send(

@@ -12,10 +12,11 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -317,15 +318,30 @@ struct Bucket {
     updated: Instant,
 }
 
-/// One token bucket per key, created on the key's first request. Each lock is held for
-/// a few instructions and never across an `.await`.
-#[derive(Debug)]
-pub struct RateLimiter {
-    limit: RateLimit,
-    buckets: Mutex<HashMap<KeyName, Bucket>>,
+/// Why a request was not let through.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limited {
+    /// Tokens come back at the rate: try again after this long.
+    Wait(Duration),
+    /// The request costs more than the bucket ever holds (a batch above the burst).
+    TooCostly { cost: u32, burst: u32 },
 }
 
-impl RateLimiter {
+/// Buckets kept before idle (full again) ones are dropped: a bucket is made on a key's
+/// or address's first request, and an attacker with many addresses must not grow the
+/// map without end.
+const MAX_IDLE_BUCKETS: usize = 10_000;
+
+/// One token bucket per `K` (an API key, or a client address for failed
+/// authentication), created on its first request. Each lock is held for a few
+/// instructions and never across an `.await`.
+#[derive(Debug)]
+pub struct RateLimiter<K = KeyName> {
+    limit: RateLimit,
+    buckets: Mutex<HashMap<K, Bucket>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> RateLimiter<K> {
     pub fn new(limit: RateLimit) -> Self {
         Self {
             limit,
@@ -333,14 +349,22 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a token for `key`, or says how long until one is available.
-    pub fn try_acquire(&self, key: &KeyName, now: Instant) -> Result<(), Duration> {
-        if self.limit.per_sec == 0 {
+    /// Takes `cost` tokens for `key` (a request costs 1, a batch of n costs n), or
+    /// says why not; a refusal takes nothing.
+    pub fn try_acquire(&self, key: &K, cost: u32, now: Instant) -> Result<(), Limited> {
+        if self.limit.per_sec == 0 || cost == 0 {
             return Ok(());
         }
+        self.fits(cost)?;
         let rate = f64::from(self.limit.per_sec);
         let burst = f64::from(self.limit.burst);
+        let cost = f64::from(cost);
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if buckets.len() >= MAX_IDLE_BUCKETS && !buckets.contains_key(key) {
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.updated).as_secs_f64() * rate < burst
+            });
+        }
         let b = buckets.entry(key.clone()).or_insert(Bucket {
             tokens: burst,
             updated: now,
@@ -348,11 +372,75 @@ impl RateLimiter {
         let elapsed = now.saturating_duration_since(b.updated).as_secs_f64();
         b.tokens = (b.tokens + elapsed * rate).min(burst);
         b.updated = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
+        if b.tokens >= cost {
+            b.tokens -= cost;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - b.tokens) / rate))
+            Err(Limited::Wait(Duration::from_secs_f64(
+                (cost - b.tokens) / rate,
+            )))
+        }
+    }
+
+    /// Whether a request of `cost` can ever pass (its cost is within the burst).
+    pub fn fits(&self, cost: u32) -> Result<(), Limited> {
+        if self.limit.per_sec != 0 && cost > self.limit.burst {
+            return Err(Limited::TooCostly {
+                cost,
+                burst: self.limit.burst,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether `key` has a token left, taking none.
+    pub fn has_token(&self, key: &K, now: Instant) -> bool {
+        if self.limit.per_sec == 0 {
+            return true;
+        }
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        buckets.get(key).is_none_or(|b| {
+            let elapsed = now.saturating_duration_since(b.updated).as_secs_f64();
+            b.tokens + elapsed * f64::from(self.limit.per_sec) >= 1.0
+        })
+    }
+
+    /// How long until `key` has a token.
+    fn wait(&self, key: &K, now: Instant) -> Duration {
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let rate = f64::from(self.limit.per_sec.max(1));
+        buckets.get(key).map_or(Duration::ZERO, |b| {
+            let tokens = b.tokens + now.saturating_duration_since(b.updated).as_secs_f64() * rate;
+            Duration::from_secs_f64(((1.0 - tokens) / rate).max(0.0))
+        })
+    }
+
+    /// Buckets held now.
+    pub fn len(&self) -> usize {
+        self.buckets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<Limited> for ApiError {
+    fn from(limited: Limited) -> Self {
+        match limited {
+            Limited::Wait(retry_after) => ApiError::RateLimited { retry_after },
+            Limited::TooCostly { cost, burst } => {
+                ApiError::Validation(herald_core::notification::ValidationError::new(
+                    "notifications",
+                    format!(
+                        "a batch of {cost} costs {cost} requests of this key's rate limit, \
+                         more than its burst of {burst}: send at most {burst} at once"
+                    ),
+                ))
+            }
         }
     }
 }
@@ -367,18 +455,56 @@ fn bearer(request: &Request) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The client's address: the peer's, or — when the peer is a trusted reverse proxy —
+/// the `X-Real-IP` it set. `None` in process (tests calling the router directly).
+fn client_address(request: &Request, trusted: &[herald_core::ssrf::Cidr]) -> Option<IpAddr> {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()?
+        .0
+        .ip();
+    if !trusted.iter().any(|c| c.contains(peer)) {
+        return Some(peer);
+    }
+    let forwarded = request
+        .headers()
+        .get("x-real-ip")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    Some(forwarded.unwrap_or(peer))
+}
+
 /// Authenticates and rate-limits every `/v1` request, before its body is read.
 pub async fn require_key(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let (tenant, key) = bearer(&request)
-        .and_then(|presented| state.keys.lookup(presented))
-        .ok_or(ApiError::Unauthorized)?;
-    if let Err(wait) = state.limiter.try_acquire(&key, Instant::now()) {
+    let now = Instant::now();
+    // Failed authentication is throttled per client address: once an address has
+    // spent its failures, it gets 429 without its keys being looked at, so guessing
+    // keys runs at the failure rate. (In-process tests have no address: no throttle.)
+    let client = client_address(&request, &state.trusted_proxies);
+    if let Some(ip) = client {
+        if !state.auth_failures.has_token(&ip, now) {
+            tracing::debug!(client = %ip, "failed authentication throttled");
+            return Err(ApiError::RateLimited {
+                retry_after: state.auth_failures.wait(&ip, now),
+            });
+        }
+    }
+    let Some((tenant, key)) = bearer(&request).and_then(|presented| state.keys.lookup(presented))
+    else {
+        if let Some(ip) = client {
+            // Spends one of the address's failures (an empty bucket is caught above).
+            let _ = state.auth_failures.try_acquire(&ip, 1, now);
+            tracing::info!(client = %ip, "request with no or an unknown API key");
+        }
+        return Err(ApiError::Unauthorized);
+    };
+    if let Err(limited) = state.limiter.try_acquire(&key, 1, now) {
         tracing::debug!(tenant = %tenant, key = %key, "rate limited");
-        return Err(ApiError::RateLimited { retry_after: wait });
+        return Err(limited.into());
     }
     request.extensions_mut().insert(Caller { tenant, key });
     Ok(next.run(request).await)
@@ -436,26 +562,72 @@ mod tests {
         let (first, second) = (KeyName::bootstrap(1), KeyName::stored("k2"));
         let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.try_acquire(&first, t0).is_ok());
+            assert!(limiter.try_acquire(&first, 1, t0).is_ok());
         }
-        let wait = limiter.try_acquire(&first, t0).err().unwrap_or_default();
+        let Err(Limited::Wait(wait)) = limiter.try_acquire(&first, 1, t0) else {
+            panic!("a fourth request passed a burst of 3");
+        };
         assert!(
             wait > Duration::from_millis(90) && wait <= Duration::from_millis(100),
             "{wait:?}"
         );
         // Another key has its own bucket.
-        assert!(limiter.try_acquire(&second, t0).is_ok());
+        assert!(limiter.try_acquire(&second, 1, t0).is_ok());
         // A tenth of a second refills one token, not more.
         let t1 = t0 + Duration::from_millis(100);
-        assert!(limiter.try_acquire(&first, t1).is_ok());
-        assert!(limiter.try_acquire(&first, t1).is_err());
+        assert!(limiter.try_acquire(&first, 1, t1).is_ok());
+        assert!(limiter.try_acquire(&first, 1, t1).is_err());
         // Off when the rate is 0.
         let off = RateLimiter::new(RateLimit {
             per_sec: 0,
             burst: 1,
         });
         for _ in 0..100 {
-            assert!(off.try_acquire(&first, t0).is_ok());
+            assert!(off.try_acquire(&first, 1, t0).is_ok());
         }
+    }
+
+    #[test]
+    fn a_batch_costs_one_token_per_job() {
+        let limiter = RateLimiter::new(RateLimit {
+            per_sec: 1,
+            burst: 10,
+        });
+        let key = KeyName::bootstrap(1);
+        let t0 = Instant::now();
+        // 10 jobs pass once; the next batch of 5 waits 5 s for its tokens, and a
+        // refusal takes nothing.
+        assert!(limiter.try_acquire(&key, 10, t0).is_ok());
+        assert_eq!(
+            limiter.try_acquire(&key, 5, t0),
+            Err(Limited::Wait(Duration::from_secs(5)))
+        );
+        assert!(limiter
+            .try_acquire(&key, 5, t0 + Duration::from_secs(5))
+            .is_ok());
+        // A batch above the burst could never pass: said so, not "wait".
+        assert_eq!(
+            limiter.try_acquire(&key, 11, t0),
+            Err(Limited::TooCostly {
+                cost: 11,
+                burst: 10
+            })
+        );
+    }
+
+    #[test]
+    fn idle_buckets_are_dropped_past_the_cap() {
+        let limiter = RateLimiter::<u32>::new(RateLimit {
+            per_sec: 1000,
+            burst: 1,
+        });
+        let t0 = Instant::now();
+        for n in 0..MAX_IDLE_BUCKETS as u32 {
+            assert!(limiter.try_acquire(&n, 1, t0).is_ok());
+        }
+        // A second later every bucket is full again: the next new key clears them.
+        let later = t0 + Duration::from_secs(1);
+        assert!(limiter.try_acquire(&u32::MAX, 1, later).is_ok());
+        assert_eq!(limiter.len(), 1);
     }
 }

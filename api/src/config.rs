@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use herald_core::config::{self, ConfigError, Env};
 use herald_core::dispatch::BrokerConfig;
-use herald_core::ssrf::TargetGuard;
+use herald_core::ssrf::{Cidr, TargetGuard};
 use herald_core::store::StoreConfig;
 
 use crate::auth::ApiKeys;
@@ -20,6 +20,11 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// `RATE_LIMIT_PER_SEC` / `RATE_LIMIT_BURST` when unset (per API key).
 pub const DEFAULT_RATE_LIMIT_PER_SEC: u32 = 1000;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 2000;
+/// `AUTH_FAILURE_LIMIT_PER_SEC` and `AUTH_FAILURE_LIMIT_BURST` when unset: requests
+/// with no or an unknown key that one client address may make, refilling at 1 a
+/// second up to 20 (a client that mistyped its key sees 401 twenty times, then 429).
+pub const DEFAULT_AUTH_FAILURE_LIMIT_PER_SEC: u32 = 1;
+pub const DEFAULT_AUTH_FAILURE_LIMIT_BURST: u32 = 20;
 
 /// The API's own variables, with what they mean; `--help` prints them, then the
 /// shared ones ([`env_help`]).
@@ -29,8 +34,15 @@ Environment (every value is checked at start-up; a bad one names the variable):
                            may be empty once the store holds keys (herald-store keys create),
                            which every instance rereads every 2 s
   PORT                     listen port (3000)
-  RATE_LIMIT_PER_SEC       requests per second per API key; 0 turns rate limiting off (1000)
-  RATE_LIMIT_BURST         token-bucket size per API key, at least 1 (2000)
+  RATE_LIMIT_PER_SEC       jobs per second per API key (a request costs 1, a batch of n costs n);
+                           0 turns rate limiting off (1000)
+  RATE_LIMIT_BURST         token-bucket size per API key, at least 1 (2000); a batch of n
+                           costs n, and one larger than the burst is refused with 422
+  AUTH_FAILURE_LIMIT_PER_SEC  requests with no or an unknown key one client address may make
+                           per second, past the burst; then 429 (1)
+  AUTH_FAILURE_LIMIT_BURST the failed authentications an address may make at once (20)
+  TRUSTED_PROXY_CIDRS      comma-separated ranges of reverse proxies (nginx) whose X-Real-IP
+                           names the client address for that throttle (none: the peer's)
   MAX_BODY_BYTES           largest request body (4194304)
   BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)";
 
@@ -68,8 +80,13 @@ pub struct Config {
     pub broker: BrokerConfig,
     /// `API_KEYS`: `tenant:key,tenant:key`.
     pub api_keys: ApiKeys,
-    /// `RATE_LIMIT_PER_SEC`, `RATE_LIMIT_BURST`.
+    /// `RATE_LIMIT_PER_SEC`, `RATE_LIMIT_BURST`: per key, one token per job.
     pub rate_limit: RateLimit,
+    /// `AUTH_FAILURE_LIMIT_PER_SEC`, `AUTH_FAILURE_LIMIT_BURST`: failed
+    /// authentications per client address.
+    pub auth_failure_limit: RateLimit,
+    /// `TRUSTED_PROXY_CIDRS`: peers whose `X-Real-IP` is believed.
+    pub trusted_proxies: Vec<Cidr>,
     /// `MAX_BODY_BYTES`: larger request bodies are refused (413) before being read.
     pub max_body_bytes: usize,
     /// `BODY_TIMEOUT_MS`: a body that has not fully arrived by then is refused (408).
@@ -88,6 +105,11 @@ impl Config {
             broker: BrokerConfig::embedded(),
             api_keys,
             rate_limit: RateLimit::default(),
+            auth_failure_limit: RateLimit {
+                per_sec: DEFAULT_AUTH_FAILURE_LIMIT_PER_SEC,
+                burst: DEFAULT_AUTH_FAILURE_LIMIT_BURST,
+            },
+            trusted_proxies: Vec::new(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             webhook_guard: TargetGuard::default(),
@@ -108,6 +130,26 @@ impl Config {
             )
             .map_err(|_| ConfigError::new("RATE_LIMIT_BURST", "too large"))?,
         };
+        let auth_failure_limit = RateLimit {
+            per_sec: env.parse_or(
+                "AUTH_FAILURE_LIMIT_PER_SEC",
+                DEFAULT_AUTH_FAILURE_LIMIT_PER_SEC,
+            )?,
+            burst: u32::try_from(env.positive_or(
+                "AUTH_FAILURE_LIMIT_BURST",
+                u64::from(DEFAULT_AUTH_FAILURE_LIMIT_BURST),
+            )?)
+            .map_err(|_| ConfigError::new("AUTH_FAILURE_LIMIT_BURST", "too large"))?,
+        };
+        let trusted_proxies = env
+            .var("TRUSTED_PROXY_CIDRS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse::<Cidr>)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|m| ConfigError::new("TRUSTED_PROXY_CIDRS", m))?;
         let max_body_bytes =
             usize::try_from(env.positive_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?)
                 .map_err(|_| ConfigError::new("MAX_BODY_BYTES", "too large"))?;
@@ -117,6 +159,8 @@ impl Config {
             broker: BrokerConfig::from_env(env)?,
             api_keys,
             rate_limit,
+            auth_failure_limit,
+            trusted_proxies,
             max_body_bytes,
             body_timeout: env.millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
             webhook_guard: TargetGuard::from_env(env)?,
@@ -127,6 +171,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Debug of the whole config (what a careless `?config` would log) shows no
+    /// password of the broker URL or the MongoDB URI, escaped or not.
+    #[test]
+    fn the_config_debug_shows_no_password() {
+        let env = Env::from_pairs([
+            ("API_KEYS", "acme:key-12345678"),
+            ("MONGODB_URI", "mongodb://herald:m0ngo/pw?@db:27017/herald"),
+            ("RABBITMQ_URL", "amqp://herald:r4bbit%2Fpw@rabbit:5672/%2f"),
+        ]);
+        let shown = format!("{:?}", Config::from_env(&env).unwrap());
+        for secret in ["m0ngo", "r4bbit", "hunter2", "key-12345678"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
 
     /// Every variable the API reads, on SQLite and on MongoDB, is listed by `--help`.
     #[test]

@@ -81,6 +81,10 @@ pub struct AppState {
     /// `API_KEYS` and the store's keys, refreshed every few seconds.
     pub keys: Arc<auth::Keyring>,
     pub limiter: Arc<auth::RateLimiter>,
+    /// Failed authentications per client address.
+    pub auth_failures: Arc<auth::RateLimiter<std::net::IpAddr>>,
+    /// Reverse proxies whose `X-Real-IP` names the client (`TRUSTED_PROXY_CIDRS`).
+    pub trusted_proxies: Arc<Vec<herald_core::ssrf::Cidr>>,
     pub metrics: Arc<metrics::Metrics>,
     pub clock: Arc<dyn Clock>,
     pub max_body_bytes: usize,
@@ -132,6 +136,8 @@ impl AppState {
             dispatch,
             keys,
             limiter: Arc::new(auth::RateLimiter::new(config.rate_limit)),
+            auth_failures: Arc::new(auth::RateLimiter::new(config.auth_failure_limit)),
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             metrics: Arc::new(metrics::Metrics::new().context("registering metrics")?),
             clock,
             max_body_bytes: config.max_body_bytes,
@@ -183,10 +189,13 @@ pub async fn run(
         .local_addr()
         .context("reading the listener's address")?;
     tracing::info!(%addr, "herald-api listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP")?;
     tracing::info!("herald-api stopped");
     Ok(())
 }
@@ -210,12 +219,15 @@ impl Server {
         let state = AppState::open(&config).await?;
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router(state))
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .context("serving HTTP")
+            axum::serve(
+                listener,
+                router(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+            .context("serving HTTP")
         });
         Ok(Self {
             addr,

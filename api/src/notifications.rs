@@ -184,6 +184,13 @@ pub async fn create_batch(
         .into());
     }
     tracing::Span::current().record("jobs", n);
+    // The rate limit charges per job: the request took one token, the rest of the
+    // batch takes the others, before anything is stored.
+    let cost = u32::try_from(n).unwrap_or(u32::MAX);
+    state.limiter.fits(cost)?;
+    state
+        .limiter
+        .try_acquire(&caller.key, cost - 1, std::time::Instant::now())?;
     // All or nothing: every item is checked before anything is stored.
     let mut jobs = Vec::with_capacity(n);
     for (i, request) in batch.notifications.iter().enumerate() {

@@ -1344,3 +1344,67 @@ async fn metadata_one_store_cannot_hold_is_422_on_sqlite() {
     assert_unstorable_refused(&h).await;
     h.finish().await;
 }
+
+/// The rate limit charges per job: with 1/s and a burst of 10, a batch of 10 passes
+/// once, the next batch waits for its 10 tokens (429, nothing stored), and a batch
+/// larger than the burst — which could never pass — is a 422 saying so.
+#[tokio::test]
+async fn a_batch_costs_one_token_per_job() {
+    let h = Harness::with(
+        "ratebatch",
+        Options {
+            rate_limit: RateLimit {
+                per_sec: 1,
+                burst: 10,
+            },
+            broker: Broker::Embedded,
+            ..Options::default()
+        },
+    )
+    .await;
+    let batch = |n: usize| json!({"notifications": (0..n).map(|i| notification(&format!("https://example.com/{i}"))).collect::<Vec<_>>()});
+    let post = |key: &'static str, n: usize| {
+        h.post_json("/v1/notifications/batch", key, &batch(n))
+            .send()
+    };
+    assert_eq!(post(ACME_KEY, 10).await.unwrap().status(), 202);
+    let r = post(ACME_KEY, 2).await.unwrap();
+    assert_eq!(r.status(), 429, "a second batch within the second");
+    assert_eq!(error_of(r).await.1, "rate_limited");
+    // (Another key, whose bucket is full: the request's own token passes.)
+    let (status, code, field) = error_of(post(GLOBEX_KEY, 11).await.unwrap()).await;
+    assert_eq!(
+        (status, code.as_str(), field.as_deref()),
+        (422, "validation_failed", Some("notifications"))
+    );
+    assert_eq!(h.stored().await, 10, "refused batches store nothing");
+    h.finish().await;
+}
+
+/// Failed authentication is throttled per client address: after the burst of
+/// failures, the address gets 429 (with Retry-After) even before its key is looked
+/// at.
+#[tokio::test]
+async fn failed_authentication_is_throttled_per_client_address() {
+    let h = Harness::start("auththrottle").await;
+    let n = notification("https://example.com/hook");
+    let burst = herald_api::config::DEFAULT_AUTH_FAILURE_LIMIT_BURST;
+    for i in 0..burst {
+        let r = h
+            .post_json("/v1/notifications", &format!("guess-{i:08}"), &n)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(error_of(r).await.0, 401, "guess {i}");
+    }
+    let r = h
+        .post_json("/v1/notifications", "guess-one-more", &n)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "guess {burst} is throttled");
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(error_of(r).await.1, "rate_limited");
+    assert_eq!(h.stored().await, 0);
+    h.finish().await;
+}

@@ -115,11 +115,11 @@ impl Metrics {
             lease_releases: counter(&r, "herald_lease_releases_total", "Leases given back unfinished at shutdown")?,
             deliveries: counter_vec(&r, "herald_deliveries_total", "Delivery attempts by channel and outcome (delivered, retryable, permanent, snoozed)", &["channel", "outcome"])?,
             circuit_state: {
-                let g = IntGaugeVec::new(Opts::new("herald_circuit_state", "Circuit breaker state per channel and provider: 0 closed, 1 half-open, 2 open"), &["channel", "provider"])?;
+                let g = IntGaugeVec::new(Opts::new("herald_circuit_state", "Circuit breaker state per tenant, channel and provider: 0 closed, 1 half-open, 2 open"), &["tenant", "channel", "provider"])?;
                 r.register(Box::new(g.clone()))?;
                 g
             },
-            circuit_transitions: counter_vec(&r, "herald_circuit_transitions_total", "Circuit breaker transitions per channel and provider, by the state entered (open, half-open, closed)", &["channel", "provider", "to"])?,
+            circuit_transitions: counter_vec(&r, "herald_circuit_transitions_total", "Circuit breaker transitions per tenant, channel and provider, by the state entered (open, half-open, closed)", &["tenant", "channel", "provider", "to"])?,
             jobs_in_flight: int_gauge(&r, "herald_jobs_in_flight", "Jobs being processed by this worker now")?,
             broker_connected: int_gauge(&r, "herald_broker_connected", "1 while consuming from RabbitMQ")?,
             broker_reconnects: counter(&r, "herald_broker_reconnects_total", "RabbitMQ connections re-established after a loss")?,

@@ -403,11 +403,13 @@ async fn a_failing_provider_opens_the_breaker_stops_spending_attempts_and_recove
     assert_eq!(circuit["channel"], "webhook");
     assert!(circuit["openUntil"].is_string(), "{circuit}");
     let provider_label = circuit["provider"].as_str().unwrap().to_owned();
-    let state_series =
-        format!("herald_circuit_state{{channel=\"webhook\",provider=\"{provider_label}\"}}");
+    let tenant_label = circuit["tenant"].as_str().unwrap().to_owned();
+    let state_series = format!(
+        "herald_circuit_state{{channel=\"webhook\",provider=\"{provider_label}\",tenant=\"{tenant_label}\"}}"
+    );
     let transitions = |to: &str| {
         format!(
-            "herald_circuit_transitions_total{{channel=\"webhook\",provider=\"{provider_label}\",to=\"{to}\"}}"
+            "herald_circuit_transitions_total{{channel=\"webhook\",provider=\"{provider_label}\",tenant=\"{tenant_label}\",to=\"{to}\"}}"
         )
     };
     assert_eq!(metric(&metrics_of(&worker).await, &state_series), Some(2.0));

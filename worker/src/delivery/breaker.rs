@@ -1,4 +1,4 @@
-//! Circuit breakers, one per (channel, provider) (`docs/channels.md`).
+//! Circuit breakers, one per (tenant, channel, provider) (`docs/channels.md`).
 //!
 //! A provider that is down should not eat every job's attempts: without a breaker,
 //! each job bound for it burns through its retries and lands in dead while the
@@ -16,6 +16,16 @@
 //!   keep snoozing briefly. The probe's success closes the circuit, its retryable
 //!   failure opens it again for another period. A probe that ends any other way (a
 //!   permanent failure, a shutdown that drops it) hands the probe to the next job.
+//!
+//! Circuits are keyed by tenant too: tenants share hosts (a chat service's webhook
+//! host, an SMTP relay), and one tenant's failing endpoint there must not snooze
+//! another tenant's deliveries to the same host.
+//!
+//! The set of circuits is bounded ([`MAX_CIRCUITS`]): webhook hosts are tenant-chosen,
+//! so a tenant could name 20,000 failing hosts. Past the bound, healthy circuits are
+//! forgotten first, then the least recently used ones, and their metric series go
+//! with them; a forgotten circuit is exactly a new one (at worst its host gets
+//! `BREAKER_FAILURE_THRESHOLD` more attempts before it opens again).
 //!
 //! State is per worker process: each worker learns a provider is down from its own
 //! failures (within `BREAKER_FAILURE_THRESHOLD` attempts). Results of deliveries that
@@ -43,10 +53,15 @@ pub const DEFAULT_OPEN_FOR: Duration = Duration::from_millis(30_000);
 /// Shortest and longest wait of a job that finds a half-open circuit's probe out.
 const PROBE_WAIT_MIN: Duration = Duration::from_millis(200);
 const PROBE_WAIT_MAX: Duration = Duration::from_secs(5);
-/// Circuits kept before healthy ones (closed, no failures counted) are forgotten.
-/// Webhook providers are tenant-chosen hosts, so the set is open-ended; a forgotten
-/// circuit is exactly a new one.
-const MAX_CIRCUITS: usize = 10_000;
+/// Circuits kept before healthy ones (closed, no failures counted), then the least
+/// recently used, are forgotten. Webhook providers are tenant-chosen hosts, so the set
+/// is open-ended; a forgotten circuit is exactly a new one.
+pub const MAX_CIRCUITS: usize = 10_000;
+/// What an eviction of least recently used circuits brings the set down to, so that
+/// it does not run on every new circuit.
+const EVICT_TO: usize = MAX_CIRCUITS * 9 / 10;
+/// The `to` label values of `herald_circuit_transitions_total`.
+const TRANSITION_LABELS: [&str; 3] = ["closed", "half-open", "open"];
 
 /// `BREAKER_FAILURE_THRESHOLD` and `BREAKER_OPEN_MS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +120,7 @@ impl CircuitState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CircuitView {
+    pub tenant: String,
     pub channel: String,
     pub provider: String,
     pub state: CircuitState,
@@ -114,8 +130,8 @@ pub struct CircuitView {
     pub open_until: Option<String>,
 }
 
-/// The Prometheus side: `herald_circuit_state{channel,provider}` and
-/// `herald_circuit_transitions_total{channel,provider,to}`.
+/// The Prometheus side: `herald_circuit_state{tenant,channel,provider}` and
+/// `herald_circuit_transitions_total{tenant,channel,provider,to}`.
 #[derive(Debug, Clone)]
 pub struct CircuitMetrics {
     pub state: IntGaugeVec,
@@ -124,8 +140,27 @@ pub struct CircuitMetrics {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
+    tenant: String,
     channel: String,
     provider: String,
+}
+
+impl Key {
+    fn new(tenant: &str, channel: &str, provider: &str) -> Self {
+        Self {
+            tenant: tenant.to_owned(),
+            channel: channel.to_owned(),
+            provider: provider.to_owned(),
+        }
+    }
+
+    fn labels(&self) -> [&str; 3] {
+        [
+            self.tenant.as_str(),
+            self.channel.as_str(),
+            self.provider.as_str(),
+        ]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -135,15 +170,18 @@ struct Circuit {
     open_until: Option<DateTime<Utc>>,
     /// Half-open: the probe is out.
     probing: bool,
+    /// The last admission: the least recently used circuits are evicted first.
+    used: DateTime<Utc>,
 }
 
 impl Circuit {
-    fn closed() -> Self {
+    fn closed(now: DateTime<Utc>) -> Self {
         Self {
             state: CircuitState::Closed,
             failures: 0,
             open_until: None,
             probing: false,
+            used: now,
         }
     }
 }
@@ -186,19 +224,24 @@ impl Breakers {
         self.config
     }
 
-    /// May a delivery to `provider` on `channel` go out now? `Err` is the snooze that
-    /// defers the job instead, without spending its attempt.
-    pub fn admit(&self, channel: &str, provider: &str) -> Result<Ticket<'_>, DeliveryError> {
+    /// May `tenant`'s delivery to `provider` on `channel` go out now? `Err` is the
+    /// snooze that defers the job instead, without spending its attempt.
+    pub fn admit(
+        &self,
+        tenant: &str,
+        channel: &str,
+        provider: &str,
+    ) -> Result<Ticket<'_>, DeliveryError> {
         let now = self.clock.now();
-        let key = Key {
-            channel: channel.to_owned(),
-            provider: provider.to_owned(),
-        };
+        let key = Key::new(tenant, channel, provider);
         let mut circuits = self.lock();
         if circuits.len() >= MAX_CIRCUITS && !circuits.contains_key(&key) {
-            self.forget_healthy(&mut circuits);
+            self.evict(&mut circuits);
         }
-        let circuit = circuits.entry(key.clone()).or_insert_with(Circuit::closed);
+        let circuit = circuits
+            .entry(key.clone())
+            .or_insert_with(|| Circuit::closed(now));
+        circuit.used = now;
         let probe = match circuit.state {
             CircuitState::Closed => false,
             CircuitState::Open => match circuit.open_until {
@@ -262,6 +305,7 @@ impl Breakers {
         let mut views: Vec<CircuitView> = circuits
             .iter()
             .map(|(key, c)| CircuitView {
+                tenant: key.tenant.clone(),
                 channel: key.channel.clone(),
                 provider: key.provider.clone(),
                 state: c.state,
@@ -271,35 +315,64 @@ impl Breakers {
                     .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true)),
             })
             .collect();
-        views.sort_by(|a, b| (&a.channel, &a.provider).cmp(&(&b.channel, &b.provider)));
+        views.sort_by(|a, b| {
+            (&a.tenant, &a.channel, &a.provider).cmp(&(&b.tenant, &b.channel, &b.provider))
+        });
         views
     }
 
     /// The state of one circuit (closed when never seen).
-    pub fn state(&self, channel: &str, provider: &str) -> CircuitState {
-        let key = Key {
-            channel: channel.to_owned(),
-            provider: provider.to_owned(),
-        };
+    pub fn state(&self, tenant: &str, channel: &str, provider: &str) -> CircuitState {
+        let key = Key::new(tenant, channel, provider);
         self.lock()
             .get(&key)
             .map_or(CircuitState::Closed, |c| c.state)
     }
 
-    /// Drops the circuits that carry no information (closed, nothing counted), and
-    /// their metric series.
-    fn forget_healthy(&self, circuits: &mut HashMap<Key, Circuit>) {
-        circuits.retain(|key, c| {
-            let keep = c.state != CircuitState::Closed || c.failures > 0;
-            if !keep {
-                if let Some(m) = &self.metrics {
-                    let _ = m
-                        .state
-                        .remove_label_values(&[key.channel.as_str(), key.provider.as_str()]);
-                }
+    /// Circuits held now.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Makes room for a new circuit: drops the circuits that carry no information
+    /// (closed, nothing counted); if that is not enough, the least recently used down
+    /// to [`EVICT_TO`]. Their metric series go with them.
+    fn evict(&self, circuits: &mut HashMap<Key, Circuit>) {
+        let mut gone: Vec<Key> = circuits
+            .iter()
+            .filter(|(_, c)| c.state == CircuitState::Closed && c.failures == 0)
+            .map(|(k, _)| k.clone())
+            .collect();
+        if circuits.len() - gone.len() >= MAX_CIRCUITS {
+            let mut by_use: Vec<(DateTime<Utc>, &Key)> = circuits
+                .iter()
+                .filter(|(_, c)| c.state != CircuitState::Closed || c.failures > 0)
+                .map(|(k, c)| (c.used, k))
+                .collect();
+            by_use.sort_unstable_by_key(|(used, _)| *used);
+            let excess = by_use.len().saturating_sub(EVICT_TO);
+            gone.extend(by_use.into_iter().take(excess).map(|(_, k)| k.clone()));
+        }
+        for key in gone {
+            circuits.remove(&key);
+            self.forget_series(&key);
+        }
+    }
+
+    fn forget_series(&self, key: &Key) {
+        if let Some(m) = &self.metrics {
+            let labels = key.labels();
+            let _ = m.state.remove_label_values(&labels);
+            for to in TRANSITION_LABELS {
+                let _ = m
+                    .transitions
+                    .remove_label_values(&[labels[0], labels[1], labels[2], to]);
             }
-            keep
-        });
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Key, Circuit>> {
@@ -327,6 +400,7 @@ impl Breakers {
             circuit.probing = false;
         }
         tracing::warn!(
+            tenant = %key.tenant,
             channel = %key.channel,
             provider = %key.provider,
             state = to.as_str(),
@@ -334,10 +408,10 @@ impl Breakers {
             to.as_str()
         );
         if let Some(m) = &self.metrics {
-            let labels = [key.channel.as_str(), key.provider.as_str()];
+            let labels = key.labels();
             m.state.with_label_values(&labels).set(to.gauge());
             m.transitions
-                .with_label_values(&[labels[0], labels[1], to.as_str()])
+                .with_label_values(&[labels[0], labels[1], labels[2], to.as_str()])
                 .inc();
         }
     }
@@ -456,6 +530,79 @@ mod tests {
         Err(DeliveryError::retryable("503"))
     }
 
+    #[test]
+    fn one_tenants_failing_endpoint_does_not_open_anothers_circuit_on_the_same_host() {
+        let (b, _) = breakers(2, 1_000);
+        for _ in 0..2 {
+            b.admit("acme", "webhook", "hooks.chat.example")
+                .unwrap()
+                .record(&fail());
+        }
+        assert_eq!(
+            b.state("acme", "webhook", "hooks.chat.example"),
+            CircuitState::Open
+        );
+        assert!(b.admit("acme", "webhook", "hooks.chat.example").is_err());
+        // Another tenant's deliveries to the same host still go out.
+        assert_eq!(
+            b.state("globex", "webhook", "hooks.chat.example"),
+            CircuitState::Closed
+        );
+        b.admit("globex", "webhook", "hooks.chat.example")
+            .unwrap()
+            .record(&Ok(()));
+    }
+
+    /// 20,000 distinct failing hosts (each with open circuits and metric series) leave
+    /// the circuits `/stats` shows and the series `/metrics` exports bounded.
+    #[test]
+    fn twenty_thousand_failing_hosts_leave_stats_and_metrics_bounded() {
+        let registry = prometheus::Registry::new();
+        let state = IntGaugeVec::new(
+            prometheus::Opts::new("herald_circuit_state", "s"),
+            &["tenant", "channel", "provider"],
+        )
+        .unwrap();
+        let transitions = IntCounterVec::new(
+            prometheus::Opts::new("herald_circuit_transitions_total", "t"),
+            &["tenant", "channel", "provider", "to"],
+        )
+        .unwrap();
+        registry.register(Box::new(state.clone())).unwrap();
+        registry.register(Box::new(transitions.clone())).unwrap();
+        let clock = ManualClock::new(Utc::now());
+        let b = Breakers::new(
+            BreakerConfig {
+                failure_threshold: 1,
+                open_for: Duration::from_secs(30),
+            },
+            Arc::new(clock.clone()),
+            Some(CircuitMetrics { state, transitions }),
+        );
+        for n in 0..20_000 {
+            clock.advance(chrono::Duration::milliseconds(1));
+            b.admit("acme", "webhook", &format!("h{n}.example"))
+                .unwrap()
+                .record(&fail());
+        }
+        assert!(b.len() <= MAX_CIRCUITS, "{} circuits", b.len());
+        assert!(b.views().len() <= MAX_CIRCUITS);
+        let series = |name: &str| {
+            registry
+                .gather()
+                .iter()
+                .find(|f| f.name() == name)
+                .map_or(0, |f| f.get_metric().len())
+        };
+        assert!(series("herald_circuit_state") <= MAX_CIRCUITS);
+        assert!(series("herald_circuit_transitions_total") <= MAX_CIRCUITS);
+        // The most recent hosts are the ones kept: the last one is still open.
+        assert_eq!(
+            b.state("acme", "webhook", "h19999.example"),
+            CircuitState::Open
+        );
+    }
+
     fn advance(clock: &ManualClock, ms: i64) {
         clock.advance(chrono::Duration::milliseconds(ms));
     }
@@ -464,14 +611,14 @@ mod tests {
     fn opens_after_the_threshold_and_snoozes_until_the_period_ends() {
         let (b, clock) = breakers(3, 10_000);
         for _ in 0..2 {
-            b.admit("webhook", "h").unwrap().record(&fail());
+            b.admit("t", "webhook", "h").unwrap().record(&fail());
         }
-        assert_eq!(b.state("webhook", "h"), CircuitState::Closed);
+        assert_eq!(b.state("t", "webhook", "h"), CircuitState::Closed);
         assert_eq!(b.views()[0].failures, 2);
-        b.admit("webhook", "h").unwrap().record(&fail());
-        assert_eq!(b.state("webhook", "h"), CircuitState::Open);
+        b.admit("t", "webhook", "h").unwrap().record(&fail());
+        assert_eq!(b.state("t", "webhook", "h"), CircuitState::Open);
         advance(&clock, 4_000);
-        match b.admit("webhook", "h") {
+        match b.admit("t", "webhook", "h") {
             Err(DeliveryError::Snooze { delay, reason }) => {
                 assert!(
                     delay >= Duration::from_millis(6_000) && delay <= Duration::from_millis(7_200),
@@ -482,37 +629,37 @@ mod tests {
             other => panic!("expected a snooze, got {other:?}"),
         }
         // Another provider on the same channel is unaffected.
-        assert!(!b.admit("webhook", "other").unwrap().is_probe());
+        assert!(!b.admit("t", "webhook", "other").unwrap().is_probe());
     }
 
     #[test]
     fn successes_reset_the_count_and_permanent_failures_do_not_count() {
         let (b, _clock) = breakers(3, 10_000);
         for _ in 0..2 {
-            b.admit("sms", "p").unwrap().record(&fail());
+            b.admit("t", "sms", "p").unwrap().record(&fail());
         }
-        b.admit("sms", "p").unwrap().record(&Ok(()));
+        b.admit("t", "sms", "p").unwrap().record(&Ok(()));
         for _ in 0..2 {
-            b.admit("sms", "p").unwrap().record(&fail());
+            b.admit("t", "sms", "p").unwrap().record(&fail());
         }
         for _ in 0..5 {
-            b.admit("sms", "p")
+            b.admit("t", "sms", "p")
                 .unwrap()
                 .record(&Err(DeliveryError::permanent("400")));
         }
-        assert_eq!(b.state("sms", "p"), CircuitState::Closed);
+        assert_eq!(b.state("t", "sms", "p"), CircuitState::Closed);
         assert_eq!(b.views()[0].failures, 2);
     }
 
     #[test]
     fn half_open_lets_one_probe_through_and_its_success_closes() {
         let (b, clock) = breakers(1, 1_000);
-        b.admit("webhook", "h").unwrap().record(&fail());
+        b.admit("t", "webhook", "h").unwrap().record(&fail());
         advance(&clock, 1_000);
-        let probe = b.admit("webhook", "h").unwrap();
+        let probe = b.admit("t", "webhook", "h").unwrap();
         assert!(probe.is_probe());
-        assert_eq!(b.state("webhook", "h"), CircuitState::HalfOpen);
-        match b.admit("webhook", "h") {
+        assert_eq!(b.state("t", "webhook", "h"), CircuitState::HalfOpen);
+        match b.admit("t", "webhook", "h") {
             Err(DeliveryError::Snooze { delay, reason }) => {
                 assert!(delay >= PROBE_WAIT_MIN, "{delay:?}");
                 assert!(reason.contains("probe"), "{reason}");
@@ -520,63 +667,66 @@ mod tests {
             other => panic!("only one probe at a time, got {other:?}"),
         }
         probe.record(&Ok(()));
-        assert_eq!(b.state("webhook", "h"), CircuitState::Closed);
-        assert!(!b.admit("webhook", "h").unwrap().is_probe());
+        assert_eq!(b.state("t", "webhook", "h"), CircuitState::Closed);
+        assert!(!b.admit("t", "webhook", "h").unwrap().is_probe());
     }
 
     #[test]
     fn a_failed_probe_opens_again_and_a_dropped_one_hands_the_probe_on() {
         let (b, clock) = breakers(1, 1_000);
-        b.admit("push", "p").unwrap().record(&fail());
+        b.admit("t", "push", "p").unwrap().record(&fail());
         advance(&clock, 1_500);
-        b.admit("push", "p").unwrap().record(&fail());
-        assert_eq!(b.state("push", "p"), CircuitState::Open);
+        b.admit("t", "push", "p").unwrap().record(&fail());
+        assert_eq!(b.state("t", "push", "p"), CircuitState::Open);
         let view = &b.views()[0];
         assert!(view.open_until.is_some());
-        assert!(b.admit("push", "p").is_err(), "a new open period began");
+        assert!(
+            b.admit("t", "push", "p").is_err(),
+            "a new open period began"
+        );
         advance(&clock, 1_000);
-        drop(b.admit("push", "p").unwrap());
-        assert_eq!(b.state("push", "p"), CircuitState::HalfOpen);
-        let next = b.admit("push", "p").unwrap();
+        drop(b.admit("t", "push", "p").unwrap());
+        assert_eq!(b.state("t", "push", "p"), CircuitState::HalfOpen);
+        let next = b.admit("t", "push", "p").unwrap();
         assert!(next.is_probe(), "the dropped probe's turn passed on");
         next.record(&Err(DeliveryError::permanent("404")));
-        assert_eq!(b.state("push", "p"), CircuitState::HalfOpen);
-        b.admit("push", "p").unwrap().record(&Ok(()));
-        assert_eq!(b.state("push", "p"), CircuitState::Closed);
+        assert_eq!(b.state("t", "push", "p"), CircuitState::HalfOpen);
+        b.admit("t", "push", "p").unwrap().record(&Ok(()));
+        assert_eq!(b.state("t", "push", "p"), CircuitState::Closed);
     }
 
     #[test]
     fn late_results_of_deliveries_admitted_while_closed_do_not_move_it() {
         let (b, _clock) = breakers(2, 60_000);
-        let slow = b.admit("webhook", "h").unwrap();
-        b.admit("webhook", "h").unwrap().record(&fail());
-        b.admit("webhook", "h").unwrap().record(&fail());
-        assert_eq!(b.state("webhook", "h"), CircuitState::Open);
+        let slow = b.admit("t", "webhook", "h").unwrap();
+        b.admit("t", "webhook", "h").unwrap().record(&fail());
+        b.admit("t", "webhook", "h").unwrap().record(&fail());
+        assert_eq!(b.state("t", "webhook", "h"), CircuitState::Open);
         slow.record(&Ok(()));
-        assert_eq!(b.state("webhook", "h"), CircuitState::Open);
+        assert_eq!(b.state("t", "webhook", "h"), CircuitState::Open);
     }
 
     #[test]
     fn healthy_circuits_are_forgotten_when_there_are_too_many() {
         let (b, _clock) = breakers(1, 60_000);
-        b.admit("webhook", "down").unwrap().record(&fail());
+        b.admit("t", "webhook", "down").unwrap().record(&fail());
         for i in 0..MAX_CIRCUITS + 10 {
-            b.admit("webhook", &format!("host-{i}"))
+            b.admit("t", "webhook", &format!("host-{i}"))
                 .unwrap()
                 .record(&Ok(()));
         }
         let views = b.views();
         assert!(views.len() <= MAX_CIRCUITS, "{}", views.len());
-        assert_eq!(b.state("webhook", "down"), CircuitState::Open, "kept");
+        assert_eq!(b.state("t", "webhook", "down"), CircuitState::Open, "kept");
     }
 
     #[test]
     fn an_open_circuit_whose_period_ended_shows_half_open_without_traffic() {
         let (b, clock) = breakers(1, 1_000);
-        b.admit("sms", "p").unwrap().record(&fail());
+        b.admit("t", "sms", "p").unwrap().record(&fail());
         b.refresh();
         assert_eq!(
-            b.state("sms", "p"),
+            b.state("t", "sms", "p"),
             CircuitState::Open,
             "still within its period"
         );
@@ -584,21 +734,24 @@ mod tests {
         assert_eq!(b.views()[0].state, CircuitState::HalfOpen);
         assert_eq!(b.views()[0].open_until, None);
         // The next job is the probe, and a second one waits for it.
-        let probe = b.admit("sms", "p").unwrap();
+        let probe = b.admit("t", "sms", "p").unwrap();
         assert!(probe.is_probe());
-        assert!(b.admit("sms", "p").is_err());
+        assert!(b.admit("t", "sms", "p").is_err());
         probe.record(&Ok(()));
-        assert_eq!(b.state("sms", "p"), CircuitState::Closed);
+        assert_eq!(b.state("t", "sms", "p"), CircuitState::Closed);
     }
 
     #[test]
     fn transitions_are_exported() {
         let clock = ManualClock::new(Utc::now());
-        let state =
-            IntGaugeVec::new(prometheus::Opts::new("s", "s"), &["channel", "provider"]).unwrap();
+        let state = IntGaugeVec::new(
+            prometheus::Opts::new("s", "s"),
+            &["tenant", "channel", "provider"],
+        )
+        .unwrap();
         let transitions = IntCounterVec::new(
             prometheus::Opts::new("t", "t"),
-            &["channel", "provider", "to"],
+            &["tenant", "channel", "provider", "to"],
         )
         .unwrap();
         let b = Breakers::new(
@@ -612,16 +765,18 @@ mod tests {
                 transitions: transitions.clone(),
             }),
         );
-        b.admit("webhook", "h").unwrap().record(&fail());
-        assert_eq!(state.with_label_values(&["webhook", "h"]).get(), 2);
+        b.admit("t", "webhook", "h").unwrap().record(&fail());
+        assert_eq!(state.with_label_values(&["t", "webhook", "h"]).get(), 2);
         clock.advance(chrono::Duration::milliseconds(100));
-        let probe = b.admit("webhook", "h").unwrap();
-        assert_eq!(state.with_label_values(&["webhook", "h"]).get(), 1);
+        let probe = b.admit("t", "webhook", "h").unwrap();
+        assert_eq!(state.with_label_values(&["t", "webhook", "h"]).get(), 1);
         probe.record(&Ok(()));
-        assert_eq!(state.with_label_values(&["webhook", "h"]).get(), 0);
+        assert_eq!(state.with_label_values(&["t", "webhook", "h"]).get(), 0);
         for to in ["open", "half-open", "closed"] {
             assert_eq!(
-                transitions.with_label_values(&["webhook", "h", to]).get(),
+                transitions
+                    .with_label_values(&["t", "webhook", "h", to])
+                    .get(),
                 1,
                 "{to}"
             );

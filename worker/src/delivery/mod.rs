@@ -262,9 +262,11 @@ impl Transports {
             attempt: job.attempts,
         };
         self.quiet_hours(job, notification)?;
-        let ticket = self
-            .breakers
-            .admit(channel.as_str(), &transport.provider(&message))?;
+        let ticket = self.breakers.admit(
+            job.tenant.as_str(),
+            channel.as_str(),
+            &transport.provider(&message),
+        )?;
         let result = transport.deliver(message).await;
         ticket.record(&result);
         result

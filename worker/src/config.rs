@@ -222,6 +222,9 @@ mod tests {
     fn the_config_debug_shows_no_password() {
         let env = Env::from_pairs([
             ("SMTP_PASSWORD", "smtp-hunter2"),
+            ("SMTP_HOST", "smtp.example.com"),
+            ("SMTP_USERNAME", "u"),
+            ("EMAIL_FROM", "a@b.example"),
             ("MONGODB_URI", "mongodb://herald:m0ngo/pw?@db:27017/herald"),
             ("RABBITMQ_URL", "amqp://herald:r4bbit%2Fpw@rabbit:5672/%2f"),
         ]);

@@ -10,6 +10,7 @@ use herald_core::ssrf::{Cidr, TargetGuard};
 use herald_core::store::StoreConfig;
 
 use crate::auth::ApiKeys;
+use crate::serve::{self, ConnectionLimits};
 
 /// `PORT` when unset.
 pub const DEFAULT_PORT: u16 = 3000;
@@ -43,6 +44,11 @@ Environment (every value is checked at start-up; a bad one names the variable):
   AUTH_FAILURE_LIMIT_BURST the failed authentications an address may make at once (20)
   TRUSTED_PROXY_CIDRS      comma-separated ranges of reverse proxies (nginx) whose X-Real-IP
                            names the client address for that throttle (none: the peer's)
+  HEADER_READ_TIMEOUT_MS   how long a client may take to send a request's head; then the
+                           connection is closed (10000; slowloris)
+  KEEP_ALIVE_TIMEOUT_MS    an idle keep-alive connection is closed after this (75000; above
+                           nginx's 60 s upstream keep-alive)
+  MAX_CONNECTIONS          open connections per instance; more wait to be accepted (4096)
   MAX_BODY_BYTES           largest request body (4194304)
   BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)";
 
@@ -85,6 +91,8 @@ pub struct Config {
     /// `AUTH_FAILURE_LIMIT_PER_SEC`, `AUTH_FAILURE_LIMIT_BURST`: failed
     /// authentications per client address.
     pub auth_failure_limit: RateLimit,
+    /// `HEADER_READ_TIMEOUT_MS`, `KEEP_ALIVE_TIMEOUT_MS`, `MAX_CONNECTIONS`.
+    pub connection_limits: ConnectionLimits,
     /// `TRUSTED_PROXY_CIDRS`: peers whose `X-Real-IP` is believed.
     pub trusted_proxies: Vec<Cidr>,
     /// `MAX_BODY_BYTES`: larger request bodies are refused (413) before being read.
@@ -110,6 +118,7 @@ impl Config {
                 burst: DEFAULT_AUTH_FAILURE_LIMIT_BURST,
             },
             trusted_proxies: Vec::new(),
+            connection_limits: ConnectionLimits::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             webhook_guard: TargetGuard::default(),
@@ -150,6 +159,16 @@ impl Config {
             .map(str::parse::<Cidr>)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|m| ConfigError::new("TRUSTED_PROXY_CIDRS", m))?;
+        let connection_limits = ConnectionLimits {
+            header_read_timeout: env
+                .millis_or("HEADER_READ_TIMEOUT_MS", serve::DEFAULT_HEADER_READ_TIMEOUT)?,
+            keep_alive_timeout: env
+                .millis_or("KEEP_ALIVE_TIMEOUT_MS", serve::DEFAULT_KEEP_ALIVE_TIMEOUT)?,
+            max_connections: usize::try_from(
+                env.positive_or("MAX_CONNECTIONS", serve::DEFAULT_MAX_CONNECTIONS as u64)?,
+            )
+            .map_err(|_| ConfigError::new("MAX_CONNECTIONS", "too large"))?,
+        };
         let max_body_bytes =
             usize::try_from(env.positive_or("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)?)
                 .map_err(|_| ConfigError::new("MAX_BODY_BYTES", "too large"))?;
@@ -161,6 +180,7 @@ impl Config {
             rate_limit,
             auth_failure_limit,
             trusted_proxies,
+            connection_limits,
             max_body_bytes,
             body_timeout: env.millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
             webhook_guard: TargetGuard::from_env(env)?,

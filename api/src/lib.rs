@@ -34,7 +34,8 @@
 //! - [`openapi`] — the OpenAPI document served at `/openapi.json`;
 //! - [`error`] — the one error type and its mapping to status codes;
 //! - [`extract`] — body and query reading (415, 413 while streaming, 400);
-//! - [`metrics`] — the Prometheus registry and the request-tracking middleware.
+//! - [`metrics`] — the Prometheus registry and the request-tracking middleware;
+//! - [`serve`] — the server loop: header-read and keep-alive timeouts, a connection cap.
 
 // The OpenAPI document is one large `json!` literal.
 #![recursion_limit = "512"]
@@ -68,6 +69,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod probes;
+pub mod serve;
 pub mod workers;
 
 pub use config::Config;
@@ -189,13 +191,9 @@ pub async fn run(
         .local_addr()
         .context("reading the listener's address")?;
     tracing::info!(%addr, "herald-api listening");
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .context("serving HTTP")?;
+    serve::serve(listener, router(state), config.connection_limits, shutdown)
+        .await
+        .context("serving HTTP")?;
     tracing::info!("herald-api stopped");
     Ok(())
 }
@@ -218,12 +216,9 @@ impl Server {
         let addr = listener.local_addr()?;
         let state = AppState::open(&config).await?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let limits = config.connection_limits;
         let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router(state).into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
+            serve::serve(listener, router(state), limits, async move {
                 let _ = stopped.await;
             })
             .await

@@ -51,6 +51,9 @@ pub struct Options {
     pub webhook_allowed_cidrs: Option<&'static str>,
     /// `BODY_TIMEOUT_MS`; `None` keeps the default.
     pub body_timeout: Option<Duration>,
+    /// `HEADER_READ_TIMEOUT_MS`, `KEEP_ALIVE_TIMEOUT_MS`, `MAX_CONNECTIONS`; `None`
+    /// keeps the defaults.
+    pub connection_limits: Option<herald_api::serve::ConnectionLimits>,
 }
 
 impl Default for Options {
@@ -63,6 +66,7 @@ impl Default for Options {
             sqlite_busy_timeout: None,
             webhook_allowed_cidrs: None,
             body_timeout: None,
+            connection_limits: None,
         }
     }
 }
@@ -133,6 +137,9 @@ impl Harness {
         config.max_body_bytes = options.max_body_bytes;
         if let Some(timeout) = options.body_timeout {
             config.body_timeout = timeout;
+        }
+        if let Some(limits) = options.connection_limits {
+            config.connection_limits = limits;
         }
         if let Some(cidrs) = options.webhook_allowed_cidrs {
             config.webhook_guard = herald_core::ssrf::TargetGuard::parse(cidrs).unwrap();

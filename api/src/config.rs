@@ -8,6 +8,7 @@ use herald_core::config::{self, ConfigError, Env};
 use herald_core::dispatch::BrokerConfig;
 use herald_core::ssrf::{Cidr, TargetGuard};
 use herald_core::store::StoreConfig;
+use herald_core::{Priority, TenantId};
 
 use crate::auth::ApiKeys;
 use crate::serve::{self, ConnectionLimits};
@@ -44,6 +45,9 @@ Environment (every value is checked at start-up; a bad one names the variable):
   AUTH_FAILURE_LIMIT_BURST the failed authentications an address may make at once (20)
   TRUSTED_PROXY_CIDRS      comma-separated ranges of reverse proxies (nginx) whose X-Real-IP
                            names the client address for that throttle (none: the peer's)
+  TENANT_MAX_PRIORITY      the highest priority each tenant may send: tenant:priority pairs,
+                           * for every other tenant (e.g. acme:critical,*:high); above it,
+                           422. Unset: no cap
   HEADER_READ_TIMEOUT_MS   how long a client may take to send a request's head; then the
                            connection is closed (10000; slowloris)
   KEEP_ALIVE_TIMEOUT_MS    an idle keep-alive connection is closed after this (75000; above
@@ -93,6 +97,8 @@ pub struct Config {
     pub auth_failure_limit: RateLimit,
     /// `HEADER_READ_TIMEOUT_MS`, `KEEP_ALIVE_TIMEOUT_MS`, `MAX_CONNECTIONS`.
     pub connection_limits: ConnectionLimits,
+    /// `TENANT_MAX_PRIORITY`.
+    pub priority_caps: PriorityCaps,
     /// `TRUSTED_PROXY_CIDRS`: peers whose `X-Real-IP` is believed.
     pub trusted_proxies: Vec<Cidr>,
     /// `MAX_BODY_BYTES`: larger request bodies are refused (413) before being read.
@@ -119,6 +125,7 @@ impl Config {
             },
             trusted_proxies: Vec::new(),
             connection_limits: ConnectionLimits::default(),
+            priority_caps: PriorityCaps::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             webhook_guard: TargetGuard::default(),
@@ -181,10 +188,61 @@ impl Config {
             auth_failure_limit,
             trusted_proxies,
             connection_limits,
+            priority_caps: PriorityCaps::parse(env.var("TENANT_MAX_PRIORITY").as_deref())
+                .map_err(|m| ConfigError::new("TENANT_MAX_PRIORITY", m))?,
             max_body_bytes,
             body_timeout: env.millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
             webhook_guard: TargetGuard::from_env(env)?,
         })
+    }
+}
+
+/// `TENANT_MAX_PRIORITY`: the most urgent priority each tenant may send. A tenant
+/// that may send `critical` skips every other tenant's queue and every quiet hour, so
+/// an operator gives it to the tenants that need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PriorityCaps {
+    tenants: std::collections::HashMap<TenantId, Priority>,
+    /// `*`: every tenant not listed. `None`: no cap.
+    others: Option<Priority>,
+}
+
+impl PriorityCaps {
+    /// `tenant:priority,*:priority`; blank is no cap.
+    pub fn parse(raw: Option<&str>) -> Result<Self, String> {
+        let mut caps = Self::default();
+        for pair in raw.unwrap_or("").split(',').map(str::trim) {
+            if pair.is_empty() {
+                continue;
+            }
+            let (tenant, priority) = pair.split_once(':').ok_or_else(|| {
+                "expected tenant:priority pairs (* for every other tenant)".to_owned()
+            })?;
+            let priority: Priority = priority.trim().parse().map_err(|e| format!("{e}"))?;
+            let fresh = if tenant.trim() == "*" {
+                caps.others.replace(priority).is_none()
+            } else {
+                let tenant = TenantId::parse(tenant.trim()).map_err(|e| e.to_string())?;
+                caps.tenants.insert(tenant, priority).is_none()
+            };
+            if !fresh {
+                return Err(format!("{} is listed twice", tenant.trim()));
+            }
+        }
+        Ok(caps)
+    }
+
+    /// The most urgent priority `tenant` may send, if capped.
+    pub fn cap(&self, tenant: &TenantId) -> Option<Priority> {
+        self.tenants.get(tenant).copied().or(self.others)
+    }
+
+    /// Whether `tenant` may send `priority`.
+    pub fn allows(&self, tenant: &TenantId, priority: Priority) -> Result<(), Priority> {
+        match self.cap(tenant) {
+            Some(cap) if priority.rank() < cap.rank() => Err(cap),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -204,6 +262,24 @@ mod tests {
         let shown = format!("{:?}", Config::from_env(&env).unwrap());
         for secret in ["m0ngo", "r4bbit", "hunter2", "key-12345678"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
+
+    #[test]
+    fn priority_caps_are_per_tenant_with_a_default() {
+        let caps = PriorityCaps::parse(Some("acme:critical, *:high")).unwrap();
+        let (acme, other) = (
+            TenantId::parse("acme").unwrap(),
+            TenantId::parse("b").unwrap(),
+        );
+        assert_eq!(caps.allows(&acme, Priority::Critical), Ok(()));
+        assert_eq!(caps.allows(&other, Priority::Critical), Err(Priority::High));
+        assert_eq!(caps.allows(&other, Priority::High), Ok(()));
+        assert_eq!(caps.allows(&other, Priority::Low), Ok(()));
+        let none = PriorityCaps::parse(None).unwrap();
+        assert_eq!(none.allows(&other, Priority::Critical), Ok(()));
+        for bad in ["acme", "acme:urgent", "*:high,*:low", "a b:high"] {
+            assert!(PriorityCaps::parse(Some(bad)).is_err(), "{bad}");
         }
     }
 

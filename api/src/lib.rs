@@ -85,6 +85,8 @@ pub struct AppState {
     pub limiter: Arc<auth::RateLimiter>,
     /// Failed authentications per client address.
     pub auth_failures: Arc<auth::RateLimiter<std::net::IpAddr>>,
+    /// `TENANT_MAX_PRIORITY`.
+    pub priority_caps: Arc<config::PriorityCaps>,
     /// Reverse proxies whose `X-Real-IP` names the client (`TRUSTED_PROXY_CIDRS`).
     pub trusted_proxies: Arc<Vec<herald_core::ssrf::Cidr>>,
     pub metrics: Arc<metrics::Metrics>,
@@ -140,6 +142,7 @@ impl AppState {
             limiter: Arc::new(auth::RateLimiter::new(config.rate_limit)),
             auth_failures: Arc::new(auth::RateLimiter::new(config.auth_failure_limit)),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+            priority_caps: Arc::new(config.priority_caps.clone()),
             metrics: Arc::new(metrics::Metrics::new().context("registering metrics")?),
             clock,
             max_body_bytes: config.max_body_bytes,

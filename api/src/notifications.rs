@@ -83,6 +83,18 @@ fn new_job(
     request: &NotificationRequest,
 ) -> Result<NewJob, ApiError> {
     let notification = request.validate(state.clock.now())?;
+    state
+        .priority_caps
+        .allows(&caller.tenant, request.priority())
+        .map_err(|cap| {
+            ValidationError::new(
+                "priority",
+                format!(
+                    "{} is above this tenant's highest priority, {cap} (TENANT_MAX_PRIORITY)",
+                    request.priority()
+                ),
+            )
+        })?;
     check_target(state, notification.address())?;
     notification
         .to_new_job(caller.tenant.clone())

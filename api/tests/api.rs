@@ -1408,3 +1408,49 @@ async fn failed_authentication_is_throttled_per_client_address() {
     assert_eq!(h.stored().await, 0);
     h.finish().await;
 }
+
+/// TENANT_MAX_PRIORITY caps what each tenant may send: above its cap is a 422 naming
+/// `priority` (in a batch, the item), storing nothing; at or below it, 202.
+#[tokio::test]
+async fn a_priority_above_the_tenants_cap_is_422() {
+    let h = Harness::with(
+        "prioritycap",
+        Options {
+            broker: Broker::Embedded,
+            tenant_max_priority: Some("acme:critical,*:high"),
+            ..Options::default()
+        },
+    )
+    .await;
+    let with = |priority: &str| {
+        let mut n = notification("https://example.com/hook");
+        n["priority"] = json!(priority);
+        n
+    };
+    let post = |key: &'static str, body: Value| h.post_json("/v1/notifications", key, &body).send();
+    assert_eq!(
+        post(ACME_KEY, with("critical")).await.unwrap().status(),
+        202
+    );
+    assert_eq!(post(GLOBEX_KEY, with("high")).await.unwrap().status(), 202);
+    assert_eq!(
+        error_of(post(GLOBEX_KEY, with("critical")).await.unwrap()).await,
+        (422, "validation_failed".into(), Some("priority".into()))
+    );
+    let batch = json!({"notifications": [with("low"), with("critical")]});
+    let r = h
+        .post_json("/v1/notifications/batch", GLOBEX_KEY, &batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(r).await,
+        (
+            422,
+            "validation_failed".into(),
+            Some("notifications[1].priority".into())
+        )
+    );
+    assert_eq!(h.stored().await, 2);
+    h.finish().await;
+}

@@ -54,6 +54,8 @@ pub struct Options {
     /// `HEADER_READ_TIMEOUT_MS`, `KEEP_ALIVE_TIMEOUT_MS`, `MAX_CONNECTIONS`; `None`
     /// keeps the defaults.
     pub connection_limits: Option<herald_api::serve::ConnectionLimits>,
+    /// `TENANT_MAX_PRIORITY`; `None`: no cap.
+    pub tenant_max_priority: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -67,6 +69,7 @@ impl Default for Options {
             webhook_allowed_cidrs: None,
             body_timeout: None,
             connection_limits: None,
+            tenant_max_priority: None,
         }
     }
 }
@@ -137,6 +140,9 @@ impl Harness {
         config.max_body_bytes = options.max_body_bytes;
         if let Some(timeout) = options.body_timeout {
             config.body_timeout = timeout;
+        }
+        if let Some(caps) = options.tenant_max_priority {
+            config.priority_caps = herald_api::config::PriorityCaps::parse(Some(caps)).unwrap();
         }
         if let Some(limits) = options.connection_limits {
             config.connection_limits = limits;

@@ -25,20 +25,16 @@
 //! compares p99 latency in calm and under faults. Any loss, any duplicate that did
 //! not carry the same key, any stuck job or any match mismatch fails the run.
 
+mod checks;
+mod faults;
+mod receiver;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::Router;
+use axum::http::StatusCode;
 use hdrhistogram::Histogram;
-use herald_core::signature::HeraldSignature;
-use nix::sys::signal::Signal;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
@@ -46,8 +42,11 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use crate::report::micros_histogram;
-use crate::stack::{Stack, StackControl};
+use crate::stack::Stack;
 use crate::Args;
+use checks::{check_matches, dead_reason, job_summary, outstanding, results_done, stuck_jobs};
+use faults::{inject, recover, watch_fencing};
+use receiver::{Receiver, ReceiverServer};
 
 /// The workers' webhook timeout in the run; a "slow" reply takes longer.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -113,144 +112,24 @@ struct Ledger {
 
 type Shared = Arc<Mutex<Ledger>>;
 
+fn new_ledger() -> Shared {
+    Arc::new(Mutex::new(Ledger {
+        notifications: HashMap::new(),
+        deliveries: Deliveries::default(),
+        matches: (0..MATCHES).map(|_| MatchLedger::default()).collect(),
+        rejected: BTreeMap::new(),
+        retries: 0,
+        faults: Vec::new(),
+        windows: Vec::new(),
+        lease_lost: HashMap::new(),
+    }))
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct FaultRecord {
     /// Seconds into the run.
     pub at_secs: f64,
     pub fault: String,
-}
-
-// ---------------------------------------------------------------------------
-// The receivers
-
-#[derive(Clone)]
-struct Receiver {
-    ledger: Shared,
-    secret: Vec<u8>,
-    /// Share of deliveries refused on purpose (500, 429, or too slow).
-    flaky: f64,
-    rng: Arc<Mutex<StdRng>>,
-}
-
-async fn receive(
-    State(r): State<Receiver>,
-    UrlPath((what, a, b)): UrlPath<(String, String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let signed =
-        HeraldSignature::verify(&r.secret, &body, &header(HeraldSignature::HEADER)).is_ok();
-    if !signed {
-        lock(&r.ledger).deliveries.bad_signatures += 1;
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let roll: f64 = lock(&r.rng).gen();
-    if roll < r.flaky {
-        lock(&r.ledger).deliveries.refused_on_purpose += 1;
-        let third = r.flaky / 3.0;
-        return if roll < third {
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        } else if roll < 2.0 * third {
-            (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")]).into_response()
-        } else {
-            tokio::time::sleep(WEBHOOK_TIMEOUT + Duration::from_millis(500)).await;
-            StatusCode::OK.into_response()
-        };
-    }
-    let job = header("idempotency-key");
-    let attempt: u32 = header("x-herald-attempt").parse().unwrap_or(0);
-    let now = Instant::now();
-    let mut l = lock(&r.ledger);
-    l.deliveries
-        .by_job
-        .entry(job.clone())
-        .or_default()
-        .push((attempt, signed));
-    match what.as_str() {
-        "n" => {
-            if let Ok(n) = a.parse::<u64>() {
-                l.deliveries
-                    .by_notification
-                    .entry(n)
-                    .or_default()
-                    .insert(job);
-                l.deliveries.first.entry(n).or_insert(now);
-            }
-        }
-        "result" => {
-            if let Ok(m) = a.parse::<usize>() {
-                l.deliveries.results.entry((m, b)).or_default().insert(job);
-            }
-        }
-        _ => {}
-    }
-    StatusCode::OK.into_response()
-}
-
-/// A receiver on a fixed address that can die (its listener closed) and come back.
-struct ReceiverServer {
-    addr: SocketAddr,
-    app: Router,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl ReceiverServer {
-    async fn start(receiver: Receiver) -> anyhow::Result<Self> {
-        let app = Router::new()
-            .route("/{what}/{a}/{b}", post(receive))
-            .with_state(receiver);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let mut server = Self {
-            addr,
-            app,
-            stop: None,
-            task: None,
-        };
-        server.serve(listener);
-        Ok(server)
-    }
-
-    fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = self.app.clone();
-        self.task = Some(tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        }));
-        self.stop = Some(stop);
-    }
-
-    async fn die(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.abort();
-            let _ = task.await;
-        }
-    }
-
-    async fn revive(&mut self) -> anyhow::Result<()> {
-        let listener = tokio::net::TcpListener::bind(self.addr).await?;
-        self.serve(listener);
-        Ok(())
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -492,16 +371,7 @@ async fn drive(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<ChaosReport> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let ledger: Shared = Arc::new(Mutex::new(Ledger {
-        notifications: HashMap::new(),
-        deliveries: Deliveries::default(),
-        matches: (0..MATCHES).map(|_| MatchLedger::default()).collect(),
-        rejected: BTreeMap::new(),
-        retries: 0,
-        faults: Vec::new(),
-        windows: Vec::new(),
-        lease_lost: HashMap::new(),
-    }));
+    let ledger = new_ledger();
     let secret = stack.webhook_secret().as_bytes().to_vec();
     let flaky = ReceiverServer::start(Receiver {
         ledger: ledger.clone(),
@@ -725,549 +595,6 @@ async fn send_event(client: Client, ledger: Shared, run_id: String, m: usize, k:
     }
 }
 
-// ---------------------------------------------------------------------------
-// Faults
-
-#[derive(Debug, Clone, Copy)]
-enum Fault {
-    KillWorker,
-    StopWorker,
-    KillApi,
-    CloseConnections,
-    RestartBroker,
-    LockStore,
-    ReceiverDies,
-    Poison,
-}
-
-/// The schedule: a worker kill every 15–25 s, and each other fault once, at a
-/// seeded point of its own share of the run.
-fn schedule(
-    rng: &mut StdRng,
-    duration: Duration,
-    sqlite: bool,
-    broker: bool,
-    restart: bool,
-) -> Vec<(Duration, Fault)> {
-    let mut plan = Vec::new();
-    let mut t = Duration::from_secs(rng.gen_range(8..15));
-    while t + Duration::from_secs(5) < duration {
-        plan.push((t, Fault::KillWorker));
-        t += Duration::from_secs(rng.gen_range(15..=25));
-    }
-    let at = |rng: &mut StdRng, lo: f64, hi: f64| duration.mul_f64(rng.gen_range(lo..hi));
-    plan.push((at(rng, 0.10, 0.20), Fault::ReceiverDies));
-    plan.push((at(rng, 0.20, 0.30), Fault::StopWorker));
-    plan.push((at(rng, 0.35, 0.45), Fault::KillApi));
-    if sqlite {
-        plan.push((at(rng, 0.45, 0.55), Fault::LockStore));
-    }
-    if broker {
-        plan.push((at(rng, 0.25, 0.35), Fault::CloseConnections));
-        plan.push((at(rng, 0.30, 0.40), Fault::Poison));
-        if restart {
-            plan.push((at(rng, 0.60, 0.70), Fault::RestartBroker));
-        }
-    }
-    plan.sort_by_key(|(t, _)| *t);
-    plan
-}
-
-fn record(ledger: &Shared, started: Instant, from: Instant, to: Instant, fault: String) {
-    tracing::info!(fault, "chaos");
-    let mut l = lock(ledger);
-    l.faults.push(FaultRecord {
-        at_secs: from.saturating_duration_since(started).as_secs_f64(),
-        fault,
-    });
-    l.windows.push((from, to + SETTLE));
-}
-
-async fn inject(
-    ctl: StackControl,
-    ledger: Shared,
-    mortal: Arc<tokio::sync::Mutex<ReceiverServer>>,
-    mut rng: StdRng,
-    duration: Duration,
-    no_broker_restart: bool,
-    started: Instant,
-) {
-    let sqlite = ctl.is_sqlite();
-    let plan = schedule(
-        &mut rng,
-        duration,
-        sqlite,
-        ctl.rabbitmq().is_some(),
-        !no_broker_restart,
-    );
-    // Workers taken by a fault in progress are not picked by another.
-    let busy: Arc<Mutex<BTreeSet<usize>>> = Arc::default();
-    let mut running = tokio::task::JoinSet::new();
-    for (offset, fault) in plan {
-        tokio::time::sleep_until((started + offset).into()).await;
-        let (ctl, ledger, busy, mortal) =
-            (ctl.clone(), ledger.clone(), busy.clone(), mortal.clone());
-        let seed: u64 = rng.gen();
-        running.spawn(async move {
-            let mut rng = StdRng::seed_from_u64(seed);
-            let from = Instant::now();
-            let what = apply(fault, &ctl, &busy, &mortal, &mut rng).await;
-            record(&ledger, started, from, Instant::now(), what);
-        });
-    }
-    while running.join_next().await.is_some() {}
-}
-
-fn pick_worker(busy: &Mutex<BTreeSet<usize>>, workers: usize, rng: &mut StdRng) -> Option<usize> {
-    let mut busy = lock(busy);
-    let free: Vec<usize> = (0..workers).filter(|i| !busy.contains(i)).collect();
-    if free.len() < 2 {
-        return None; // always leave a worker alone
-    }
-    let i = free[rng.gen_range(0..free.len())];
-    busy.insert(i);
-    Some(i)
-}
-
-async fn apply(
-    fault: Fault,
-    ctl: &StackControl,
-    busy: &Mutex<BTreeSet<usize>>,
-    mortal: &tokio::sync::Mutex<ReceiverServer>,
-    rng: &mut StdRng,
-) -> String {
-    match fault {
-        Fault::KillWorker => {
-            let Some(i) = pick_worker(busy, ctl.worker_count(), rng) else {
-                return "kill -9 a worker: skipped (the others are busy with faults)".into();
-            };
-            ctl.signal_worker(i, Signal::SIGKILL);
-            tokio::time::sleep(Duration::from_millis(rng.gen_range(2000..5000))).await;
-            let restarted = ctl.restart_worker(i).await;
-            lock(busy).remove(&i);
-            match restarted {
-                Ok(()) => format!("kill -9 worker-{i}, restarted"),
-                Err(e) => format!("kill -9 worker-{i}; restart FAILED: {e:#}"),
-            }
-        }
-        Fault::StopWorker => {
-            let Some(i) = pick_worker(busy, ctl.worker_count(), rng) else {
-                return "SIGSTOP a worker: skipped".into();
-            };
-            let held = ctl.lock_duration() + Duration::from_secs(3);
-            ctl.signal_worker(i, Signal::SIGSTOP);
-            tokio::time::sleep(held).await;
-            ctl.signal_worker(i, Signal::SIGCONT);
-            lock(busy).remove(&i);
-            format!(
-                "SIGSTOP worker-{i} for {:.0} s (past its lease), then SIGCONT",
-                held.as_secs_f64()
-            )
-        }
-        Fault::KillApi => {
-            let i = rng.gen_range(0..ctl.api_count());
-            ctl.signal_api(i, Signal::SIGKILL);
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            match ctl.restart_api(i).await {
-                Ok(()) => format!("kill -9 api-{i}, restarted"),
-                Err(e) => format!("kill -9 api-{i}; restart FAILED: {e:#}"),
-            }
-        }
-        Fault::CloseConnections => {
-            let closed = close_connections(&ctl.pids()).await;
-            format!("broker closed the stack's {closed} connections")
-        }
-        Fault::RestartBroker => {
-            let stopped = rabbitmqctl(&["stop_app"]).await;
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            let started = rabbitmqctl(&["start_app"]).await;
-            format!("broker stop_app ({stopped}) for 5 s, start_app ({started})")
-        }
-        Fault::LockStore => match hold_write_lock(ctl.db_path(), Duration::from_secs(10)).await {
-            Ok(()) => "SQLite write lock held for 10 s".into(),
-            Err(e) => format!("SQLite write lock FAILED: {e:#}"),
-        },
-        Fault::ReceiverDies => {
-            mortal.lock().await.die().await;
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            match mortal.lock().await.revive().await {
-                Ok(()) => "receiver B dead for 30 s".into(),
-                Err(e) => format!("receiver B dead; revive FAILED: {e:#}"),
-            }
-        }
-        Fault::Poison => match poison(ctl).await {
-            Ok(n) => format!("published {n} poison messages and duplicate job ids"),
-            Err(e) => format!("poison publish FAILED: {e:#}"),
-        },
-    }
-}
-
-async fn rabbitmqctl(args: &[&str]) -> String {
-    match tokio::process::Command::new("rabbitmqctl")
-        .args(args)
-        .output()
-        .await
-    {
-        Ok(out) if out.status.success() => "ok".into(),
-        Ok(out) => format!("failed: {}", String::from_utf8_lossy(&out.stderr).trim()),
-        Err(e) => format!("failed: {e}"),
-    }
-}
-
-/// Closes, from the broker's side, every connection the stack's processes hold
-/// (their client properties carry `herald-<pid>`). Other clients of the broker are
-/// left alone.
-async fn close_connections(pids: &[u32]) -> usize {
-    let Ok(out) = tokio::process::Command::new("rabbitmqctl")
-        .args([
-            "list_connections",
-            "-q",
-            "--no-table-headers",
-            "pid",
-            "client_properties",
-        ])
-        .output()
-        .await
-    else {
-        return 0;
-    };
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let mut closed = 0;
-    for line in text.lines() {
-        if !pids.iter().any(|p| line.contains(&format!("herald-{p}"))) {
-            continue;
-        }
-        let Some(pid) = line.split_whitespace().next() else {
-            continue;
-        };
-        if rabbitmqctl(&["close_connection", pid, "chaos: connection killed"]).await == "ok" {
-            closed += 1;
-        }
-    }
-    closed
-}
-
-async fn hold_write_lock(db: std::path::PathBuf, hold: Duration) -> anyhow::Result<()> {
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let conn = rusqlite::Connection::open(&db)?;
-        conn.busy_timeout(Duration::from_secs(30))?;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        std::thread::sleep(hold);
-        conn.execute_batch("ROLLBACK")?;
-        Ok(())
-    })
-    .await?
-}
-
-/// Garbage straight to each work queue, and messages for real job ids that were
-/// already published (a duplicate publish): the first must be dead-lettered without
-/// harm, the second acked and dropped or delivered once more with the same key.
-async fn poison(ctl: &StackControl) -> anyhow::Result<usize> {
-    use lapin::options::BasicPublishOptions;
-    use lapin::BasicProperties;
-    let Some((url, topology)) = ctl.rabbitmq() else {
-        return Ok(0);
-    };
-    let conn = herald_core::dispatch::connect(url).await?;
-    let channel = conn.create_channel().await?;
-    let mut n = 0;
-    let garbage: [&[u8]; 3] = [b"not json", b"{\"id\":\"nope\"}", b"\xff\xfe"];
-    for queue in topology.work_queues() {
-        for body in garbage {
-            channel
-                .basic_publish(
-                    topology.exchange().as_str().into(),
-                    queue.as_str().into(),
-                    BasicPublishOptions::default(),
-                    body,
-                    BasicProperties::default().with_delivery_mode(2),
-                )
-                .await?
-                .await?;
-            n += 1;
-        }
-    }
-    let store = ctl.open_store().await?;
-    let tenant = herald_core::TenantId::parse(crate::stack::TENANT)?;
-    let page = store
-        .list(
-            &tenant,
-            &herald_core::store::ListFilter::default(),
-            &herald_core::store::PageRequest::first(50),
-        )
-        .await?;
-    for job in page.items {
-        let message = herald_core::dispatch::JobMessage::for_job(&job);
-        let body = serde_json::to_vec(&message)?;
-        channel
-            .basic_publish(
-                topology.exchange().as_str().into(),
-                topology.queue(job.kind, job.priority).as_str().into(),
-                BasicPublishOptions::default(),
-                &body,
-                BasicProperties::default()
-                    .with_delivery_mode(2)
-                    .with_message_id(job.id.as_str().into()),
-            )
-            .await?
-            .await?;
-        n += 1;
-    }
-    let _ = conn.close(200, "chaos: poison published".into()).await;
-    Ok(n)
-}
-
-/// Every worker's `herald_lease_lost_total`, polled: the fencing rejections.
-async fn watch_fencing(ctl: StackControl, ledger: Shared) {
-    let http = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(1))
-        .build()
-    {
-        Ok(h) => h,
-        Err(_) => return,
-    };
-    loop {
-        for (i, url) in ctl.worker_metrics_urls().into_iter().enumerate() {
-            let Ok(r) = http.get(&url).send().await else {
-                continue;
-            };
-            let Ok(text) = r.text().await else { continue };
-            let count: f64 = text
-                .lines()
-                .filter(|l| l.starts_with("herald_lease_lost_total"))
-                .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-                .sum();
-            // One series per incarnation: a restarted worker starts from zero.
-            let key = format!("{i}:{}", ctl.incarnation(i));
-            let mut l = lock(&ledger);
-            let seen = l.lease_lost.entry(key).or_default();
-            *seen = (*seen).max(count as u64);
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-/// After the faults: any worker or API left down is started again, and receiver B
-/// lives.
-async fn recover(stack: &Stack, mortal: &tokio::sync::Mutex<ReceiverServer>) {
-    let ctl = stack.control();
-    for i in 0..ctl.worker_count() {
-        ctl.signal_worker(i, Signal::SIGCONT);
-        if !ctl.worker_alive(i) {
-            let _ = ctl.restart_worker(i).await;
-        }
-    }
-    let mut r = mortal.lock().await;
-    if r.task.is_none() {
-        let _ = r.revive().await;
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The checks
-
-/// Accepted jobs not delivered and not dead with a reason.
-fn outstanding(ledger: &Shared, dead: &BTreeMap<String, String>) -> Vec<String> {
-    let l = lock(ledger);
-    let mut ids = Vec::new();
-    for (n, note) in &l.notifications {
-        if l.deliveries.first.contains_key(n) {
-            continue;
-        }
-        for id in &note.job_ids {
-            if !dead.contains_key(id) {
-                ids.push(id.clone());
-            }
-        }
-    }
-    ids.sort();
-    ids
-}
-
-fn results_done(ledger: &Shared) -> bool {
-    let l = lock(ledger);
-    (0..MATCHES)
-        .all(|m| (0..PLAYERS).all(|p| l.deliveries.results.contains_key(&(m, format!("p{p}")))))
-}
-
-async fn dead_reason(client: &Client, id: &str) -> Option<String> {
-    let r = client
-        .http
-        .get(format!("{}/v1/jobs/{id}", client.urls[0]))
-        .bearer_auth(&client.key)
-        .send()
-        .await
-        .ok()?;
-    let job: Value = r.json().await.ok()?;
-    (job["status"] == "dead")
-        .then(|| job["lastError"].as_str().map(str::to_owned))
-        .flatten()
-}
-
-/// A job's state in one line, for the report on lost jobs.
-async fn job_summary(client: &Client, id: &str) -> String {
-    let fetched = async {
-        let r = client
-            .http
-            .get(format!("{}/v1/jobs/{id}", client.urls[0]))
-            .bearer_auth(&client.key)
-            .send()
-            .await
-            .ok()?;
-        r.json::<Value>().await.ok()
-    };
-    match fetched.await {
-        Some(job) => format!(
-            "{id} status {} attempts {} runAt {} lockedBy {} lastError {} history {}",
-            job["status"],
-            job["attempts"],
-            job["runAt"],
-            job["lockedBy"],
-            job["lastError"],
-            job["history"]
-        ),
-        None => format!("{id}: not readable"),
-    }
-}
-
-/// Jobs still `running` whose lease ran out a while ago: nobody took them back.
-async fn stuck_jobs(client: &Client) -> Vec<String> {
-    let mut stuck = Vec::new();
-    let mut cursor: Option<String> = None;
-    let now = chrono::Utc::now();
-    for _ in 0..100 {
-        let mut url = format!("{}/v1/jobs?status=running&limit=500", client.urls[0]);
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let Ok(r) = client.http.get(url).bearer_auth(&client.key).send().await else {
-            break;
-        };
-        let Ok(page) = r.json::<Value>().await else {
-            break;
-        };
-        for job in page["items"].as_array().into_iter().flatten() {
-            let expired = job["lockExpiry"]
-                .as_str()
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-                .is_none_or(|t| {
-                    now - t.with_timezone(&chrono::Utc) > chrono::Duration::seconds(10)
-                });
-            if expired {
-                stuck.push(job["id"].as_str().unwrap_or_default().to_owned());
-            }
-        }
-        match page["nextCursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
-    stuck
-}
-
-async fn check_matches(stack: &Stack, client: &Client, ledger: &Shared) -> Vec<MatchCheck> {
-    use herald_core::matches::{engine_for, EventKind, MatchRequest};
-    let ctl = stack.control();
-    let store = ctl.open_store().await.ok();
-    let mut checks = Vec::new();
-    for m in 0..MATCHES {
-        let (id, acknowledged) = {
-            let l = lock(ledger);
-            (l.matches[m].id.clone(), l.matches[m].acknowledged.clone())
-        };
-        let Some(id) = id else { continue };
-        // Wait for the end to be applied (bounded).
-        let mut doc = Value::Null;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while Instant::now() < deadline {
-            if let Ok(r) = client
-                .http
-                .get(format!("{}/v1/matches/{id}", client.urls[0]))
-                .bearer_auth(&client.key)
-                .send()
-                .await
-            {
-                doc = r.json().await.unwrap_or(Value::Null);
-                if doc["status"] != "running" && doc["status"] != "pending" {
-                    break;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-        let log = match (&store, id.parse::<herald_core::JobId>()) {
-            (Some(store), Ok(job_id)) => store.events_after(&job_id, 0, 1_000_000).await.ok(),
-            _ => None,
-        }
-        .unwrap_or_default();
-        let mut points_seen = BTreeSet::new();
-        let mut once = true;
-        for e in &log {
-            if let Some(p) = e.event.points {
-                once &= points_seen.insert(p);
-            }
-        }
-        let in_log: BTreeMap<u64, Option<i64>> =
-            log.iter().map(|e| (e.seq, e.event.points)).collect();
-        let acknowledged_in_log = acknowledged
-            .iter()
-            .all(|(seq, p)| in_log.get(seq) == Some(&Some(*p)));
-        let spec: Option<MatchRequest> = serde_json::from_value(json!({
-            "type": "scoreboard",
-            "players": doc["players"],
-            "durationSec": doc["durationSec"],
-        }))
-        .ok();
-        let state_matches_log = spec.is_some_and(|spec| {
-            let engine = engine_for(spec.match_type);
-            let mut state = engine.initial_state(&spec);
-            for e in &log {
-                if e.event.kind == EventKind::End {
-                    break;
-                }
-                if engine.apply(&spec, &mut state, e).is_err() {
-                    return false;
-                }
-            }
-            state["scores"] == doc["state"]["scores"]
-        });
-        let players_with_one_result = {
-            let l = lock(ledger);
-            (0..PLAYERS)
-                .filter(|p| {
-                    l.deliveries
-                        .results
-                        .get(&(m, format!("p{p}")))
-                        .is_some_and(|ids| ids.len() == 1)
-                })
-                .count()
-        };
-        let applied_seq = doc["appliedSeq"].as_u64().unwrap_or(0);
-        let last_seq = doc["lastSeq"].as_u64().unwrap_or(0);
-        let status = doc["status"].as_str().unwrap_or("unknown").to_owned();
-        let ok = status == "succeeded"
-            && once
-            && acknowledged_in_log
-            && state_matches_log
-            && applied_seq == last_seq
-            && players_with_one_result == PLAYERS;
-        checks.push(MatchCheck {
-            id,
-            status,
-            events_acknowledged: acknowledged.len(),
-            events_in_log: log.len(),
-            applied_seq,
-            last_seq,
-            events_once: once,
-            acknowledged_in_log,
-            state_matches_log,
-            players_with_one_result,
-            players: PLAYERS,
-            ok,
-        });
-    }
-    checks
-}
-
 fn p(h: &Histogram<u64>, q: f64) -> Option<f64> {
     (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
 }
@@ -1407,5 +734,100 @@ fn summarize(
         faults,
         passed: failures.is_empty(),
         failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// A ledger where notifications 0..n were accepted as jobs `j0..`, and the
+    /// deliveries given were received.
+    fn ledger_with(n: u64, delivered: &[(u64, &str)]) -> Shared {
+        let ledger = new_ledger();
+        {
+            let mut l = lock(&ledger);
+            let now = Instant::now();
+            for i in 0..n {
+                let note = l.notifications.entry(i).or_default();
+                note.scheduled = Some(now);
+                note.answered = true;
+                note.job_ids.insert(format!("j{i}"));
+            }
+            for (i, job) in delivered {
+                l.deliveries
+                    .by_job
+                    .entry((*job).to_owned())
+                    .or_default()
+                    .push((1, true));
+                l.deliveries
+                    .by_notification
+                    .entry(*i)
+                    .or_default()
+                    .insert((*job).to_owned());
+                l.deliveries.first.entry(*i).or_insert(now);
+            }
+        }
+        ledger
+    }
+
+    fn verdict(ledger: &Shared, stuck: Vec<String>) -> ChaosReport {
+        let args = Args::parse_from(["herald-load-test", "--chaos"]);
+        let lost = outstanding(ledger, &BTreeMap::new());
+        summarize(
+            &args,
+            1,
+            Duration::from_secs(1),
+            ledger,
+            0,
+            lost,
+            stuck,
+            Vec::new(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn the_checker_fails_a_lost_job_and_passes_a_complete_run() {
+        let complete = ledger_with(2, &[(0, "j0"), (1, "j1")]);
+        let report = verdict(&complete, Vec::new());
+        assert_eq!(report.lost.len(), 0);
+        // No match was created in this ledger: that alone fails it.
+        assert_eq!(report.failures, vec!["a match was not created".to_owned()]);
+
+        let lossy = ledger_with(3, &[(0, "j0"), (1, "j1")]);
+        let report = verdict(&lossy, Vec::new());
+        assert_eq!(report.lost, vec!["j2".to_owned()]);
+        assert!(!report.passed);
+        assert!(
+            report.failures.iter().any(|f| f.contains("lost")),
+            "{:?}",
+            report.failures
+        );
+    }
+
+    #[test]
+    fn the_checker_allows_a_duplicate_with_the_same_key_only() {
+        // j0 delivered twice: the same job id, so the same idempotency key.
+        let same_key = ledger_with(1, &[(0, "j0"), (0, "j0")]);
+        let report = verdict(&same_key, Vec::new());
+        assert_eq!(report.duplicate_deliveries_same_key, 1);
+        assert_eq!(report.duplicates_without_same_key, 0);
+        assert!(!report.failures.iter().any(|f| f.contains("two job ids")));
+
+        // Notification 0 delivered under a second job id: idempotency broke.
+        let other_key = ledger_with(1, &[(0, "j0"), (0, "j9")]);
+        let report = verdict(&other_key, Vec::new());
+        assert_eq!(report.duplicates_without_same_key, 1);
+        assert!(report.failures.iter().any(|f| f.contains("two job ids")));
+    }
+
+    #[test]
+    fn the_checker_fails_stuck_jobs() {
+        let ledger = ledger_with(1, &[(0, "j0")]);
+        let report = verdict(&ledger, vec!["j7".into()]);
+        assert!(report.failures.iter().any(|f| f.contains("stuck")));
     }
 }

@@ -31,6 +31,8 @@ fn page_params(with_status: bool) -> Value {
         json!({"name": "kind", "in": "query", "schema": {"$ref": "#/components/schemas/JobKind"}}),
         json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}),
         json!({"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "nextCursor of the previous page"}),
+        json!({"name": "view", "in": "query", "schema": {"type": "string", "enum": ["summary", "full"], "default": "summary"},
+               "description": "summary leaves out each job's payload; full returns whole jobs. A page also stops at 1 MiB of items, with nextCursor where it stopped."}),
     ];
     if with_status {
         params.insert(0, json!({"name": "status", "in": "query", "schema": {"$ref": "#/components/schemas/JobStatus"}}));
@@ -209,12 +211,12 @@ pub fn document() -> Value {
                         "body": {"type": "string", "description": format!("At most {} bytes", herald_core::notification::MAX_BODY_BYTES)},
                         "template": {"type": "string", "maxLength": herald_core::notification::MAX_TEMPLATE_CHARS},
                         "data": {"type": "object", "description": "Template variables (with template only)"},
-                        "priority": {"$ref": "#/components/schemas/Priority"},
+                        "priority": {"$ref": "#/components/schemas/Priority", "description": "Above the tenant's TENANT_MAX_PRIORITY cap: 422 on priority"},
                         "sendAt": {"type": "string", "format": "date-time", "description": "RFC 3339 with offset; the job is scheduled until then"},
                         "quietHours": {"type": "object", "additionalProperties": false, "required": ["start", "end"], "properties": {
                             "start": {"$ref": "#/components/schemas/TimeOfDay"}, "end": {"$ref": "#/components/schemas/TimeOfDay"}}},
                         "maxAttempts": {"type": "integer", "minimum": 1, "maximum": herald_core::notification::MAX_ATTEMPTS_LIMIT, "default": herald_core::job::DEFAULT_MAX_ATTEMPTS},
-                        "metadata": {"type": "object"}
+                        "metadata": {"type": "object", "description": "Free-form; refused with 422 when a store could not hold it: an integer above 2^63-1, a NUL in a key, nesting deeper than 32"}
                     }
                 },
                 "Batch": {"type": "object", "additionalProperties": false, "required": ["notifications"], "properties": {
@@ -225,7 +227,7 @@ pub fn document() -> Value {
                 "Job": {"type": "object", "properties": {
                     "id": {"type": "string"}, "kind": {"$ref": "#/components/schemas/JobKind"}, "tenant": {"type": "string"},
                     "priority": {"$ref": "#/components/schemas/Priority"}, "status": {"$ref": "#/components/schemas/JobStatus"},
-                    "payload": {"type": "object", "description": "The validated request (a notification or a match)"},
+                    "payload": {"type": "object", "description": "The validated request (a notification or a match); absent from list items in the summary view"},
                     "runAt": {"type": "string", "format": "date-time"}, "attempts": {"type": "integer"}, "maxAttempts": {"type": "integer"},
                     "lastError": {"type": ["string", "null"]}, "lockedBy": {"type": ["string", "null"]},
                     "lockedAt": {"type": ["string", "null"], "format": "date-time"}, "lockExpiry": {"type": ["string", "null"], "format": "date-time"},

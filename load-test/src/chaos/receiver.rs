@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
-use herald_core::signature::HeraldSignature;
+use herald_core::signature::{HeraldSignature, StandardSignature};
 use rand::rngs::StdRng;
 use rand::Rng;
 
@@ -43,8 +43,22 @@ async fn receive(
             .unwrap_or_default()
             .to_owned()
     };
-    let signed =
-        HeraldSignature::verify(&r.secret, &body, &header(HeraldSignature::HEADER)).is_ok();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    // Both schemes the worker sends: Standard Webhooks (within the replay tolerance)
+    // and the deprecated X-Herald-Signature.
+    let signed = StandardSignature::verify(
+        &r.secret,
+        &header(StandardSignature::ID_HEADER),
+        &header(StandardSignature::TIMESTAMP_HEADER),
+        &body,
+        &header(StandardSignature::HEADER),
+        now,
+        StandardSignature::DEFAULT_TOLERANCE_SECS,
+    )
+    .is_ok()
+        && HeraldSignature::verify(&r.secret, &body, &header(HeraldSignature::HEADER)).is_ok();
     if !signed {
         lock(&r.ledger).deliveries.bad_signatures += 1;
         return StatusCode::UNAUTHORIZED.into_response();

@@ -90,7 +90,11 @@ impl fmt::Display for Channel {
 pub struct Recipient {
     pub address: String,
     /// IANA time zone name, for quiet hours (e.g. `Europe/Paris`); UTC when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timezone: Option<String>,
 }
 
@@ -173,8 +177,11 @@ mod rfc3339 {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        // Called only when `sendAt` is present: `null` is not a time.
         let Some(s) = Option::<String>::deserialize(deserializer)? else {
-            return Ok(None);
+            return Err(serde::de::Error::custom(
+                "null is not allowed: leave the field out",
+            ));
         };
         DateTime::parse_from_rfc3339(&s)
             .map(|at| Some(at.with_timezone(&Utc)))
@@ -188,27 +195,59 @@ mod rfc3339 {
 pub struct NotificationRequest {
     pub channel: Channel,
     pub recipient: Recipient,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subject: Option<String>,
     /// The text to send; exactly one of `body` and `template` is given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub body: Option<String>,
     /// A template name, rendered with `data` by the worker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub priority: Option<Priority>,
     /// When to send; now when absent or past.
     #[serde(default, with = "rfc3339", skip_serializing_if = "Option::is_none")]
     pub send_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub quiet_hours: Option<QuietHours>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::optional_integer",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_attempts: Option<u32>,
     /// Opaque to Herald; returned with the job and passed to webhooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -683,7 +722,9 @@ fn is_dotted_quad(host: &str) -> bool {
 fn is_host_name(host: &str) -> bool {
     let label_ok = |label: &str| {
         (1..=63).contains(&label.len())
-            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
     host.len() <= 253
         && host.split('.').all(label_ok)

@@ -717,8 +717,10 @@ fn is_dotted_quad(host: &str) -> bool {
         })
 }
 
-/// Labels of 1 to 63 letters, digits and hyphens, at most 253 characters, the last
-/// starting with a letter (so a URL parser never reads it as an IPv4 address).
+/// Labels of 1 to 63 letters, digits and hyphens, the last starting with a letter (so
+/// a URL parser never reads it as an IPv4 address). A name longer than DNS allows (253)
+/// is not refused here — a pattern cannot say so — but no resolver finds it, so its
+/// delivery fails for good.
 fn is_host_name(host: &str) -> bool {
     let label_ok = |label: &str| {
         (1..=63).contains(&label.len())
@@ -726,8 +728,7 @@ fn is_host_name(host: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
-    host.len() <= 253
-        && host.split('.').all(label_ok)
+    host.split('.').all(label_ok)
         && host
             .rsplit('.')
             .next()

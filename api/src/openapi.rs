@@ -301,13 +301,13 @@ fn notification_schema(channel: Channel) -> Value {
             "body": body,
             "template": {"type": "string", "minLength": 1, "maxLength": MAX_TEMPLATE_CHARS, "pattern": patterns::TEMPLATE,
                 "description": "A template name, rendered with data by the worker"},
-            "data": {"type": "object", "description": format!("Template variables (with template only); at most {MAX_DATA_BYTES} bytes as JSON")},
+            "data": {"type": "object", "additionalProperties": true, "description": format!("Template variables (with template only); at most {MAX_DATA_BYTES} bytes as JSON")},
             "priority": schema_ref("Priority"),
             "sendAt": {"type": "string", "format": "date-time",
                 "description": format!("RFC 3339 with an offset, at most {MAX_SCHEDULE_DAYS} days ahead (further is a 422); the job is scheduled until then, a past time sends now")},
             "quietHours": schema_ref("QuietHours"),
             "maxAttempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS_LIMIT, "default": DEFAULT_MAX_ATTEMPTS},
-            "metadata": {"type": "object", "description": format!("Opaque to Herald, returned with the job and passed to webhooks; at most {MAX_METADATA_BYTES} bytes as JSON")}
+            "metadata": {"type": "object", "additionalProperties": true, "description": format!("Opaque to Herald, returned with the job and passed to webhooks; at most {MAX_METADATA_BYTES} bytes as JSON")}
         },
         "oneOf": [
             {"title": "with body", "required": ["body"], "not": {"anyOf": [{"required": ["template"]}, {"required": ["data"]}]}},
@@ -428,7 +428,7 @@ fn schemas() -> Map<String, Value> {
         json!({"type": "object", "required": ["id", "kind", "tenant", "priority", "status", "payload", "runAt", "attempts", "maxAttempts", "lastError", "lockedBy", "lockedAt", "lockExpiry", "leaseVersion", "idempotencyKey", "createdAt", "updatedAt", "completedAt", "history"], "properties": {
         "id": uuid, "kind": schema_ref("JobKind"), "tenant": {"type": "string"},
         "priority": schema_ref("Priority"), "status": schema_ref("JobStatus"),
-        "payload": {"type": "object", "description": "The validated request (a notification or a match)"},
+        "payload": {"type": "object", "additionalProperties": true, "description": "The validated request (a notification or a match)"},
         "runAt": time, "attempts": {"type": "integer", "minimum": 0}, "maxAttempts": {"type": "integer", "minimum": 1},
         "lastError": {"type": ["string", "null"]}, "lockedBy": {"type": ["string", "null"]},
         "lockedAt": nullable_time, "lockExpiry": nullable_time,
@@ -464,7 +464,7 @@ fn schemas() -> Map<String, Value> {
                 "players": {"type": "array", "minItems": 1, "maxItems": MAX_PLAYERS, "uniqueItems": true, "items": schema_ref("Player"),
                     "description": "Player ids are unique within the match (a repeated id is a 422)"},
                 "durationSec": {"type": "integer", "minimum": 1, "maximum": MAX_DURATION_SEC, "description": "The match ends this long after a host starts it, or at an end event"},
-                "metadata": {"type": "object", "description": format!("At most {MAX_MATCH_METADATA_BYTES} bytes as JSON")}
+                "metadata": {"type": "object", "additionalProperties": true, "description": format!("At most {MAX_MATCH_METADATA_BYTES} bytes as JSON")}
             }
         }),
     );
@@ -510,7 +510,7 @@ fn schemas() -> Map<String, Value> {
         "id": uuid, "type": {"type": "string", "enum": ["scoreboard"]},
         "status": schema_ref("JobStatus"),
         "hostedBy": {"type": ["string", "null"], "description": "The worker hosting the match while it runs"},
-        "state": {"type": "object", "description": "{\"scores\": {playerId: points}, \"joined\": [...]}; before a host starts the match, the state it starts from"},
+        "state": {"type": "object", "additionalProperties": true, "description": "{\"scores\": {playerId: points}, \"joined\": [...]}; before a host starts the match, the state it starts from"},
         "stateVersion": {"type": "integer", "minimum": 0},
         "appliedSeq": {"type": "integer", "minimum": 0, "description": "The last event folded into state"},
         "lastSeq": {"type": "integer", "minimum": 0, "description": "The last event appended"},
@@ -520,7 +520,7 @@ fn schemas() -> Map<String, Value> {
                 "playerId": {"type": "string"}, "points": {"type": "integer"}, "rank": {"type": "integer", "minimum": 1}}}},
             "endedBy": {"type": "string", "enum": ["end", "time"]}}},
         "players": {"type": "array", "items": schema_ref("Player")},
-        "durationSec": {"type": "integer"}, "metadata": {"type": "object"},
+        "durationSec": {"type": "integer"}, "metadata": {"type": "object", "additionalProperties": true},
         "attempts": {"type": "integer", "minimum": 0}, "lastError": {"type": ["string", "null"]},
         "createdAt": time, "completedAt": nullable_time}}),
     );
@@ -644,7 +644,12 @@ pub fn document() -> Value {
     );
     let idempotency = idempotency_param("Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing.");
     let event_idempotency = idempotency_param("Replaying an event with a key already used on this match (across API instances) returns the first event's seq with 200 and appends nothing. Keys are per match.");
-    let body = |schema: &str| json!({"required": true, "content": {"application/json": {"schema": schema_ref(schema)}}});
+    let body = |schema: &str, example: Value| json!({"required": true, "content": {"application/json": {"schema": schema_ref(schema), "example": example}}});
+    let notification_example = json!({"channel": "email", "recipient": {"address": "ada@example.com", "timezone": "Europe/London"},
+        "subject": "Your order shipped", "template": "order-shipped", "data": {"order": "A-1001"}, "priority": "high", "maxAttempts": 5});
+    let match_example = json!({"type": "scoreboard", "durationSec": 600, "players": [
+        {"id": "ada", "notify": {"channel": "email", "recipient": {"address": "ada@example.com"}}},
+        {"id": "bob", "notify": {"channel": "sms", "recipient": {"address": "+14155550123"}}}]});
 
     json!({
         "openapi": "3.1.0",
@@ -659,21 +664,21 @@ pub fn document() -> Value {
                 "operationId": "createNotification",
                 "summary": "Enqueue one notification",
                 "parameters": [idempotency.clone()],
-                "requestBody": body("Notification"),
+                "requestBody": body("Notification", notification_example.clone()),
                 "responses": create_responses
             }},
             "/v1/notifications/batch": {"post": {
                 "operationId": "createNotificationBatch",
                 "summary": format!("Enqueue up to {MAX_BATCH} notifications, validated all-or-nothing"),
                 "parameters": [idempotency.clone()],
-                "requestBody": body("Batch"),
+                "requestBody": body("Batch", json!({"notifications": [notification_example, {"channel": "log", "recipient": {"address": "audit"}, "body": "hello"}]})),
                 "responses": batch_responses
             }},
             "/v1/matches": {"post": {
                 "operationId": "createMatch",
                 "summary": "Create a match; a worker hosts it until it ends",
                 "parameters": [idempotency],
-                "requestBody": body("Match"),
+                "requestBody": body("Match", match_example),
                 "responses": match_create_responses
             }},
             "/v1/matches/{id}": {"get": {"operationId": "getMatch", "summary": "A match: status, host, state, progress, result", "parameters": [job_id_param("match")], "responses": match_get_responses}},
@@ -681,7 +686,7 @@ pub fn document() -> Value {
                 "operationId": "appendMatchEvent",
                 "summary": "Append an event to a match's log",
                 "parameters": [job_id_param("match"), event_idempotency],
-                "requestBody": body("MatchEvent"),
+                "requestBody": body("MatchEvent", json!({"type": "score", "playerId": "ada", "points": 3})),
                 "responses": event_responses
             }},
             "/v1/jobs": {"get": {"operationId": "listJobs", "summary": "List this tenant's jobs, newest first", "parameters": page_params(true), "responses": list_responses.clone()}},

@@ -264,9 +264,8 @@ fn address_schema(channel: Channel) -> Value {
         ),
     };
     let mut schema = json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": pattern, "description": description});
-    match channel {
-        Channel::Email => schema["format"] = json!("email"),
-        _ => {}
+    if channel == Channel::Email {
+        schema["format"] = json!("email");
     }
     schema
 }

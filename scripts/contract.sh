@@ -9,7 +9,7 @@
 #   scripts/contract.sh                       # all three, seed 20 (what CI runs)
 #   scripts/contract.sh schemathesis          # one of them
 #   CONTRACT_SEED=random scripts/contract.sh schemathesis   # a new seed (printed)
-#   CONTRACT_MAX_EXAMPLES=200 scripts/contract.sh schemathesis
+#   CONTRACT_MAX_EXAMPLES=500 scripts/contract.sh schemathesis
 #
 # Needs RABBITMQ_URL (scripts/test.sh sets it) or a broker on 127.0.0.1:5672.
 set -euo pipefail
@@ -20,7 +20,7 @@ STATE="$ROOT/.herald-test"
 mkdir -p "$STATE"
 RABBITMQ_URL=${RABBITMQ_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 SEED=${CONTRACT_SEED:-20}
-MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
+MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-100}
 KEY="contract-key-$RANDOM$RANDOM"
 
 log() { printf '\033[1m[contract]\033[0m %s\n' "$*" >&2; }

@@ -245,7 +245,7 @@ fn address_schema(channel: Channel) -> Value {
         Channel::Email => (
             patterns::email(),
             MAX_EMAIL_CHARS,
-            "local@domain: an ASCII dot-atom local part of at most 64 characters and a domain of two or more labels.",
+            "local@domain: an ASCII dot-atom local part and a domain of two or more labels of letters, digits and inner hyphens (at most 63 each). The 64-character limit on the local part is left to the SMTP server.",
         ),
         Channel::Sms => (
             patterns::E164.to_owned(),
@@ -263,11 +263,9 @@ fn address_schema(channel: Channel) -> Value {
             "Any label without whitespace or control characters; log delivers nowhere.",
         ),
     };
-    let mut schema = json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": pattern, "description": description});
-    if channel == Channel::Email {
-        schema["format"] = json!("email");
-    }
-    schema
+    // No `format: email` or `uri`: validators read those as RFC 5321/3986, which are
+    // not the API's rules; the pattern is.
+    json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": pattern, "description": description})
 }
 
 fn recipient_schema(channel: Channel) -> Value {
@@ -276,42 +274,66 @@ fn recipient_schema(channel: Channel) -> Value {
         "timezone": schema_ref("TimeZone")}})
 }
 
-fn notification_schema(channel: Channel) -> Value {
+/// How a notification gives its text: exactly one of the two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    Body,
+    Template,
+}
+
+/// A `channel` notification giving its text as `content`: `EmailBodyNotification`,
+/// `EmailTemplateNotification`... Each is a closed object, so the two forms of a
+/// channel exclude each other (body xor template; data only with template).
+fn notification_schema(channel: Channel, content: Content) -> Value {
     let subject_max = match channel {
         Channel::Push => MAX_PUSH_TITLE_CHARS,
         _ => MAX_SUBJECT_CHARS,
     };
-    let body = match channel {
-        Channel::Sms => json!({"type": "string", "minLength": 1, "maxLength": MAX_SMS_BODY_CHARS,
-            "description": format!("At most {MAX_SMS_BODY_CHARS} characters")}),
-        Channel::Push => json!({"type": "string", "minLength": 1, "maxLength": MAX_PUSH_BODY_BYTES,
-            "description": format!("At most {MAX_PUSH_BODY_BYTES} bytes as UTF-8 (so at most {MAX_PUSH_BODY_BYTES} characters)")}),
-        _ => json!({"type": "string", "minLength": 1, "maxLength": MAX_BODY_BYTES,
-            "description": format!("At most {MAX_BODY_BYTES} bytes as UTF-8 (so at most {MAX_BODY_BYTES} characters)")}),
+    let mut properties = json!({
+        "channel": {"type": "string", "const": channel.as_str()},
+        "recipient": schema_ref(&channel_schema(channel, "Recipient")),
+        "subject": {"type": "string", "minLength": 1, "maxLength": subject_max, "pattern": patterns::not_blank(),
+            "description": if channel == Channel::Push { "The push title; not blank" } else { "Not blank" }},
+        "priority": schema_ref("Priority"),
+        "sendAt": {"type": "string", "format": "date-time",
+            "description": format!("RFC 3339 with an offset, at most {MAX_SCHEDULE_DAYS} days ahead (further is a 422); the job is scheduled until then, a past time sends now")},
+        "quietHours": schema_ref("QuietHours"),
+        "maxAttempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS_LIMIT, "default": DEFAULT_MAX_ATTEMPTS},
+        "metadata": {"type": "object", "additionalProperties": true, "description": format!("Opaque to Herald, returned with the job and passed to webhooks; at most {MAX_METADATA_BYTES} bytes as JSON")}
+    });
+    let (required, description) = match content {
+        Content::Body => {
+            properties["body"] = match channel {
+                Channel::Sms => {
+                    json!({"type": "string", "minLength": 1, "maxLength": MAX_SMS_BODY_CHARS,
+                    "description": format!("At most {MAX_SMS_BODY_CHARS} characters")})
+                }
+                Channel::Push => {
+                    json!({"type": "string", "minLength": 1, "maxLength": MAX_PUSH_BODY_BYTES,
+                    "description": format!("At most {MAX_PUSH_BODY_BYTES} bytes as UTF-8 (so at most {MAX_PUSH_BODY_BYTES} characters)")})
+                }
+                _ => json!({"type": "string", "minLength": 1, "maxLength": MAX_BODY_BYTES,
+                    "description": format!("At most {MAX_BODY_BYTES} bytes as UTF-8 (so at most {MAX_BODY_BYTES} characters)")}),
+            };
+            (
+                "body",
+                format!("A {channel} notification with its text in body"),
+            )
+        }
+        Content::Template => {
+            properties["template"] = json!({"type": "string", "minLength": 1, "maxLength": MAX_TEMPLATE_CHARS, "pattern": patterns::TEMPLATE,
+                "description": "A template name, rendered with data by the worker"});
+            properties["data"] = json!({"type": "object", "additionalProperties": true,
+                "description": format!("Template variables; at most {MAX_DATA_BYTES} bytes as JSON")});
+            (
+                "template",
+                format!("A {channel} notification rendered from a template"),
+            )
+        }
     };
     json!({
-        "type": "object", "additionalProperties": false, "required": ["channel", "recipient"],
-        "description": format!("A {channel} notification. Exactly one of body and template; data only with template."),
-        "properties": {
-            "channel": {"type": "string", "const": channel.as_str()},
-            "recipient": schema_ref(&channel_schema(channel, "Recipient")),
-            "subject": {"type": "string", "minLength": 1, "maxLength": subject_max, "pattern": patterns::not_blank(),
-                "description": if channel == Channel::Push { "The push title; not blank" } else { "Not blank" }},
-            "body": body,
-            "template": {"type": "string", "minLength": 1, "maxLength": MAX_TEMPLATE_CHARS, "pattern": patterns::TEMPLATE,
-                "description": "A template name, rendered with data by the worker"},
-            "data": {"type": "object", "additionalProperties": true, "description": format!("Template variables (with template only); at most {MAX_DATA_BYTES} bytes as JSON")},
-            "priority": schema_ref("Priority"),
-            "sendAt": {"type": "string", "format": "date-time",
-                "description": format!("RFC 3339 with an offset, at most {MAX_SCHEDULE_DAYS} days ahead (further is a 422); the job is scheduled until then, a past time sends now")},
-            "quietHours": schema_ref("QuietHours"),
-            "maxAttempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS_LIMIT, "default": DEFAULT_MAX_ATTEMPTS},
-            "metadata": {"type": "object", "additionalProperties": true, "description": format!("Opaque to Herald, returned with the job and passed to webhooks; at most {MAX_METADATA_BYTES} bytes as JSON")}
-        },
-        "oneOf": [
-            {"title": "with body", "required": ["body"], "not": {"anyOf": [{"required": ["template"]}, {"required": ["data"]}]}},
-            {"title": "with template", "required": ["template"], "not": {"required": ["body"]}}
-        ]
+        "type": "object", "additionalProperties": false, "required": ["channel", "recipient", required],
+        "description": description, "properties": properties
     })
 }
 
@@ -394,9 +416,22 @@ fn schemas() -> Map<String, Value> {
             &channel_schema(channel, "Recipient"),
             recipient_schema(channel),
         );
+        let forms = [
+            (Content::Body, "BodyNotification"),
+            (Content::Template, "TemplateNotification"),
+        ];
+        for (content, suffix) in forms {
+            put(
+                &channel_schema(channel, suffix),
+                notification_schema(channel, content),
+            );
+        }
         put(
             &channel_schema(channel, "Notification"),
-            notification_schema(channel),
+            json!({
+                "description": format!("A {channel} notification: exactly one of body and template (data only with template)"),
+                "oneOf": forms.iter().map(|(_, suffix)| schema_ref(&channel_schema(channel, suffix))).collect::<Vec<_>>()
+            }),
         );
         put(
             &channel_schema(channel, "PlayerNotify"),

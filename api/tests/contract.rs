@@ -57,12 +57,25 @@ async fn every_stated_bound_of_a_notification_is_the_validations() {
     let h = Harness::start("contract-bounds").await;
     let doc = document(&h).await;
     for channel in ["log", "webhook", "email", "sms", "push"] {
-        let mut name: Vec<char> = channel.chars().collect();
-        name[0] = name[0].to_ascii_uppercase();
-        let name: String = name.into_iter().collect::<String>() + "Notification";
-        let props = &schema(&doc, &name)["properties"];
-        assert_eq!(props["channel"]["const"], channel);
-        for field in ["subject", "body", "template"] {
+        let mut title: Vec<char> = channel.chars().collect();
+        title[0] = title[0].to_ascii_uppercase();
+        let title: String = title.into_iter().collect();
+        let forms = &schema(&doc, &format!("{title}Notification"))["oneOf"];
+        assert_eq!(
+            forms.as_array().map(Vec::len),
+            Some(2),
+            "{channel}: body or template"
+        );
+        let with_body = &schema(&doc, &format!("{title}BodyNotification"))["properties"];
+        let with_template = &schema(&doc, &format!("{title}TemplateNotification"))["properties"];
+        assert_eq!(with_body["channel"]["const"], channel);
+        assert!(with_body["template"].is_null() && with_body["data"].is_null());
+        assert!(with_template["body"].is_null());
+        for (props, field) in [
+            (with_body, "subject"),
+            (with_body, "body"),
+            (with_template, "template"),
+        ] {
             let max = int(&props[field]["maxLength"]) as usize;
             let min = int(&props[field]["minLength"]) as usize;
             let with = |n: usize| {
@@ -85,7 +98,8 @@ async fn every_stated_bound_of_a_notification_is_the_validations() {
             let under = status_of(&h, "/v1/notifications", &with(min - 1)).await;
             assert_eq!(under, 422, "{channel}.{field} under minLength");
         }
-        let attempts = &props["maxAttempts"];
+        let attempts = &with_body["maxAttempts"];
+        assert_eq!(attempts, &with_template["maxAttempts"]);
         for (n, ok) in [
             (int(&attempts["minimum"]), true),
             (int(&attempts["maximum"]), true),
@@ -97,12 +111,32 @@ async fn every_stated_bound_of_a_notification_is_the_validations() {
             let status = status_of(&h, "/v1/notifications", &v).await;
             assert_eq!(status == 202, ok, "{channel} maxAttempts {n}: {status}");
         }
-        let address = &schema(&doc, &format!("{}Recipient", &name[..name.len() - 12]))
-            ["properties"]["address"];
+        let address = &schema(&doc, &format!("{title}Recipient"))["properties"]["address"];
         let mut empty = base(channel);
         empty["recipient"]["address"] = json!("");
         assert_eq!(int(&address["minLength"]), 1);
         assert_eq!(status_of(&h, "/v1/notifications", &empty).await, 422);
+        let mut long = base(channel);
+        long["recipient"]["address"] = json!("x".repeat(int(&address["maxLength"]) as usize + 1));
+        assert_eq!(status_of(&h, "/v1/notifications", &long).await, 422);
+
+        // The two forms are closed objects: neither admits the other's fields.
+        let mut both = base(channel);
+        both["template"] = json!("welcome");
+        assert_eq!(
+            status_of(&h, "/v1/notifications", &both).await,
+            422,
+            "{channel}: both"
+        );
+        let mut data_with_body = base(channel);
+        data_with_body["data"] = json!({"a": 1});
+        assert_eq!(
+            status_of(&h, "/v1/notifications", &data_with_body).await,
+            422
+        );
+        let mut neither = base(channel);
+        neither.as_object_mut().unwrap().remove("body");
+        assert_eq!(status_of(&h, "/v1/notifications", &neither).await, 422);
     }
     h.finish().await;
 }

@@ -16,7 +16,17 @@ from herald_client.api.default import (
     get_match,
     list_jobs,
 )
-from herald_client.models import Accepted, Job, JobPage, JoinEvent, Match, MatchView, ScoreEvent
+from herald_client.models import (
+    Accepted,
+    Job,
+    JobPage,
+    JoinEvent,
+    LogBodyNotification,
+    Match,
+    MatchView,
+    ScoreEvent,
+    SmsBodyNotification,
+)
 
 
 def main():
@@ -24,9 +34,9 @@ def main():
     with client:
         key = f"py-smoke-{uuid.uuid4()}"
         send_at = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
-        # Notification bodies are plain dicts: the generator cannot model an object
-        # whose body and template are mutually exclusive (docs/contract-testing.md).
-        body = {"channel": "log", "recipient": {"address": "py-smoke"}, "body": "hello from Python", "sendAt": send_at}
+        body = LogBodyNotification.from_dict(
+            {"channel": "log", "recipient": {"address": "py-smoke"}, "body": "hello from Python", "sendAt": send_at}
+        )
 
         created = create_notification.sync_detailed(client=client, body=body, idempotency_key=key)
         assert created.status_code == 202, created.content
@@ -50,7 +60,7 @@ def main():
         assert again.status_code == 409 and again.parsed.error.code == "invalid_state", again.content
 
         refused = create_notification.sync_detailed(
-            client=client, body={"channel": "sms", "recipient": {"address": "+1"}, "body": "x"}
+            client=client, body=SmsBodyNotification.from_dict({"channel": "sms", "recipient": {"address": "+1"}, "body": "x"})
         )
         assert refused.status_code == 422, refused.content
         assert refused.parsed.error.code == "validation_failed"

@@ -299,24 +299,13 @@ export interface components {
             address: string;
             timezone?: components["schemas"]["TimeZone"];
         };
-        /** @description A log notification. Exactly one of body and template; data only with template. */
-        LogNotification: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+        /** @description A log notification with its text in body */
+        LogBodyNotification: {
+            /** @constant */
             channel: "log";
             recipient: components["schemas"]["LogRecipient"];
             /** @description Not blank */
             subject?: string;
-            /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
-            body?: string;
-            /** @description A template name, rendered with data by the worker */
-            template?: string;
-            /** @description Template variables (with template only); at most 65536 bytes as JSON */
-            data?: {
-                [key: string]: unknown;
-            };
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -330,7 +319,38 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
-        } & (unknown | unknown);
+            /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
+            body: string;
+        };
+        /** @description A log notification rendered from a template */
+        LogTemplateNotification: {
+            /** @constant */
+            channel: "log";
+            recipient: components["schemas"]["LogRecipient"];
+            /** @description Not blank */
+            subject?: string;
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset, at most 366 days ahead (further is a 422); the job is scheduled until then, a past time sends now
+             */
+            sendAt?: string;
+            quietHours?: components["schemas"]["QuietHours"];
+            /** @default 5 */
+            maxAttempts?: number;
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A template name, rendered with data by the worker */
+            template: string;
+            /** @description Template variables; at most 65536 bytes as JSON */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A log notification: exactly one of body and template (data only with template) */
+        LogNotification: components["schemas"]["LogBodyNotification"] | components["schemas"]["LogTemplateNotification"];
         LogPlayerNotify: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -344,24 +364,13 @@ export interface components {
             address: string;
             timezone?: components["schemas"]["TimeZone"];
         };
-        /** @description A webhook notification. Exactly one of body and template; data only with template. */
-        WebhookNotification: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+        /** @description A webhook notification with its text in body */
+        WebhookBodyNotification: {
+            /** @constant */
             channel: "webhook";
             recipient: components["schemas"]["WebhookRecipient"];
             /** @description Not blank */
             subject?: string;
-            /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
-            body?: string;
-            /** @description A template name, rendered with data by the worker */
-            template?: string;
-            /** @description Template variables (with template only); at most 65536 bytes as JSON */
-            data?: {
-                [key: string]: unknown;
-            };
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -375,7 +384,38 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
-        } & (unknown | unknown);
+            /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
+            body: string;
+        };
+        /** @description A webhook notification rendered from a template */
+        WebhookTemplateNotification: {
+            /** @constant */
+            channel: "webhook";
+            recipient: components["schemas"]["WebhookRecipient"];
+            /** @description Not blank */
+            subject?: string;
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset, at most 366 days ahead (further is a 422); the job is scheduled until then, a past time sends now
+             */
+            sendAt?: string;
+            quietHours?: components["schemas"]["QuietHours"];
+            /** @default 5 */
+            maxAttempts?: number;
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A template name, rendered with data by the worker */
+            template: string;
+            /** @description Template variables; at most 65536 bytes as JSON */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A webhook notification: exactly one of body and template (data only with template) */
+        WebhookNotification: components["schemas"]["WebhookBodyNotification"] | components["schemas"]["WebhookTemplateNotification"];
         WebhookPlayerNotify: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -385,31 +425,17 @@ export interface components {
             recipient: components["schemas"]["WebhookRecipient"];
         };
         EmailRecipient: {
-            /**
-             * Format: email
-             * @description local@domain: an ASCII dot-atom local part of at most 64 characters and a domain of two or more labels.
-             */
+            /** @description local@domain: an ASCII dot-atom local part and a domain of two or more labels of letters, digits and inner hyphens (at most 63 each). The 64-character limit on the local part is left to the SMTP server. */
             address: string;
             timezone?: components["schemas"]["TimeZone"];
         };
-        /** @description A email notification. Exactly one of body and template; data only with template. */
-        EmailNotification: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+        /** @description A email notification with its text in body */
+        EmailBodyNotification: {
+            /** @constant */
             channel: "email";
             recipient: components["schemas"]["EmailRecipient"];
             /** @description Not blank */
             subject?: string;
-            /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
-            body?: string;
-            /** @description A template name, rendered with data by the worker */
-            template?: string;
-            /** @description Template variables (with template only); at most 65536 bytes as JSON */
-            data?: {
-                [key: string]: unknown;
-            };
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -423,7 +449,38 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
-        } & (unknown | unknown);
+            /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
+            body: string;
+        };
+        /** @description A email notification rendered from a template */
+        EmailTemplateNotification: {
+            /** @constant */
+            channel: "email";
+            recipient: components["schemas"]["EmailRecipient"];
+            /** @description Not blank */
+            subject?: string;
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset, at most 366 days ahead (further is a 422); the job is scheduled until then, a past time sends now
+             */
+            sendAt?: string;
+            quietHours?: components["schemas"]["QuietHours"];
+            /** @default 5 */
+            maxAttempts?: number;
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A template name, rendered with data by the worker */
+            template: string;
+            /** @description Template variables; at most 65536 bytes as JSON */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A email notification: exactly one of body and template (data only with template) */
+        EmailNotification: components["schemas"]["EmailBodyNotification"] | components["schemas"]["EmailTemplateNotification"];
         EmailPlayerNotify: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -437,24 +494,13 @@ export interface components {
             address: string;
             timezone?: components["schemas"]["TimeZone"];
         };
-        /** @description A sms notification. Exactly one of body and template; data only with template. */
-        SmsNotification: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+        /** @description A sms notification with its text in body */
+        SmsBodyNotification: {
+            /** @constant */
             channel: "sms";
             recipient: components["schemas"]["SmsRecipient"];
             /** @description Not blank */
             subject?: string;
-            /** @description At most 1600 characters */
-            body?: string;
-            /** @description A template name, rendered with data by the worker */
-            template?: string;
-            /** @description Template variables (with template only); at most 65536 bytes as JSON */
-            data?: {
-                [key: string]: unknown;
-            };
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -468,7 +514,38 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
-        } & (unknown | unknown);
+            /** @description At most 1600 characters */
+            body: string;
+        };
+        /** @description A sms notification rendered from a template */
+        SmsTemplateNotification: {
+            /** @constant */
+            channel: "sms";
+            recipient: components["schemas"]["SmsRecipient"];
+            /** @description Not blank */
+            subject?: string;
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset, at most 366 days ahead (further is a 422); the job is scheduled until then, a past time sends now
+             */
+            sendAt?: string;
+            quietHours?: components["schemas"]["QuietHours"];
+            /** @default 5 */
+            maxAttempts?: number;
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A template name, rendered with data by the worker */
+            template: string;
+            /** @description Template variables; at most 65536 bytes as JSON */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A sms notification: exactly one of body and template (data only with template) */
+        SmsNotification: components["schemas"]["SmsBodyNotification"] | components["schemas"]["SmsTemplateNotification"];
         SmsPlayerNotify: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -482,24 +559,13 @@ export interface components {
             address: string;
             timezone?: components["schemas"]["TimeZone"];
         };
-        /** @description A push notification. Exactly one of body and template; data only with template. */
-        PushNotification: {
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
+        /** @description A push notification with its text in body */
+        PushBodyNotification: {
+            /** @constant */
             channel: "push";
             recipient: components["schemas"]["PushRecipient"];
             /** @description The push title; not blank */
             subject?: string;
-            /** @description At most 4096 bytes as UTF-8 (so at most 4096 characters) */
-            body?: string;
-            /** @description A template name, rendered with data by the worker */
-            template?: string;
-            /** @description Template variables (with template only); at most 65536 bytes as JSON */
-            data?: {
-                [key: string]: unknown;
-            };
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -513,7 +579,38 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
-        } & (unknown | unknown);
+            /** @description At most 4096 bytes as UTF-8 (so at most 4096 characters) */
+            body: string;
+        };
+        /** @description A push notification rendered from a template */
+        PushTemplateNotification: {
+            /** @constant */
+            channel: "push";
+            recipient: components["schemas"]["PushRecipient"];
+            /** @description The push title; not blank */
+            subject?: string;
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description RFC 3339 with an offset, at most 366 days ahead (further is a 422); the job is scheduled until then, a past time sends now
+             */
+            sendAt?: string;
+            quietHours?: components["schemas"]["QuietHours"];
+            /** @default 5 */
+            maxAttempts?: number;
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description A template name, rendered with data by the worker */
+            template: string;
+            /** @description Template variables; at most 65536 bytes as JSON */
+            data?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description A push notification: exactly one of body and template (data only with template) */
+        PushNotification: components["schemas"]["PushBodyNotification"] | components["schemas"]["PushTemplateNotification"];
         PushPlayerNotify: {
             /**
              * @description discriminator enum property added by openapi-typescript

@@ -18,6 +18,16 @@ from ...models.create_notification_response_415 import CreateNotificationRespons
 from ...models.create_notification_response_422 import CreateNotificationResponse422
 from ...models.create_notification_response_429 import CreateNotificationResponse429
 from ...models.create_notification_response_503 import CreateNotificationResponse503
+from ...models.email_body_notification import EmailBodyNotification
+from ...models.email_template_notification import EmailTemplateNotification
+from ...models.log_body_notification import LogBodyNotification
+from ...models.log_template_notification import LogTemplateNotification
+from ...models.push_body_notification import PushBodyNotification
+from ...models.push_template_notification import PushTemplateNotification
+from ...models.sms_body_notification import SmsBodyNotification
+from ...models.sms_template_notification import SmsTemplateNotification
+from ...models.webhook_body_notification import WebhookBodyNotification
+from ...models.webhook_template_notification import WebhookTemplateNotification
 from ...types import UNSET, Unset
 from typing import cast
 
@@ -25,7 +35,7 @@ from typing import cast
 
 def _get_kwargs(
     *,
-    body: Any,
+    body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
 ) -> dict[str, Any]:
@@ -45,7 +55,27 @@ def _get_kwargs(
     }
 
     
-    _kwargs["json"] = body
+    if isinstance(body, LogBodyNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, LogTemplateNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, WebhookBodyNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, WebhookTemplateNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, EmailBodyNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, EmailTemplateNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, SmsBodyNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, SmsTemplateNotification):
+        _kwargs["json"] = body.to_dict()
+    elif isinstance(body, PushBodyNotification):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
+
 
     headers["Content-Type"] = "application/json"
 
@@ -150,7 +180,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: Any,
+    body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
 ) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503]:
@@ -158,7 +188,11 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (Any): A notification; its channel selects which addresses and limits apply.
+        body (EmailBodyNotification | EmailTemplateNotification | LogBodyNotification |
+            LogTemplateNotification | PushBodyNotification | PushTemplateNotification |
+            SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification |
+            WebhookTemplateNotification): A notification; its channel selects which addresses and
+            limits apply.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -184,7 +218,7 @@ idempotency_key=idempotency_key,
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: Any,
+    body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
 ) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503 | None:
@@ -192,7 +226,11 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
-        body (Any): A notification; its channel selects which addresses and limits apply.
+        body (EmailBodyNotification | EmailTemplateNotification | LogBodyNotification |
+            LogTemplateNotification | PushBodyNotification | PushTemplateNotification |
+            SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification |
+            WebhookTemplateNotification): A notification; its channel selects which addresses and
+            limits apply.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -213,7 +251,7 @@ idempotency_key=idempotency_key,
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: Any,
+    body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
 ) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503]:
@@ -221,7 +259,11 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (Any): A notification; its channel selects which addresses and limits apply.
+        body (EmailBodyNotification | EmailTemplateNotification | LogBodyNotification |
+            LogTemplateNotification | PushBodyNotification | PushTemplateNotification |
+            SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification |
+            WebhookTemplateNotification): A notification; its channel selects which addresses and
+            limits apply.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -247,7 +289,7 @@ idempotency_key=idempotency_key,
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: Any,
+    body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
 ) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503 | None:
@@ -255,7 +297,11 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
-        body (Any): A notification; its channel selects which addresses and limits apply.
+        body (EmailBodyNotification | EmailTemplateNotification | LogBodyNotification |
+            LogTemplateNotification | PushBodyNotification | PushTemplateNotification |
+            SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification |
+            WebhookTemplateNotification): A notification; its channel selects which addresses and
+            limits apply.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

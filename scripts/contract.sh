@@ -2,7 +2,8 @@
 # The API contract against a live API (docs/contract-testing.md): a herald-api and a
 # herald-worker on a fresh SQLite file and RabbitMQ, then
 #   schemathesis  Schemathesis 4 over docs/openapi.json: examples, coverage, fuzzing
-#                 and stateful phases, every check (contract/schemathesis.toml);
+#                 and stateful phases, every check (contract/schemathesis.toml); then
+#                 contract/parity.py: schema and API agree on each pattern's edge cases;
 #   typescript    the TypeScript client's smoke test (clients/typescript, npm test);
 #   python        the Python client's smoke test (clients/python).
 #
@@ -109,6 +110,8 @@ run_schemathesis() {
     --report ndjson --report-ndjson-path "$report/events.ndjson" \
     --no-color)
   "$VENV/bin/python" contract/summarise.py "$report/events.ndjson" | tee "$STATE/schemathesis-summary.md" >&2
+  log "parity: the document's verdict and the API's on the tricky values of every pattern"
+  "$VENV/bin/python" contract/parity.py "$BASE_URL" "$KEY" "$seed"
 }
 
 run_typescript() {

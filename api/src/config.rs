@@ -1,5 +1,5 @@
 //! The API's configuration, read once from the environment and checked at start-up
-//! (DESIGN §9). A bad value stops the process with a message naming the variable;
+//! (`docs/operations.md`). A bad value stops the process with a message naming the variable;
 //! secrets (API keys, broker passwords) never appear in messages or logs.
 
 use std::time::Duration;
@@ -25,7 +25,9 @@ pub const DEFAULT_RATE_LIMIT_BURST: u32 = 2000;
 /// shared ones ([`env_help`]).
 const OWN_ENV_HELP: &str = "\
 Environment (every value is checked at start-up; a bad one names the variable):
-  API_KEYS                 required: comma-separated tenant:key pairs (keys >= 8 chars)
+  API_KEYS                 bootstrap keys: comma-separated tenant:key pairs (keys >= 8 chars);
+                           may be empty once the store holds keys (herald-store keys create),
+                           which every instance rereads every 2 s
   PORT                     listen port (3000)
   RATE_LIMIT_PER_SEC       requests per second per API key; 0 turns rate limiting off (1000)
   RATE_LIMIT_BURST         token-bucket size per API key, at least 1 (2000)
@@ -96,12 +98,7 @@ impl Config {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let api_keys = match env.var("API_KEYS") {
             Some(raw) => ApiKeys::parse(&raw).map_err(|m| ConfigError::new("API_KEYS", m))?,
-            None => {
-                return Err(ConfigError::new(
-                    "API_KEYS",
-                    "is required: comma-separated tenant:key pairs, e.g. acme:s3cr3t-key-1",
-                ))
-            }
+            None => ApiKeys::default(),
         };
         config::check_log_settings(env)?;
         let rate_limit = RateLimit {

@@ -1,4 +1,4 @@
-//! The API's one error type and its one mapping to HTTP (DESIGN §7): clients get a
+//! The API's one error type and its one mapping to HTTP (`docs/api.md`): clients get a
 //! status, a stable `code` and a safe message as `{"error":{"code","message"}}`; the
 //! cause of a 5xx goes to the log only.
 
@@ -39,7 +39,7 @@ pub enum ApiError {
     /// Well-formed, but a value is not acceptable.
     #[error(transparent)]
     Validation(#[from] ValidationError),
-    /// A webhook URL names an internal address (the SSRF guard, DESIGN §5) that
+    /// A webhook URL names an internal address (the SSRF guard, `docs/channels.md`) that
     /// `WEBHOOK_ALLOWED_CIDRS` does not allow. 422 like a validation error, with its
     /// own code so a client can tell "fix the URL" from "ask the operator".
     #[error(transparent)]

@@ -1,4 +1,4 @@
-//! herald-api: Herald's HTTP API (DESIGN §7).
+//! herald-api: Herald's HTTP API (`docs/api.md`).
 //!
 //! A request to enqueue is validated, stored durably, then published to RabbitMQ with
 //! publisher confirms, and only then answered 202. The store is the source of truth:
@@ -78,7 +78,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// RabbitMQ, or with no `RABBITMQ_URL` the embedded no-op (the poller dispatches).
     pub dispatch: Arc<dyn Dispatch>,
-    pub keys: Arc<auth::ApiKeys>,
+    /// `API_KEYS` and the store's keys, refreshed every few seconds.
+    pub keys: Arc<auth::Keyring>,
     pub limiter: Arc<auth::RateLimiter>,
     pub metrics: Arc<metrics::Metrics>,
     pub clock: Arc<dyn Clock>,
@@ -103,12 +104,15 @@ impl AppState {
     /// Opens the store and the dispatch. A broker that is down at start is not fatal:
     /// jobs are stored, and the publisher reconnects later.
     pub async fn open(config: &Config) -> anyhow::Result<Self> {
-        anyhow::ensure!(!config.api_keys.is_empty(), "API_KEYS: no keys configured");
         let clock: Arc<dyn Clock> = Arc::new(SystemClock::default());
         tracing::info!(store = %config.store.describe(), "opening the job store");
         let store = herald_core::store::open(&config.store, clock.clone())
             .await
             .context("opening the job store")?;
+        let keys = auth::Keyring::load(config.api_keys.clone(), store.clone())
+            .await
+            .context("reading the API keys")?;
+        keys.spawn_refresh();
         let dispatch = config.broker.dispatch();
         let group = &config.broker.consumer_group;
         match dispatch.mode() {
@@ -126,11 +130,8 @@ impl AppState {
         Ok(Self {
             store,
             dispatch,
-            keys: Arc::new(config.api_keys.clone()),
-            limiter: Arc::new(auth::RateLimiter::new(
-                config.rate_limit,
-                config.api_keys.len(),
-            )),
+            keys,
+            limiter: Arc::new(auth::RateLimiter::new(config.rate_limit)),
             metrics: Arc::new(metrics::Metrics::new().context("registering metrics")?),
             clock,
             max_body_bytes: config.max_body_bytes,
@@ -140,7 +141,7 @@ impl AppState {
     }
 }
 
-/// The routes of DESIGN §7.
+/// The routes of `docs/api.md`.
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/v1/notifications", post(notifications::create))

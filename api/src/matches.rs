@@ -1,4 +1,4 @@
-//! The match routes (DESIGN §6, §7): create a match, append events to its log, read
+//! The match routes (`docs/matches.md`, `docs/api.md`): create a match, append events to its log, read
 //! its state.
 //!
 //! Creating a match is enqueueing a job of kind `match`, in the same order as a

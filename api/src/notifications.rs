@@ -1,7 +1,7 @@
 //! `POST /v1/notifications` and `POST /v1/notifications/batch`: validate, store
 //! durably, publish with confirms, answer.
 //!
-//! The order is the contract (DESIGN §7): nothing is published before the store has
+//! The order is the contract (`docs/api.md`): nothing is published before the store has
 //! the job, and 202 is never sent before that. A failed publish after the write still
 //! answers 202: the job is durable, and a worker's poller dispatches jobs whose
 //! publish was lost. A failed write answers 503 with nothing published.
@@ -89,7 +89,7 @@ fn new_job(
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("encoding the payload")))
 }
 
-/// The SSRF guard on what the URL alone says (DESIGN §5): a webhook whose host is an
+/// The SSRF guard on what the URL alone says (`docs/channels.md`): a webhook whose host is an
 /// internal IP literal or `localhost` is refused before anything is stored, unless
 /// `WEBHOOK_ALLOWED_CIDRS` allows it. Host names are left to the worker, which checks
 /// the addresses they resolve to when it delivers; the API does no DNS.

@@ -1250,3 +1250,88 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
     let stored = store.counts().await.unwrap().total();
     assert_eq!(stored, 1);
 }
+
+/// A key created in the store works within seconds, with no restart; its tenant is
+/// its own; its last use is recorded; once revoked it is refused within seconds,
+/// while the `API_KEYS` bootstrap keys go on working.
+#[tokio::test]
+async fn store_keys_work_within_seconds_are_touched_and_stop_when_revoked() {
+    use herald_core::store::keys::key_digest;
+    use herald_core::store::NewApiKey;
+    use herald_testkit::wait::wait_for;
+
+    let h = Harness::start("storekeys").await;
+    let key = "initech-store-key-0003";
+    let status = |key: &'static str| {
+        let request = h.get("/v1/jobs", key);
+        async move { request.send().await.map(|r| r.status().as_u16()).ok() }
+    };
+    assert_eq!(status(key).await, Some(401), "an unknown key was accepted");
+
+    let record = h
+        .store
+        .create_key(NewApiKey {
+            tenant: tenant("initech"),
+            name: "ci".into(),
+            digest: key_digest(key),
+        })
+        .await
+        .unwrap();
+    wait_for(
+        Duration::from_secs(10),
+        "the new key to be accepted",
+        || async { status(key).await == Some(200) },
+    )
+    .await;
+
+    // Its jobs are its tenant's: acme does not see them.
+    let r = h
+        .post_json(
+            "/v1/notifications",
+            key,
+            &notification("https://example.com/hook"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let id = body(r).await["id"].as_str().unwrap().to_owned();
+    assert_eq!(h.jobs("initech").await.len(), 1);
+    let r = h
+        .get(&format!("/v1/jobs/{id}"), ACME_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    let (store, id) = (h.store.clone(), record.id.clone());
+    wait_for(
+        Duration::from_secs(10),
+        "the key's last use to be recorded",
+        || {
+            let (store, id) = (store.clone(), id.clone());
+            async move {
+                let keys = store.list_keys(None).await.map_err(|e| e.to_string())?;
+                match keys.iter().find(|k| k.id == id) {
+                    Some(k) if k.last_used_at.is_some() => Ok(()),
+                    other => Err(format!("{other:?}")),
+                }
+            }
+        },
+    )
+    .await;
+
+    h.store.revoke_key(&record.id).await.unwrap();
+    wait_for(
+        Duration::from_secs(10),
+        "the revoked key to be refused",
+        || async { status(key).await == Some(401) },
+    )
+    .await;
+    assert_eq!(
+        status(ACME_KEY).await,
+        Some(200),
+        "the bootstrap key stopped working"
+    );
+    h.finish().await;
+}

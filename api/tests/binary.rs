@@ -44,9 +44,8 @@ fn help_explains_the_environment() {
 
 #[test]
 fn a_bad_variable_is_refused_at_start_up_and_named() {
-    let cases: [(&str, Option<&str>, &str); 10] = [
+    let cases: [(&str, Option<&str>, &str); 9] = [
         ("RUST_LOG", Some("info,[[["), "RUST_LOG"),
-        ("API_KEYS", None, "API_KEYS"),
         ("API_KEYS", Some("acme"), "API_KEYS"),
         ("PORT", Some("eighty"), "PORT"),
         (
@@ -113,6 +112,14 @@ fn a_bad_variable_stops_the_binary_and_is_named() {
         .unwrap();
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("secret-key-123"));
+    // No key anywhere (none in API_KEYS, none in the store): nothing could call it.
+    let out = api(dir.path()).env_remove("API_KEYS").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "started with no API key at all");
+    assert!(
+        stderr.contains("API_KEYS") && stderr.contains("herald-store keys create"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The match routes (DESIGN §6, §7) against a real store and RabbitMQ: create, read
+//! The match routes (`docs/matches.md`, `docs/api.md`) against a real store and RabbitMQ: create, read
 //! before any host, validation, tenant isolation, 409 once finished, gap-free
 //! sequence numbers from two API processes; and the SSRF guard on webhook targets
 //! (notifications, batches and match players).

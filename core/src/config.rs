@@ -1,4 +1,4 @@
-//! Reading configuration (DESIGN §9). Every value is checked at start-up; a bad one
+//! Reading configuration (`docs/operations.md`). Every value is checked at start-up; a bad one
 //! stops the process with a message naming the variable, and never quoting a secret.
 //!
 //! Configuration is built from an [`Env`]: the process's environment in `main`

@@ -1,5 +1,5 @@
 //! The job domain: what a job is, its kinds and priorities, and the state machine
-//! every store enforces (DESIGN §2).
+//! every store enforces (`docs/lease-protocol.md`).
 
 use std::fmt;
 use std::str::FromStr;
@@ -285,7 +285,7 @@ pub struct AttemptRecord {
     pub error: Option<String>,
 }
 
-/// A job as stored. Field names follow DESIGN §2 when serialised.
+/// A job as stored. Field names follow `docs/lease-protocol.md` when serialised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {

@@ -1,4 +1,4 @@
-//! Matches (DESIGN §6): long-running jobs that one worker hosts from start to end.
+//! Matches (`docs/matches.md`): long-running jobs that one worker hosts from start to end.
 //!
 //! A match is a job of kind `match` whose payload is the [`MatchRequest`] the client
 //! sent. Beside the job, the store keeps:

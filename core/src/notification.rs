@@ -1,4 +1,4 @@
-//! The notification a client asks Herald to deliver (DESIGN §7), and its validation.
+//! The notification a client asks Herald to deliver (`docs/api.md`), and its validation.
 //!
 //! The API deserialises a [`NotificationRequest`] (unknown fields rejected), calls
 //! [`NotificationRequest::validate`], and stores the validated request, serialised as

@@ -1,4 +1,4 @@
-//! Quiet hours (DESIGN §5): a daily window, on the recipient's wall clock, in which
+//! Quiet hours (`docs/channels.md`): a daily window, on the recipient's wall clock, in which
 //! non-critical notifications wait until the window ends.
 //!
 //! The window is `[start, end)` in local time: `start` is inside, `end` is not, so a

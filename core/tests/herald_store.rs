@@ -99,3 +99,59 @@ async fn lists_dead_letters_and_redrives_them_and_ships_no_test_commands() {
         );
     }
 }
+
+/// `keys create` prints a new key once and stores only its digest; `keys list` shows
+/// it (never the key) and `keys revoke` revokes it; bad input is refused plainly.
+#[tokio::test]
+async fn keys_are_created_listed_and_revoked_and_only_digests_are_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("herald.db");
+
+    let (ok, created, err) = herald_store(
+        &db,
+        &["keys", "create", "--tenant", "acme", "--name", "billing"],
+    );
+    assert!(ok, "{err}");
+    let key = created.trim().to_owned();
+    assert!(key.starts_with("hk_") && key.len() == 67, "{created}");
+    assert!(err.contains("shown only this once"), "{err}");
+
+    let store = store::open(
+        &StoreConfig::Sqlite(SqliteConfig::new(&db)),
+        std::sync::Arc::new(SystemClock::default()),
+    )
+    .await
+    .unwrap();
+    let stored = store.list_keys(None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].digest, herald_core::store::keys::key_digest(&key));
+    assert_eq!(
+        (stored[0].tenant.as_str(), stored[0].name.as_str()),
+        ("acme", "billing")
+    );
+    let id = stored[0].id.clone();
+
+    let (ok, listed, err) = herald_store(&db, &["keys", "list"]);
+    assert!(ok, "{err}");
+    assert!(
+        listed.contains(&id) && listed.contains("billing") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&key), "keys list printed the key");
+    let (ok, other, _) = herald_store(&db, &["keys", "list", "--tenant", "globex"]);
+    assert!(ok && other.trim().is_empty(), "{other}");
+
+    let (ok, revoked, err) = herald_store(&db, &["keys", "revoke", &id]);
+    assert!(ok, "{err}");
+    assert!(revoked.contains("revoked"), "{revoked}");
+    assert!(store.list_keys(None).await.unwrap()[0].revoked_at.is_some());
+    let (_, listed, _) = herald_store(&db, &["keys", "list"]);
+    assert!(listed.contains("revoked"), "{listed}");
+
+    let (ok, _, err) = herald_store(&db, &["keys", "revoke", "no-such-key"]);
+    assert!(!ok && err.contains("no stored key"), "{err}");
+    let (ok, _, err) = herald_store(&db, &["keys", "create", "--tenant", "a cme", "--name", "x"]);
+    assert!(!ok && err.contains("herald-store:"), "{err}");
+    let (ok, _, err) = herald_store(&db, &["keys", "create", "--tenant", "acme", "--name", " "]);
+    assert!(!ok && err.contains("--name"), "{err}");
+}

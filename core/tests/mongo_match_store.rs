@@ -1,5 +1,5 @@
 //! The MongoDB match store's storage shape: the `match_events` index (unique, created
-//! at open, serving `events_after`) and the field names of DESIGN §2 / §6 on the
+//! at open, serving `events_after`) and the field names of `docs/lease-protocol.md`, `docs/matches.md` on the
 //! stored documents. The behaviour itself is proved by the conformance suite.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -9,7 +9,9 @@
 //!   targets by `cargo metadata`;
 //! - [`process`]: spawned processes that are always killed, even when a test fails;
 //! - [`http`]: a tiny HTTP/1.1 client (the tests talk to 127.0.0.1 only);
-//! - [`promql`]: the metric names a PromQL expression refers to.
+//! - [`promql`]: the metric names a PromQL expression refers to;
+//! - [`dns`] and [`forward`]: a DNS server whose answers change, and loopback
+//!   addresses for local processes, so nginx meets "containers" that move.
 //!
 //! Herald's own binaries, free ports and waiting come from `herald-testkit`, which the
 //! tests of the other crates share.
@@ -18,6 +20,8 @@
 //! that says what was expected.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod dns;
+pub mod forward;
 pub mod http;
 pub mod process;
 pub mod promql;

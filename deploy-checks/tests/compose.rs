@@ -338,12 +338,18 @@ fn every_service_the_dashboard_needs_is_present_and_wired() {
         vec!["worker"]
     );
 
-    // nginx proxies to the two API services, and its exporter scrapes its status port.
+    // nginx proxies to `api`, a name every API service answers to, and its exporter
+    // scrapes its status port.
     let nginx_conf = repo::read("nginx.conf");
-    for api in ["api1:3000", "api2:3000"] {
+    assert!(
+        nginx_conf.contains("set $herald_api api:3000;"),
+        "nginx.conf does not proxy to api:3000"
+    );
+    for api in ["api1", "api2"] {
+        let aliases = strings(&service(&services, api)["networks"]["default"]["aliases"]);
         assert!(
-            nginx_conf.contains(&format!("server {api} ")),
-            "nginx.conf lacks {api}"
+            aliases.contains(&"api".to_owned()),
+            "{api} does not answer to `api`: {aliases:?}"
         );
     }
     let exporter = service(&services, "nginx-exporter");

@@ -1,8 +1,14 @@
-//! nginx.conf: `nginx -t` accepts it (with only the two upstream addresses
-//! substituted), and the real nginx, run on the committed file with only its
-//! addresses substituted (the two upstream servers and the two listen addresses),
-//! balances two real `herald-api` processes, keeps answering when one of
-//! them is killed, and refuses exactly the body sizes the API refuses.
+//! nginx.conf: `nginx -t` accepts it, and the real nginx, run on the committed file
+//! with only its addresses substituted (the resolver, the API's port and the two listen
+//! addresses), balances two real `herald-api` processes, keeps answering when one of
+//! them is killed, finds an instance recreated at a new address within seconds (a
+//! rolling upgrade), passes a stalled upload's JSON 408 from the API, and refuses
+//! exactly the body sizes the API refuses.
+//!
+//! Each API instance stands where a container would: a loopback address of its own
+//! (127.0.0.2, 127.0.0.3, …) on one shared port, forwarded to the process, and the
+//! name `api` resolves to those addresses through a DNS server the test controls, in
+//! place of Docker's 127.0.0.11.
 //!
 //! nginx buffers large request bodies in its compiled-in temp directory
 //! (/var/lib/nginx/body on Debian), which the committed file does not override: the
@@ -13,6 +19,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use std::net::Ipv4Addr;
+
+use deploy_checks::dns::Dns;
+use deploy_checks::forward::Forward;
 use deploy_checks::process::Proc;
 use deploy_checks::{http, repo, tools};
 use herald_testkit::binaries::workspace_binary;
@@ -21,33 +31,26 @@ use herald_testkit::wait::wait_for_blocking;
 
 const API_KEY: &str = "deploy-checks-key";
 const STARTUP: Duration = Duration::from_secs(60);
+/// The test instances' BODY_TIMEOUT_MS: short, so a stalled upload's 408 comes
+/// quickly; nginx's own client_body_timeout is the committed one.
+const STALLED_BODY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The committed nginx.conf with the two API addresses (compose service names, which
-/// do not resolve here) replaced by local ones; each must occur exactly once, so a
-/// change to the file's shape fails here loudly.
-fn with_local_upstreams(apis: [u16; 2]) -> String {
+/// The committed nginx.conf with its addresses replaced by local ones: the resolver
+/// (Docker's 127.0.0.11, reused for 10 s) by the test's DNS server (reused for 1 s),
+/// the API's port 3000 by the port the test's instances share, and the listen
+/// addresses by free loopback ports. Each must occur exactly once, so a change to the
+/// file's shape fails here loudly.
+fn substituted(dns: u16, api_port: u16, listen: u16, status: u16) -> String {
     let mut conf = repo::read("nginx.conf");
     for (from, to) in [
         (
-            "server api1:3000 ",
-            format!("server 127.0.0.1:{} ", apis[0]),
+            "resolver 127.0.0.11 valid=10s ",
+            format!("resolver 127.0.0.1:{dns} valid=1s "),
         ),
         (
-            "server api2:3000 ",
-            format!("server 127.0.0.1:{} ", apis[1]),
+            "set $herald_api api:3000;",
+            format!("set $herald_api api:{api_port};"),
         ),
-    ] {
-        assert_eq!(conf.matches(from).count(), 1, "nginx.conf: `{from}` once");
-        conf = conf.replace(from, &to);
-    }
-    conf
-}
-
-/// For the live tests, also the listen addresses: free loopback ports instead of 80
-/// and 8081, so tests can run in parallel and next to anything else on the machine.
-fn substituted(apis: [u16; 2], listen: u16, status: u16) -> String {
-    let mut conf = with_local_upstreams(apis);
-    for (from, to) in [
         ("listen 80;", format!("listen 127.0.0.1:{listen};")),
         ("listen 8081;", format!("listen 127.0.0.1:{status};")),
     ] {
@@ -102,19 +105,33 @@ fn nginx_body_limit() -> usize {
     }
 }
 
+/// One API process and the address it stands at.
+struct Api {
+    proc: Proc,
+    /// Its own port on 127.0.0.1 (for its /metrics).
+    port: u16,
+    address: Ipv4Addr,
+    /// The "container address": dropped, the address refuses connections.
+    forward: Option<Forward>,
+}
+
 struct Stack {
     dir: tempfile::TempDir,
-    apis: Vec<(Proc, u16)>,
+    dns: Dns,
+    /// The port every instance's address shares (the container port 3000).
+    shared_port: u16,
+    apis: Vec<Api>,
     nginx: Option<(Proc, u16)>,
 }
 
 impl Stack {
-    /// Two API instances on one SQLite file (embedded mode), ready.
+    /// Two API instances on one SQLite file (embedded mode), ready, at 127.0.0.2 and
+    /// 127.0.0.3, and `api` resolving to both.
     fn with_two_apis() -> Stack {
-        let api_bin = workspace_binary("herald-api");
-        let dir = tempfile::tempdir().unwrap();
         let mut stack = Stack {
-            dir,
+            dir: tempfile::tempdir().unwrap(),
+            dns: Dns::start().unwrap(),
+            shared_port: free_port(),
             apis: Vec::new(),
             nginx: None,
         };
@@ -122,36 +139,71 @@ impl Stack {
         // same instant sometimes fail with "database is locked" (reported; seen in
         // 3 of 30 tries). That race is the store's, not nginx's, and the file is
         // only fresh once.
-        for i in 1..=2 {
-            let port = free_port();
-            let mut command = Command::new(&api_bin);
-            command
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("PORT", port.to_string())
-                .env("API_KEYS", format!("deploy:{API_KEY}"))
-                .env("SQLITE_PATH", stack.dir.path().join("herald.db"))
-                .env("RUST_LOG", "warn");
-            let proc = Proc::spawn(&format!("api{i}"), command, stack.dir.path());
-            wait_for_blocking(
-                STARTUP,
-                &format!("{} /health", proc.name()),
-                || match http::get(port, "/health") {
-                    Ok(r) if r.status == 200 => Ok(()),
-                    Ok(r) => Err(format!("{} {}", r.status, r.body)),
-                    Err(e) => Err(format!("{e}\n{}", proc.log_tail())),
-                },
-            );
-            stack.apis.push((proc, port));
+        for last in [2, 3] {
+            stack.start_api(Ipv4Addr::new(127, 0, 0, last));
         }
+        stack.publish();
         stack
+    }
+
+    /// Starts an instance at `address`, ready (not yet in DNS: see [`Stack::publish`]).
+    fn start_api(&mut self, address: Ipv4Addr) -> usize {
+        let port = free_port();
+        let mut command = Command::new(workspace_binary("herald-api"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("PORT", port.to_string())
+            .env("API_KEYS", format!("deploy:{API_KEY}"))
+            .env("SQLITE_PATH", self.dir.path().join("herald.db"))
+            .env(
+                "BODY_TIMEOUT_MS",
+                STALLED_BODY_TIMEOUT.as_millis().to_string(),
+            )
+            .env("RUST_LOG", "warn");
+        let name = format!("api{}", self.apis.len() + 1);
+        let proc = Proc::spawn(&name, command, self.dir.path());
+        wait_for_blocking(STARTUP, &format!("{name} /health"), || {
+            match http::get(port, "/health") {
+                Ok(r) if r.status == 200 => Ok(()),
+                Ok(r) => Err(format!("{} {}", r.status, r.body)),
+                Err(e) => Err(format!("{e}\n{}", proc.log_tail())),
+            }
+        });
+        let forward = Forward::start(address, self.shared_port, port)
+            .unwrap_or_else(|e| panic!("cannot listen on {address}:{}: {e}", self.shared_port));
+        self.apis.push(Api {
+            proc,
+            port,
+            address,
+            forward: Some(forward),
+        });
+        self.apis.len() - 1
+    }
+
+    /// `api` resolves to the addresses of the instances still standing.
+    fn publish(&self) {
+        let addresses: Vec<Ipv4Addr> = self
+            .apis
+            .iter()
+            .filter(|a| a.forward.is_some())
+            .map(|a| a.address)
+            .collect();
+        self.dns.set("api", &addresses);
+    }
+
+    /// Kills an instance and removes its address, as `docker compose` removing its
+    /// container would (the name still resolves to it until the DNS is told).
+    fn kill_api(&mut self, i: usize) {
+        self.apis[i].proc.kill();
+        self.apis[i].forward = None;
     }
 
     fn start_nginx(&mut self) -> u16 {
         let listen = free_port();
         let conf = write_conf(
             self.dir.path(),
-            &substituted([self.apis[0].1, self.apis[1].1], listen, free_port()),
+            &substituted(self.dns.port(), self.shared_port, listen, free_port()),
         );
         let proc = Proc::spawn("nginx", nginx(self.dir.path(), &conf), self.dir.path());
         wait_for_blocking(STARTUP, "nginx to proxy /health", || {
@@ -166,7 +218,7 @@ impl Stack {
     }
 
     fn logs(&self) -> String {
-        let mut out: Vec<String> = self.apis.iter().map(|(p, _)| p.log_tail()).collect();
+        let mut out: Vec<String> = self.apis.iter().map(|a| a.proc.log_tail()).collect();
         if let Some((p, _)) = &self.nginx {
             out.push(p.log_tail());
         }
@@ -211,12 +263,12 @@ fn accepted_count(api_port: u16) -> u64 {
 #[test]
 fn nginx_accepts_the_committed_config() {
     let dir = tempfile::tempdir().unwrap();
-    let conf = write_conf(dir.path(), &with_local_upstreams([3001, 3002]));
+    let conf = write_conf(dir.path(), &substituted(5353, 3001, 3002, 3003));
     tools::run_ok("nginx -t", nginx(dir.path(), &conf).arg("-t"));
     // And it can fail: a directive nginx does not know is refused.
     let broken = write_conf(
         dir.path(),
-        &with_local_upstreams([3001, 3002]).replace("least_conn;", "least_conns;"),
+        &substituted(5353, 3001, 3002, 3003).replace("resolver_timeout", "resolver_timeouts"),
     );
     let output = nginx(dir.path(), &broken).arg("-t").output().unwrap();
     assert!(
@@ -229,7 +281,7 @@ fn nginx_accepts_the_committed_config() {
 fn nginx_spreads_requests_over_both_apis_and_keeps_answering_when_one_dies() {
     let mut stack = Stack::with_two_apis();
     let proxy = stack.start_nginx();
-    let [p1, p2] = [stack.apis[0].1, stack.apis[1].1];
+    let [p1, p2] = [stack.apis[0].port, stack.apis[1].port];
     let (before1, before2) = (accepted_count(p1), accepted_count(p2));
 
     let mut ids = Vec::new();
@@ -252,7 +304,7 @@ fn nginx_spreads_requests_over_both_apis_and_keeps_answering_when_one_dies() {
     // One instance crashes: the next requests go to the other one. A POST is retried
     // on the other instance only because the connection to the dead one failed, so
     // the dead one never saw it (nginx.conf's proxy_next_upstream).
-    stack.apis[0].0.kill();
+    stack.kill_api(0);
     let before2 = accepted_count(p2);
     for n in 20..40 {
         let r = post_notification(proxy, n);
@@ -284,7 +336,7 @@ fn nginx_spreads_requests_over_both_apis_and_keeps_answering_when_one_dies() {
     // The API handles SIGTERM itself (in a container it is PID 1, where an unhandled
     // SIGTERM is ignored): it exits cleanly and promptly.
     let status = stack.apis[1]
-        .0
+        .proc
         .terminate(Duration::from_secs(30))
         .unwrap_or_else(|| panic!("herald-api ignored SIGTERM\n{}", stack.logs()));
     assert!(
@@ -307,7 +359,7 @@ fn nginx_and_the_api_refuse_the_same_body_sizes() {
     let limit = nginx_body_limit();
     let mut stack = Stack::with_two_apis();
     let proxy = stack.start_nginx();
-    let api = stack.apis[0].1;
+    let api = stack.apis[0].port;
     // Valid JSON of exactly `size` bytes, which the API reads and then rejects as an
     // unknown field (400/422) — anything but 413.
     let body = |size: usize| {
@@ -372,8 +424,10 @@ fn nginx_conf_has_what_the_issue_lists() {
         .collect();
     let has = |prefix: &str| directives.iter().any(|d| d.starts_with(prefix));
     for needed in [
-        "least_conn;",
-        "keepalive ",
+        "resolver 127.0.0.11 valid=",
+        "set $herald_api api:3000;",
+        "proxy_pass http://$herald_api;",
+        "proxy_request_buffering off;",
         "limit_req_zone ",
         "limit_req ",
         "client_max_body_size ",
@@ -388,16 +442,27 @@ fn nginx_conf_has_what_the_issue_lists() {
     ] {
         assert!(has(needed), "nginx.conf lacks `{needed}`");
     }
-    for api in ["api1:3000", "api2:3000"] {
-        let server = directives
-            .iter()
-            .find(|d| d.starts_with(&format!("server {api}")))
-            .unwrap_or_else(|| panic!("no upstream server {api}"));
-        assert!(
-            server.contains("max_fails=") && server.contains("fail_timeout="),
-            "{server}: passive health checks"
-        );
-    }
+    // A stalled upload must meet the API's deadline (JSON 408) before nginx's own.
+    let body_timeout = directives
+        .iter()
+        .find_map(|d| d.strip_prefix("client_body_timeout "))
+        .and_then(|v| v.trim_end_matches(';').strip_suffix('s'))
+        .and_then(|v| v.parse::<u64>().ok())
+        .expect("client_body_timeout in seconds");
+    let help = Command::new(workspace_binary("herald-api"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let api_ms: u64 = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("BODY_TIMEOUT_MS "))
+        .and_then(|l| l.rsplit_once('(')?.1.strip_suffix(')')?.parse().ok())
+        .expect("herald-api --help gives BODY_TIMEOUT_MS's default");
+    assert!(
+        body_timeout * 1000 > api_ms,
+        "client_body_timeout {body_timeout}s does not outlast the API's BODY_TIMEOUT_MS ({api_ms} ms)"
+    );
     let next_upstream = directives
         .iter()
         .find(|d| d.starts_with("proxy_next_upstream "))
@@ -408,4 +473,80 @@ fn nginx_conf_has_what_the_issue_lists() {
     );
     // An empty Connection header unless upgrading, so upstream keepalive works.
     assert!(conf.contains("''      '';") || conf.contains("'' '';"));
+}
+
+/// A rolling upgrade: an instance is recreated at a new address and the old address
+/// disappears. nginx, which resolves `api` while it runs, sends requests to the new
+/// instance within seconds and never fails a request on the way.
+#[test]
+fn nginx_finds_an_instance_recreated_at_a_new_address() {
+    let mut stack = Stack::with_two_apis();
+    let proxy = stack.start_nginx();
+    let mut n = 0;
+    let mut send = |stack: &Stack| {
+        n += 1;
+        let r = post_notification(proxy, n);
+        assert_eq!(r.status, 202, "request {n}: {}\n{}", r.body, stack.logs());
+    };
+    send(&stack);
+
+    // Compose recreates api2: the old container goes, the new one has a new address.
+    stack.kill_api(1);
+    let new = stack.start_api(Ipv4Addr::new(127, 0, 0, 4));
+    stack.publish();
+    let new_port = stack.apis[new].port;
+    wait_for_blocking(
+        Duration::from_secs(15),
+        "the recreated instance to receive requests through nginx",
+        || {
+            send(&stack);
+            accepted_count(new_port) > 0
+        },
+    );
+    // And the old address is forgotten: requests keep flowing to both live instances.
+    let old_port = stack.apis[0].port;
+    let (before_old, before_new) = (accepted_count(old_port), accepted_count(new_port));
+    for _ in 0..20 {
+        send(&stack);
+    }
+    let served = accepted_count(old_port) - before_old + accepted_count(new_port) - before_new;
+    assert_eq!(served, 20, "every request reached a live instance");
+    drop(stack);
+}
+
+/// A client that stops sending its body gets the API's JSON 408 through nginx (the
+/// body streams through, and nginx's own client_body_timeout is the longer one).
+#[test]
+fn a_stalled_upload_gets_the_apis_json_408_through_nginx() {
+    use std::io::{Read, Write};
+
+    let mut stack = Stack::with_two_apis();
+    let proxy = stack.start_nginx();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", proxy)).unwrap();
+    stream
+        .set_read_timeout(Some(STALLED_BODY_TIMEOUT * 10))
+        .unwrap();
+    let head = format!(
+        "POST /v1/notifications HTTP/1.1\r\nHost: herald\r\nAuthorization: Bearer {API_KEY}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{{\"channel\""
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let started = std::time::Instant::now();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let waited = started.elapsed();
+    assert!(
+        response.starts_with("HTTP/1.1 408"),
+        "{response}\n{}",
+        stack.logs()
+    );
+    assert!(
+        response.contains(r#""code":"request_timeout""#),
+        "the 408 is not the API's: {response}"
+    );
+    assert!(
+        waited >= STALLED_BODY_TIMEOUT && waited < STALLED_BODY_TIMEOUT * 5,
+        "answered after {waited:?}"
+    );
+    drop(stack);
 }

@@ -1,6 +1,6 @@
 //! rabbitmq/definitions.json (imported by the compose stack's RabbitMQ at boot) is the
-//! topology the services declare at start (`herald_core::dispatch::declare`, DESIGN
-//! §4): same names, and arguments the broker accepts as equivalent — otherwise every
+//! topology the services declare at start (`herald_core::dispatch::declare`, `docs/dispatch.md`):
+//! same names, and arguments the broker accepts as equivalent — otherwise every
 //! API and worker would fail to start with PRECONDITION_FAILED.
 //!
 //! Checked on the real broker of the tests (`HERALD_TEST_RABBITMQ_URL`): the file's

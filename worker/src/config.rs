@@ -1,5 +1,5 @@
 //! The worker's configuration, built once from an [`Env`] and checked at start-up
-//! (DESIGN §9). A bad value stops the process with a message naming the variable.
+//! (`docs/operations.md`). A bad value stops the process with a message naming the variable.
 //!
 //! What the worker shares with the API is parsed in core, once: the store
 //! ([`StoreConfig`]), the broker ([`BrokerConfig`]), the SSRF allow-list

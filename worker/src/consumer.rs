@@ -1,4 +1,4 @@
-//! The RabbitMQ consumer group (DESIGN §4).
+//! The RabbitMQ consumer group (`docs/dispatch.md`).
 //!
 //! Every worker consumes the same notification work queues — critical, high, normal —
 //! each on its own channel with `PREFETCH_COUNT` and manual acks. Per delivery: claim

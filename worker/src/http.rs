@@ -1,4 +1,4 @@
-//! The worker's HTTP endpoints on `METRICS_PORT` (DESIGN §8): `/health`, `/metrics`,
+//! The worker's HTTP endpoints on `METRICS_PORT` (`docs/worker.md`): `/health`, `/metrics`,
 //! `/resources`, `/stats`.
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! The worker's Prometheus metrics (DESIGN §8). The names inherited from the system
+//! The worker's Prometheus metrics (`docs/worker.md`). The names inherited from the system
 //! Herald replaces are kept so existing dashboards work; everything new is `herald_*`.
 //! Each worker instance has its own registry, so several can run in one test process.
 

@@ -1,4 +1,4 @@
-//! The poller (DESIGN §4): in every worker, jittered every `POLL_INTERVAL_MS`, it
+//! The poller (`docs/dispatch.md`): in every worker, jittered every `POLL_INTERVAL_MS`, it
 //! claims up to `WORKER_BATCH_SIZE` due notifications — scheduled retries, snoozed
 //! jobs, expired leases of dead workers, and pending jobs whose publish was lost — and
 //! processes them. In embedded mode it is the only dispatch path: while polls come back

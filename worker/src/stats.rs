@@ -1,4 +1,4 @@
-//! The counters behind `/stats` (DESIGN §8) and the registry heartbeat.
+//! The counters behind `/stats` (`docs/worker.md`) and the registry heartbeat.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;

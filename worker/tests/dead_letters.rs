@@ -1,4 +1,4 @@
-//! Dead letters end to end (DESIGN §5, §7): the real API (in this process) → RabbitMQ
+//! Dead letters end to end (`docs/channels.md`, `docs/api.md`): the real API (in this process) → RabbitMQ
 //! → a worker process → a webhook receiver that answers 400. The job goes dead after
 //! one attempt (a 4xx is permanent), `GET /v1/dead-letters` shows it with its
 //! `lastError` and `history`, cursor-paged; once the receiver is fixed,

@@ -1,4 +1,4 @@
-//! Match hosting end to end (issue #8, DESIGN §6): the real API → the store and
+//! Match hosting end to end (issue #8, `docs/matches.md`): the real API → the store and
 //! RabbitMQ → `herald-worker` processes hosting matches. Capacity (`MAX_MATCHES`),
 //! concurrent event appends from two API processes, failover after `kill -9`, a stale
 //! host that cannot write after a takeover, the end by time, and one run on the

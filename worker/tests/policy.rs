@@ -1,4 +1,4 @@
-//! Notification policy (DESIGN §5): quiet hours, scheduled sends, circuit breakers.
+//! Notification policy (`docs/channels.md`): quiet hours, scheduled sends, circuit breakers.
 //!
 //! Quiet hours run an in-process worker whose store and policies share one
 //! `ManualClock`, so "now" is set inside the window and then moved past its end

@@ -6,6 +6,8 @@
 //! API: `counts` prints the jobs per state, `dead-letters` lists a tenant's dead jobs
 //! with their last error, and `redrive` sends dead jobs back to be delivered with fresh
 //! attempts (as `POST /v1/jobs/{id}/retry` does; the workers' poller dispatches them).
+//! `keys create|list|revoke` manage the API keys held in the store: every API instance
+//! rereads them every 2 s, so a new key works and a revoked one stops within seconds.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,7 +15,8 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use herald_core::clock::SystemClock;
 use herald_core::config::Env;
-use herald_core::store::{self, ListFilter, PageRequest, StoreConfig};
+use herald_core::store::keys::{key_digest, MAX_KEY_NAME_LEN};
+use herald_core::store::{self, ListFilter, NewApiKey, PageRequest, Store, StoreConfig};
 use herald_core::{JobId, JobStatus, TenantId};
 
 #[derive(Debug, Parser)]
@@ -48,6 +51,34 @@ enum Command {
         /// The ids of the dead jobs.
         #[arg(required = true)]
         ids: Vec<String>,
+    },
+    /// Manage the API keys held in the store (beside the API_KEYS bootstrap keys).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create a key for a tenant and print it. It is shown this once: the store keeps
+    /// only its SHA-256 digest.
+    Create {
+        /// The tenant the key calls the API as.
+        #[arg(long)]
+        tenant: String,
+        /// What you call it (e.g. billing-service), to find it in `keys list`.
+        #[arg(long)]
+        name: String,
+    },
+    /// List the stored keys, oldest first: id, tenant, name, created, last used, state.
+    List {
+        /// Only this tenant's keys.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// Revoke a key by its id (from `keys list`); API instances refuse it within seconds.
+    Revoke {
+        /// The key's id.
+        id: String,
     },
 }
 
@@ -116,6 +147,72 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             anyhow::ensure!(failed == 0, "{failed} job(s) not re-driven");
         }
+        Command::Keys(command) => keys(store.as_ref(), command).await?,
     }
     Ok(())
+}
+
+fn when(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map_or_else(
+        || "-".to_owned(),
+        |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    )
+}
+
+async fn keys(store: &dyn Store, command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Create { tenant, name } => {
+            let tenant = TenantId::parse(&tenant)?;
+            let name = name.trim().to_owned();
+            anyhow::ensure!(
+                (1..=MAX_KEY_NAME_LEN).contains(&name.chars().count())
+                    && !name.chars().any(char::is_control),
+                "--name is 1 to {MAX_KEY_NAME_LEN} characters"
+            );
+            let key = new_key();
+            let record = store
+                .create_key(NewApiKey {
+                    tenant,
+                    name,
+                    digest: key_digest(&key),
+                })
+                .await?;
+            println!("{key}");
+            eprintln!(
+                "created key {} for tenant {} ({}); it is shown only this once, \
+                 and every API instance accepts it within seconds",
+                record.id, record.tenant, record.name
+            );
+        }
+        KeysCommand::List { tenant } => {
+            let tenant = tenant.as_deref().map(TenantId::parse).transpose()?;
+            for key in store.list_keys(tenant.as_ref()).await? {
+                let state = if key.is_active() { "active" } else { "revoked" };
+                println!(
+                    "{}  {}  {}  created {}  last used {}  {state}",
+                    key.id,
+                    key.tenant,
+                    key.name,
+                    when(Some(key.created_at)),
+                    when(key.last_used_at),
+                );
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            let key = store.revoke_key(&id).await.map_err(|e| match e {
+                store::StoreError::NotFound => anyhow::anyhow!("no stored key has id {id:?}"),
+                other => other.into(),
+            })?;
+            println!("{}  revoked {}", key.id, when(key.revoked_at));
+        }
+    }
+    Ok(())
+}
+
+/// A new key: `hk_` and 32 random bytes from the OS, as hex.
+fn new_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("hk_{}", hex::encode(bytes))
 }

@@ -1,5 +1,5 @@
 //! Dispatch without a broker (embedded mode: no `RABBITMQ_URL`). Jobs are only stored;
-//! every worker's poller claims them from the store, polling fast (DESIGN §4), and
+//! every worker's poller claims them from the store, polling fast (`docs/dispatch.md`), and
 //! match hosts read their event logs on a short poll.
 
 use async_trait::async_trait;

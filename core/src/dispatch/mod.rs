@@ -1,4 +1,4 @@
-//! Dispatch (DESIGN §4): how a stored job reaches a worker fast. The store is the
+//! Dispatch (`docs/dispatch.md`): how a stored job reaches a worker fast. The store is the
 //! source of truth; dispatch only saves the workers a poll. So nothing here retries a
 //! failed publish: the caller has already stored the job durably, and a worker's poller
 //! finds any job whose publish was lost.

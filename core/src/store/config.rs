@@ -1,4 +1,4 @@
-//! Which store a process opens, read from the environment (DESIGN §9): MongoDB when
+//! Which store a process opens, read from the environment (`docs/operations.md`): MongoDB when
 //! `MONGODB_URI` is set, otherwise the embedded SQLite file. Every value is checked at
 //! start-up; a bad one is a [`ConfigError`] naming the variable.
 
@@ -45,7 +45,7 @@ impl StoreConfig {
     }
 }
 
-/// The MongoDB settings (DESIGN §9), each checked and named when wrong.
+/// The MongoDB settings (`docs/operations.md`), each checked and named when wrong.
 fn mongo_from_env(env: &Env, uri: &str) -> Result<MongoConfig, ConfigError> {
     if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
         return Err(ConfigError::new(

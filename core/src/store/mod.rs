@@ -34,10 +34,12 @@ use crate::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSn
 mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod keys;
 pub mod mongo;
 pub mod sqlite;
 
 pub use config::StoreConfig;
+pub use keys::{ApiKeyRecord, KeyStore, NewApiKey};
 
 /// Why a store call failed. Callers match on these; the API maps them to status codes.
 #[derive(Debug, thiserror::Error)]
@@ -417,7 +419,7 @@ impl Appended {
     }
 }
 
-/// Matches (DESIGN §6): the API appends to a match's event log and reads the match;
+/// Matches (`docs/matches.md`): the API appends to a match's event log and reads the match;
 /// the host reads the log and saves state under its fenced lease (the lease itself is
 /// taken with [`LeaseStore::claim`] / [`LeaseStore::claim_due`] like any job's).
 #[async_trait]
@@ -478,12 +480,12 @@ pub trait MatchStore: Send + Sync {
 
 /// Everything a Herald process needs from its store.
 pub trait Store:
-    JobStore + LeaseStore + WorkerRegistry + MatchStore + std::fmt::Debug + 'static
+    JobStore + LeaseStore + WorkerRegistry + MatchStore + KeyStore + std::fmt::Debug + 'static
 {
 }
 
-impl<T: JobStore + LeaseStore + WorkerRegistry + MatchStore + std::fmt::Debug + 'static> Store
-    for T
+impl<T> Store for T where
+    T: JobStore + LeaseStore + WorkerRegistry + MatchStore + KeyStore + std::fmt::Debug + 'static
 {
 }
 

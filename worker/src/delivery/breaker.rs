@@ -1,4 +1,4 @@
-//! Circuit breakers, one per (channel, provider) (DESIGN §5).
+//! Circuit breakers, one per (channel, provider) (`docs/channels.md`).
 //!
 //! A provider that is down should not eat every job's attempts: without a breaker,
 //! each job bound for it burns through its retries and lands in dead while the

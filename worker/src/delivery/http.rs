@@ -2,7 +2,7 @@
 //! `push`), and the DNS resolver that pins the webhook's connections to checked
 //! addresses.
 //!
-//! Classification (DESIGN §5), on typed values only — status codes, `reqwest::Error`'s
+//! Classification (`docs/channels.md`), on typed values only — status codes, `reqwest::Error`'s
 //! kind, the resolver's own error type — never on message text:
 //!
 //! | outcome | result |

@@ -1,4 +1,4 @@
-//! Match hosting (DESIGN §6; `docs/matches.md`): a match is a job that one worker
+//! Match hosting (`docs/matches.md`): a match is a job that one worker
 //! hosts from start to end, applying its event log to its state under a fenced lease.
 //!
 //! Capacity is a semaphore of `MAX_MATCHES` slots, and every way a match reaches this

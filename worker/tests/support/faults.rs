@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use herald_core::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
 use herald_core::store::{
-    Appended, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, ListFilter,
-    MatchStore, Page, PageRequest, Retry, StateCounts, StoreResult, WorkerHeartbeat, WorkerRecord,
-    WorkerRegistry,
+    ApiKeyRecord, Appended, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, KeyStore,
+    LeaseStore, ListFilter, MatchStore, NewApiKey, Page, PageRequest, Retry, StateCounts,
+    StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry,
 };
 use herald_core::{ClaimedJob, Job, JobId, Lease, NewJob, Store, StoreError, TenantId, WorkerId};
 
@@ -202,5 +202,21 @@ impl MatchStore for LostAnswers {
                 .finish_match(lease, snapshot, result, notifications)
                 .await,
         )
+    }
+}
+
+#[async_trait]
+impl KeyStore for LostAnswers {
+    async fn create_key(&self, key: NewApiKey) -> StoreResult<ApiKeyRecord> {
+        self.answer("create_key", self.inner.create_key(key).await)
+    }
+    async fn list_keys(&self, tenant: Option<&TenantId>) -> StoreResult<Vec<ApiKeyRecord>> {
+        self.answer("list_keys", self.inner.list_keys(tenant).await)
+    }
+    async fn revoke_key(&self, id: &str) -> StoreResult<ApiKeyRecord> {
+        self.answer("revoke_key", self.inner.revoke_key(id).await)
+    }
+    async fn touch_keys(&self, used: &[(String, DateTime<Utc>)]) -> StoreResult<()> {
+        self.answer("touch_keys", self.inner.touch_keys(used).await)
     }
 }

@@ -1,4 +1,4 @@
-//! Claiming and fencing (DESIGN §3): each job is claimed once however many tasks or
+//! Claiming and fencing (`docs/lease-protocol.md`): each job is claimed once however many tasks or
 //! processes race for it, a live lease blocks every other claim, an expired one is
 //! reclaimed with a higher fencing token, and every write under a lost lease is
 //! `LeaseLost` and changes nothing.

@@ -1,4 +1,4 @@
-//! Matches (DESIGN §6): event appends get gap-free sequence numbers under concurrent
+//! Matches (`docs/matches.md`): event appends get gap-free sequence numbers under concurrent
 //! appends from tasks and processes, only live matches of the caller's tenant take
 //! events, idempotency keys replay the first append, and the host's snapshot and
 //! finish are fenced on its lease.

@@ -16,10 +16,12 @@
 //! - [`inserts`] — idempotency keys and all-or-nothing batches;
 //! - [`listing`] — tenant-scoped reads, pages and filters, counts by state;
 //! - [`registry`] — worker heartbeats;
+//! - [`keys`] — API keys in the store;
 //! - [`mod@matches`] — event logs, snapshots and the fenced finish of a match.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 pub mod inserts;
+pub mod keys;
 pub mod leases;
 pub mod lifecycle;
 pub mod listing;
@@ -109,6 +111,9 @@ macro_rules! conformance_suite {
             ],
             registry: [
                 worker_registry_heartbeats,
+            ],
+            keys: [
+                api_keys_are_created_listed_revoked_and_touched,
             ],
             matches: [
                 match_events_get_gap_free_seqs_under_concurrent_appends,

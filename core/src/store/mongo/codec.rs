@@ -1,4 +1,4 @@
-//! Jobs and worker records to and from BSON documents (field names of DESIGN §2).
+//! Jobs and worker records to and from BSON documents (field names of `docs/lease-protocol.md`).
 
 use chrono::{DateTime, Utc};
 use mongodb::bson::{Bson, Document};

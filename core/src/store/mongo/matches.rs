@@ -1,4 +1,4 @@
-//! Matches in the MongoDB store (DESIGN §6).
+//! Matches in the MongoDB store (`docs/matches.md`).
 //!
 //! A match is a document of `jobs` (kind `match`) that also carries the hosted
 //! snapshot (`state`, `stateVersion`, `appliedSeq`, `startedAt`, `endsAt`), the

@@ -17,6 +17,7 @@
 //! The indexes and the query each serves are listed in `docs/lease-protocol.md`.
 
 mod codec;
+mod keys;
 mod matches;
 pub mod pipeline;
 
@@ -362,7 +363,7 @@ impl MongoStore {
             .create_indexes([seq, event_key])
             .await
             .map_err(|e| context(e, "creating the match_events indexes"))?;
-        Ok(())
+        self.create_key_indexes().await
     }
 
     /// Warns when this host's clock is far from the server's. Harmless for leases

@@ -1,4 +1,4 @@
-//! Matches in the embedded store (DESIGN §6).
+//! Matches in the embedded store (`docs/matches.md`).
 //!
 //! A match is a row of `jobs` (kind `match`) with the hosted snapshot in its own
 //! columns (`state`, `stateVersion`, `appliedSeq`, `startedAt`, `endsAt`, `result`)

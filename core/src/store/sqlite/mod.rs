@@ -21,6 +21,7 @@
 
 mod codec;
 mod jobs;
+mod keys;
 mod leases;
 mod matches;
 mod schema;

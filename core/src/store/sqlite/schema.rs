@@ -55,7 +55,7 @@ CREATE TABLE workers (
 );
 CREATE INDEX workers_heartbeat ON workers (heartbeatAt);
 "#,
-    // Matches (DESIGN §6): the hosted snapshot and the event counter live on the
+    // Matches (`docs/matches.md`): the hosted snapshot and the event counter live on the
     // match's job row (null on every other job); the log is its own table, keyed so
     // that `events_after` is a range scan of the primary key.
     r#"
@@ -84,6 +84,18 @@ CREATE TABLE match_events (
 ALTER TABLE match_events ADD COLUMN idempotencyKey TEXT;
 CREATE UNIQUE INDEX match_events_idempotency ON match_events (matchId, idempotencyKey)
     WHERE idempotencyKey IS NOT NULL;
+"#,
+    // API keys managed in the store (`herald-store keys`): digests only.
+    r#"
+CREATE TABLE api_keys (
+    id          TEXT PRIMARY KEY,
+    tenant      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    digest      TEXT NOT NULL UNIQUE,
+    createdAt   INTEGER NOT NULL,
+    lastUsedAt  INTEGER,
+    revokedAt   INTEGER
+);
 "#,
 ];
 

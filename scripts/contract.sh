@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The API contract against a live API (docs/contract-testing.md): a herald-api and a
-# herald-worker on a fresh SQLite file and RabbitMQ, then
+# The API contract against a live API (docs/contract-testing.md): a herald-api on a
+# fresh SQLite file and RabbitMQ, and a herald-worker on the same file (without
+# network: see start_worker), then
 #   schemathesis  Schemathesis 4 over docs/openapi.json: examples, coverage, fuzzing
 #                 and stateful phases, every check (contract/schemathesis.toml); then
 #                 contract/parity.py: schema and API agree on each pattern's edge cases;
@@ -49,34 +50,56 @@ ensure_node() {
 API_PID=""
 WORKER_PID=""
 RUN_DIR=""
+GROUP=""
 stop_stack() {
   if [ -n "$API_PID" ]; then kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; fi
   if [ -n "$WORKER_PID" ]; then kill "$WORKER_PID" 2>/dev/null || true; wait "$WORKER_PID" 2>/dev/null || true; fi
   API_PID="" WORKER_PID=""
+  # The run's queues (and the messages no one consumed) go with it.
+  if [ -n "$GROUP" ] && command -v rabbitmqctl >/dev/null; then
+    rabbitmqctl list_queues -q name 2>/dev/null | grep "^$GROUP\." | while read -r queue; do
+      rabbitmqctl delete_queue "$queue" </dev/null >/dev/null 2>&1 || true
+    done
+  fi
 }
 trap stop_stack EXIT
+
+# The worker runs with no network: the fuzzed webhook URLs name arbitrary public
+# hosts, and a contract run must not send them anything. In a network namespace of
+# its own it cannot reach RabbitMQ either, so it runs embedded: its poller claims the
+# jobs the API stored (and published to RabbitMQ, where this run's queues are deleted
+# at the end). Without user namespaces there is no worker: the contract holds without
+# one (nothing is delivered, nothing dies, /v1/workers lists no one).
+start_worker() {
+  if ! unshare -rn true 2>/dev/null; then
+    log "no user namespaces here: running without a worker (webhooks must not reach the Internet)"
+    return
+  fi
+  env -u RABBITMQ_URL METRICS_PORT=0 METRICS_HOST=127.0.0.1 WEBHOOK_TIMEOUT_MS=2000 \
+    RETRY_BASE_MS=200 RETRY_MAX_MS=1000 \
+    unshare -rn sh -c 'ip link set lo up 2>/dev/null; exec "$0"' "$ROOT/target/debug/herald-worker" \
+    >"$RUN_DIR/worker.log" 2>&1 &
+  WORKER_PID=$!
+}
 
 # Starts herald-api and herald-worker on a new SQLite file and consumer group, and
 # waits (bounded) until /ready answers 200. Sets BASE_URL.
 start_stack() {
   cargo build -q -p herald-api -p herald-worker
   RUN_DIR=$(mktemp -d "$STATE/contract-run.XXXXXX")
-  local port group
+  local port
   port=$(free_port)
-  group="contract-$(date +%s)-$$"
+  GROUP="contract-$(date +%s)-$$"
   BASE_URL="http://127.0.0.1:$port"
-  export API_KEYS="contract:$KEY" SQLITE_PATH="$RUN_DIR/herald.db" RABBITMQ_URL \
-    RABBITMQ_CONSUMER_GROUP="$group" RUST_LOG=warn
+  export API_KEYS="contract:$KEY" SQLITE_PATH="$RUN_DIR/herald.db" \
+    RABBITMQ_CONSUMER_GROUP="$GROUP" RUST_LOG=warn
   # Rate limiting off, so every generated request reaches validation; every address
   # allowed, so the only refusals are the contract's (the SSRF guard is a policy of
   # the deployment, documented as 422 forbidden_target).
-  PORT=$port RATE_LIMIT_PER_SEC=0 WEBHOOK_ALLOWED_CIDRS=0.0.0.0/0,::/0 \
+  RABBITMQ_URL=$RABBITMQ_URL PORT=$port RATE_LIMIT_PER_SEC=0 WEBHOOK_ALLOWED_CIDRS=0.0.0.0/0,::/0 \
     target/debug/herald-api >"$RUN_DIR/api.log" 2>&1 &
   API_PID=$!
-  # The worker keeps the SSRF guard at delivery, and gives up on a webhook quickly.
-  METRICS_PORT=0 WEBHOOK_TIMEOUT_MS=2000 RETRY_BASE_MS=200 RETRY_MAX_MS=1000 \
-    target/debug/herald-worker >"$RUN_DIR/worker.log" 2>&1 &
-  WORKER_PID=$!
+  start_worker
   local i
   for ((i = 0; i < 300; i++)); do
     if curl -fsS "$BASE_URL/ready" >/dev/null 2>&1; then

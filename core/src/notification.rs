@@ -679,7 +679,7 @@ fn is_http_url(s: &str) -> bool {
         _ => return false,
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
+    if authority.is_empty() || authority.contains('@') || !is_uri_tail(&rest[authority.len()..]) {
         return false;
     }
     if let Some(v6) = authority.strip_prefix('[') {
@@ -702,6 +702,46 @@ fn is_http_url(s: &str) -> bool {
         None => authority,
     };
     is_dotted_quad(host) || is_host_name(host)
+}
+
+/// What follows a URL's authority, as RFC 3986 has it (the document's `format: uri`):
+/// a path of `/`-led segments, then `?query`, then `#fragment`, of unreserved
+/// characters, sub-delimiters, `:` `@` (and `/` `?` in the query and fragment) and
+/// `%XX` escapes. Not a character more: no spaces, no `{`, `|`, `\`, `^`, no non-ASCII.
+fn is_uri_tail(tail: &str) -> bool {
+    fn chars_ok(part: &str, extra: &[u8]) -> bool {
+        let bytes = part.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'%' {
+                let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return false;
+                }
+                i += 3;
+                continue;
+            }
+            let pchar = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+            if !(pchar || extra.contains(&b)) {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let (before_fragment, fragment) = match tail.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (tail, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (before_fragment, None),
+    };
+    (path.is_empty() || path.starts_with('/'))
+        && chars_ok(path, b"/")
+        && query.is_none_or(|q| chars_ok(q, b"/?"))
+        && fragment.is_none_or(|f| chars_ok(f, b"/?"))
 }
 
 /// Four decimal octets 0–255 without leading zeros.
@@ -755,9 +795,10 @@ fn is_email(s: &str) -> bool {
         return false;
     };
     let atom_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
-    // RFC 5321's 64-octet limit on the local part is the SMTP server's to apply (it
-    // answers for its own mailboxes), like deliverability: a pattern cannot state it.
+    // RFC 5321's 64-octet local part: the document's `format: email` states it (a
+    // pattern could not).
     let local_ok = !local.is_empty()
+        && local.len() <= 64
         && local
             .split('.')
             .all(|atom| !atom.is_empty() && atom.chars().all(atom_char));
@@ -907,6 +948,15 @@ mod tests {
             "http://[::1/",
             "http://a..b/",
             "http://example.com./",
+            "http://example.com/\u{e9}",
+            "http://example.com/a|b",
+            "http://example.com/{x}",
+            "http://example.com/?x=[1]",
+            "http://example.com/%zz",
+            "http://example.com/%2",
+            "http://example.com/#a#b",
+            "http://example.com/a\\b",
+            "http://example.com/a^b",
             "ftp://example.com",
             "example.com/hook",
             "https://",
@@ -928,6 +978,9 @@ mod tests {
             "http://1.2.3.4:0080/",
             "https://a-1.b2.example/x?y#z",
             "http://[1::]/",
+            "https://example.com/a%20b/~!$&'()*+,;=:@?q=/?#f/?",
+            "https://example.com?x",
+            "https://example.com#",
         ] {
             assert_eq!(field_of(base("webhook", ok)), "<valid>", "{ok}");
         }

@@ -87,6 +87,10 @@ ADDRESSES = {
         "http://example.com\\@evil.com/", "http://-a.example/", "http://a" + "b" * 63 + ".example/",
         "http://" + "a" * 63 + ".example/", "http://[1:2:3:4:5:6:7:8]/", "http://[1:2:3:4:5:6:7::]/",
         "http://[::1:2:3:4:5:6:7]/", "http://[1:2:3:4:5:6:7:8:9]/", "http://[12345::]/",
+        "https://example.com/a%20b/~!$&'()*+,;=:@?q=/?#f/?", "https://example.com?x", "https://example.com#",
+        "http://example.com/a|b", "http://example.com/{x}", "http://example.com/?x=[1]", "http://example.com/%zz",
+        "http://example.com/%2", "http://example.com/#a#b", "http://example.com/a\\b", "http://example.com/a^b",
+        "http://example.com/a`b", "http://example.com/a\"b", "http://example.com/<a>",
     ],
     "email": [
         "a@b.co", "first.last+tag@mail.example.com", "o'brien@example.ie", "user@xn--bcher-kva.example",

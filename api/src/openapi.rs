@@ -55,7 +55,7 @@ pub mod patterns {
 
     /// An absolute http(s) URL (`is_http_url`): a host that is a DNS name whose last
     /// label starts with a letter, a dotted-quad IPv4 address or a bracketed IPv6
-    /// address; an optional port 1–65535; then anything without whitespace.
+    /// address; an optional port 1–65535; then an RFC 3986 path, query and fragment.
     pub fn webhook_url() -> String {
         let octet = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
         let ipv4 = format!("({octet}\\.){{3}}{octet}");
@@ -74,9 +74,10 @@ pub mod patterns {
         .join("|");
         let name = "([A-Za-z0-9-]{1,63}\\.)*[A-Za-z][A-Za-z0-9-]{0,62}";
         let port = "(0{0,4}[1-9]|0{0,3}[1-9][0-9]|0{0,2}[1-9][0-9]{2}|0?[1-9][0-9]{3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
-        format!(
-            "^[Hh][Tt][Tt][Pp][Ss]?://({name}|{ipv4}|\\[({ipv6})\\])(:{port})?([/?#][^{SPACE_OR_CONTROL}]*)?$"
-        )
+        // RFC 3986 after the authority: path, query, fragment.
+        let pchar = "([A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})";
+        let tail = format!("(/{pchar}*)*(\\?({pchar}|[/?])*)?(#({pchar}|[/?])*)?");
+        format!("^[Hh][Tt][Tt][Pp][Ss]?://({name}|{ipv4}|\\[({ipv6})\\])(:{port})?{tail}$")
     }
 
     /// `local@domain` (`is_email`): an ASCII dot-atom local part, and a domain of at
@@ -240,12 +241,12 @@ fn address_schema(channel: Channel) -> Value {
         Channel::Webhook => (
             patterns::webhook_url(),
             MAX_ADDRESS_CHARS,
-            "An absolute http(s) URL without credentials. Its host is a DNS name whose last label starts with a letter, a dotted-quad IPv4 address or a bracketed IPv6 address (no IPv4 shorthand such as 127.1); the path, query and fragment are not checked beyond having no whitespace. A URL naming a loopback, private, link-local or otherwise internal IP literal, or localhost, is refused with 422 forbidden_target unless WEBHOOK_ALLOWED_CIDRS allows it.",
+            "An absolute http(s) URL without credentials. Its host is a DNS name whose last label starts with a letter, a dotted-quad IPv4 address or a bracketed IPv6 address (no IPv4 shorthand such as 127.1), then an RFC 3986 path, query and fragment (non-ASCII and characters such as spaces, { } | \\ ^ are percent-encoded). A URL naming a loopback, private, link-local or otherwise internal IP literal, or localhost, is refused with 422 forbidden_target unless WEBHOOK_ALLOWED_CIDRS allows it.",
         ),
         Channel::Email => (
             patterns::email(),
             MAX_EMAIL_CHARS,
-            "local@domain: an ASCII dot-atom local part and a domain of two or more labels of letters, digits and inner hyphens (at most 63 each). The 64-character limit on the local part is left to the SMTP server.",
+            "local@domain: an ASCII dot-atom local part of at most 64 characters and a domain of two or more labels of letters, digits and inner hyphens (at most 63 each).",
         ),
         Channel::Sms => (
             patterns::E164.to_owned(),
@@ -263,9 +264,15 @@ fn address_schema(channel: Channel) -> Value {
             "Any label without whitespace or control characters; log delivers nowhere.",
         ),
     };
-    // No `format: email` or `uri`: validators read those as RFC 5321/3986, which are
-    // not the API's rules; the pattern is.
-    json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": pattern, "description": description})
+    let mut schema = json!({"type": "string", "minLength": 1, "maxLength": max, "pattern": pattern, "description": description});
+    // The pattern and the format together are the rule: `uri` (RFC 3986) is what the
+    // pattern's tail says, `email` adds the 64-character local part.
+    match channel {
+        Channel::Webhook => schema["format"] = json!("uri"),
+        Channel::Email => schema["format"] = json!("email"),
+        Channel::Sms | Channel::Push | Channel::Log => {}
+    }
+    schema
 }
 
 fn recipient_schema(channel: Channel) -> Value {

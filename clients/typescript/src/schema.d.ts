@@ -360,7 +360,10 @@ export interface components {
             recipient: components["schemas"]["LogRecipient"];
         };
         WebhookRecipient: {
-            /** @description An absolute http(s) URL without credentials. Its host is a DNS name whose last label starts with a letter, a dotted-quad IPv4 address or a bracketed IPv6 address (no IPv4 shorthand such as 127.1); the path, query and fragment are not checked beyond having no whitespace. A URL naming a loopback, private, link-local or otherwise internal IP literal, or localhost, is refused with 422 forbidden_target unless WEBHOOK_ALLOWED_CIDRS allows it. */
+            /**
+             * Format: uri
+             * @description An absolute http(s) URL without credentials. Its host is a DNS name whose last label starts with a letter, a dotted-quad IPv4 address or a bracketed IPv6 address (no IPv4 shorthand such as 127.1), then an RFC 3986 path, query and fragment (non-ASCII and characters such as spaces, { } | \ ^ are percent-encoded). A URL naming a loopback, private, link-local or otherwise internal IP literal, or localhost, is refused with 422 forbidden_target unless WEBHOOK_ALLOWED_CIDRS allows it.
+             */
             address: string;
             timezone?: components["schemas"]["TimeZone"];
         };
@@ -425,7 +428,10 @@ export interface components {
             recipient: components["schemas"]["WebhookRecipient"];
         };
         EmailRecipient: {
-            /** @description local@domain: an ASCII dot-atom local part and a domain of two or more labels of letters, digits and inner hyphens (at most 63 each). The 64-character limit on the local part is left to the SMTP server. */
+            /**
+             * Format: email
+             * @description local@domain: an ASCII dot-atom local part of at most 64 characters and a domain of two or more labels of letters, digits and inner hyphens (at most 63 each).
+             */
             address: string;
             timezone?: components["schemas"]["TimeZone"];
         };

@@ -26,8 +26,8 @@ T = TypeVar("T", bound="EmailRecipient")
 class EmailRecipient:
     """ 
         Attributes:
-            address (str): local@domain: an ASCII dot-atom local part and a domain of two or more labels of letters, digits
-                and inner hyphens (at most 63 each). The 64-character limit on the local part is left to the SMTP server.
+            address (str): local@domain: an ASCII dot-atom local part of at most 64 characters and a domain of two or more
+                labels of letters, digits and inner hyphens (at most 63 each).
             timezone (TimeZone | Unset): An IANA time zone name (tz database), spelled exactly, e.g. Europe/Paris: quiet
                 hours are read in it (UTC when absent)
      """

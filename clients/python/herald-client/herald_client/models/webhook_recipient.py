@@ -27,10 +27,10 @@ class WebhookRecipient:
     """ 
         Attributes:
             address (str): An absolute http(s) URL without credentials. Its host is a DNS name whose last label starts with
-                a letter, a dotted-quad IPv4 address or a bracketed IPv6 address (no IPv4 shorthand such as 127.1); the path,
-                query and fragment are not checked beyond having no whitespace. A URL naming a loopback, private, link-local or
-                otherwise internal IP literal, or localhost, is refused with 422 forbidden_target unless WEBHOOK_ALLOWED_CIDRS
-                allows it.
+                a letter, a dotted-quad IPv4 address or a bracketed IPv6 address (no IPv4 shorthand such as 127.1), then an RFC
+                3986 path, query and fragment (non-ASCII and characters such as spaces, { } | \\ ^ are percent-encoded). A URL
+                naming a loopback, private, link-local or otherwise internal IP literal, or localhost, is refused with 422
+                forbidden_target unless WEBHOOK_ALLOWED_CIDRS allows it.
             timezone (TimeZone | Unset): An IANA time zone name (tz database), spelled exactly, e.g. Europe/Paris: quiet
                 hours are read in it (UTC when absent)
      """

@@ -216,6 +216,18 @@ fn job_links(id: &str, is_match: bool) -> Value {
     if is_match {
         links["GetMatch"] = to("getMatch", "The match's state");
         links["AppendMatchEvent"] = to("appendMatchEvent", "Append an event to its log");
+        // Events naming the match's first player, so a link-following client (or
+        // fuzzer) sends events the match takes.
+        let player = "$request.body#/players/0/id";
+        for (name, event) in [
+            ("JoinMatch", json!({"type": "join", "playerId": player})),
+            ("ScoreInMatch", json!({"type": "score", "playerId": player, "points": 1})),
+            ("EndMatch", json!({"type": "end"})),
+        ] {
+            let mut link = to("appendMatchEvent", "An event for the match's first player");
+            link["requestBody"] = event;
+            links[name] = link;
+        }
     }
     links
 }

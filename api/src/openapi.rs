@@ -170,6 +170,13 @@ fn common(extra: &[(&str, Value)]) -> Map<String, Value> {
         "503".into(),
         error_response("Store unavailable; nothing was done", &["unavailable"]),
     );
+    r.insert(
+        "500".into(),
+        error_response(
+            "A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one",
+            &["internal"],
+        ),
+    );
     r
 }
 
@@ -221,7 +228,10 @@ fn job_links(id: &str, is_match: bool) -> Value {
         let player = "$request.body#/players/0/id";
         for (name, event) in [
             ("JoinMatch", json!({"type": "join", "playerId": player})),
-            ("ScoreInMatch", json!({"type": "score", "playerId": player, "points": 1})),
+            (
+                "ScoreInMatch",
+                json!({"type": "score", "playerId": player, "points": 1}),
+            ),
             ("EndMatch", json!({"type": "end"})),
         ] {
             let mut link = to("appendMatchEvent", "An event for the match's first player");
@@ -761,4 +771,146 @@ pub fn document() -> Value {
             "schemas": schemas()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use herald_core::notification::ValidationError;
+    use herald_core::JobStatus;
+
+    use super::*;
+    use crate::error::ApiError;
+
+    /// Every error the API can answer, one of each variant (and each 400 code).
+    fn every_error() -> Vec<ApiError> {
+        let invalid = || ValidationError::new("f", "m");
+        vec![
+            ApiError::bad_request("malformed_json", "m"),
+            ApiError::bad_field("f", "m"),
+            ApiError::bad_request("unreadable_body", "m"),
+            ApiError::bad_request("invalid_query", "m"),
+            ApiError::Unauthorized,
+            ApiError::NotFound,
+            ApiError::Conflict("m".into()),
+            ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::RequestTimeout(Duration::from_secs(1)),
+            ApiError::UnsupportedMediaType,
+            ApiError::Validation(invalid()),
+            ApiError::ForbiddenTarget(invalid()),
+            ApiError::MatchEnded(JobStatus::Succeeded),
+            ApiError::RateLimited {
+                retry_after: Duration::from_secs(1),
+            },
+            ApiError::Unavailable(anyhow::anyhow!("down")),
+            ApiError::Internal(anyhow::anyhow!("bug")),
+        ]
+    }
+
+    /// The codes the document's responses give for `status`, over every operation.
+    fn documented(doc: &Value, status: u16) -> Vec<String> {
+        let mut codes = Vec::new();
+        for item in doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+        {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                let schema =
+                    &op["responses"][status.to_string()]["content"]["application/json"]["schema"];
+                let enum_ =
+                    &schema["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"];
+                codes.extend(
+                    enum_
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|c| c.as_str())
+                        .map(str::to_owned),
+                );
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn every_error_code_is_documented_under_its_status() {
+        let doc = document();
+        let all: Vec<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]
+            ["properties"]["code"]["enum"]
+            .as_array()
+            .map(|v| v.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for error in every_error() {
+            let (status, code) = (error.status().as_u16(), error.code());
+            assert!(
+                all.contains(&code),
+                "{code} is not in the Error schema's codes"
+            );
+            assert!(
+                documented(&doc, status).iter().any(|c| c == code),
+                "no response documents {status} {code}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_operation_has_an_id_and_documents_401_when_authenticated() {
+        let doc = document();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                assert!(
+                    op["operationId"].is_string(),
+                    "{method} {path} has no operationId"
+                );
+                let public = op["security"].as_array().is_some_and(Vec::is_empty);
+                assert_eq!(
+                    op["responses"]["401"].is_object(),
+                    !public,
+                    "{method} {path}: 401 documented if and only if a key is needed"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn links_name_existing_operations() {
+        let doc = document();
+        let ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+            .flat_map(|item| item.as_object().into_iter().flat_map(|o| o.values()))
+            .filter_map(|op| op["operationId"].as_str())
+            .collect();
+        let mut links = 0;
+        for item in doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|p| p.values())
+        {
+            for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+                for response in op["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|r| r.values())
+                {
+                    for link in response["links"]
+                        .as_object()
+                        .into_iter()
+                        .flat_map(|l| l.values())
+                    {
+                        let target = link["operationId"].as_str().unwrap_or("");
+                        assert!(ids.contains(&target), "a link to unknown {target}");
+                        links += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            links >= 20,
+            "create, get, cancel, retry and events are linked ({links})"
+        );
+    }
 }

@@ -983,6 +983,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
             /** @description Store unavailable; nothing was done */
             503: {
                 headers: {
@@ -1169,6 +1183,20 @@ export interface operations {
                         error?: {
                             /** @enum {string} */
                             code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
                         };
                     };
                 };
@@ -1362,6 +1390,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
             /** @description Store unavailable; nothing was done */
             503: {
                 headers: {
@@ -1438,6 +1480,20 @@ export interface operations {
                         error?: {
                             /** @enum {string} */
                             code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
                         };
                     };
                 };
@@ -1629,6 +1685,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
             /** @description Store unavailable; nothing was done */
             503: {
                 headers: {
@@ -1712,6 +1782,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
             /** @description Store unavailable; nothing was done */
             503: {
                 headers: {
@@ -1788,6 +1872,20 @@ export interface operations {
                         error?: {
                             /** @enum {string} */
                             code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
                         };
                     };
                 };
@@ -1886,6 +1984,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
             /** @description Store unavailable; nothing was done */
             503: {
                 headers: {
@@ -1980,6 +2092,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
             /** @description Store unavailable; nothing was done */
             503: {
                 headers: {
@@ -2062,6 +2188,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
             /** @description Store unavailable; nothing was done */
             503: {
                 headers: {
@@ -2121,6 +2261,20 @@ export interface operations {
                         error?: {
                             /** @enum {string} */
                             code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
                         };
                     };
                 };

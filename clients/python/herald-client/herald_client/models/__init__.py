@@ -28,6 +28,9 @@ from .append_match_event_response_422_error_code import AppendMatchEventResponse
 from .append_match_event_response_429 import AppendMatchEventResponse429
 from .append_match_event_response_429_error import AppendMatchEventResponse429Error
 from .append_match_event_response_429_error_code import AppendMatchEventResponse429ErrorCode
+from .append_match_event_response_500 import AppendMatchEventResponse500
+from .append_match_event_response_500_error import AppendMatchEventResponse500Error
+from .append_match_event_response_500_error_code import AppendMatchEventResponse500ErrorCode
 from .append_match_event_response_503 import AppendMatchEventResponse503
 from .append_match_event_response_503_error import AppendMatchEventResponse503Error
 from .append_match_event_response_503_error_code import AppendMatchEventResponse503ErrorCode
@@ -45,6 +48,9 @@ from .cancel_job_response_409_error_code import CancelJobResponse409ErrorCode
 from .cancel_job_response_429 import CancelJobResponse429
 from .cancel_job_response_429_error import CancelJobResponse429Error
 from .cancel_job_response_429_error_code import CancelJobResponse429ErrorCode
+from .cancel_job_response_500 import CancelJobResponse500
+from .cancel_job_response_500_error import CancelJobResponse500Error
+from .cancel_job_response_500_error_code import CancelJobResponse500ErrorCode
 from .cancel_job_response_503 import CancelJobResponse503
 from .cancel_job_response_503_error import CancelJobResponse503Error
 from .cancel_job_response_503_error_code import CancelJobResponse503ErrorCode
@@ -73,6 +79,9 @@ from .create_match_response_422_error_code import CreateMatchResponse422ErrorCod
 from .create_match_response_429 import CreateMatchResponse429
 from .create_match_response_429_error import CreateMatchResponse429Error
 from .create_match_response_429_error_code import CreateMatchResponse429ErrorCode
+from .create_match_response_500 import CreateMatchResponse500
+from .create_match_response_500_error import CreateMatchResponse500Error
+from .create_match_response_500_error_code import CreateMatchResponse500ErrorCode
 from .create_match_response_503 import CreateMatchResponse503
 from .create_match_response_503_error import CreateMatchResponse503Error
 from .create_match_response_503_error_code import CreateMatchResponse503ErrorCode
@@ -100,6 +109,9 @@ from .create_notification_batch_response_422_error_code import CreateNotificatio
 from .create_notification_batch_response_429 import CreateNotificationBatchResponse429
 from .create_notification_batch_response_429_error import CreateNotificationBatchResponse429Error
 from .create_notification_batch_response_429_error_code import CreateNotificationBatchResponse429ErrorCode
+from .create_notification_batch_response_500 import CreateNotificationBatchResponse500
+from .create_notification_batch_response_500_error import CreateNotificationBatchResponse500Error
+from .create_notification_batch_response_500_error_code import CreateNotificationBatchResponse500ErrorCode
 from .create_notification_batch_response_503 import CreateNotificationBatchResponse503
 from .create_notification_batch_response_503_error import CreateNotificationBatchResponse503Error
 from .create_notification_batch_response_503_error_code import CreateNotificationBatchResponse503ErrorCode
@@ -127,6 +139,9 @@ from .create_notification_response_422_error_code import CreateNotificationRespo
 from .create_notification_response_429 import CreateNotificationResponse429
 from .create_notification_response_429_error import CreateNotificationResponse429Error
 from .create_notification_response_429_error_code import CreateNotificationResponse429ErrorCode
+from .create_notification_response_500 import CreateNotificationResponse500
+from .create_notification_response_500_error import CreateNotificationResponse500Error
+from .create_notification_response_500_error_code import CreateNotificationResponse500ErrorCode
 from .create_notification_response_503 import CreateNotificationResponse503
 from .create_notification_response_503_error import CreateNotificationResponse503Error
 from .create_notification_response_503_error_code import CreateNotificationResponse503ErrorCode
@@ -151,6 +166,9 @@ from .get_job_response_404_error_code import GetJobResponse404ErrorCode
 from .get_job_response_429 import GetJobResponse429
 from .get_job_response_429_error import GetJobResponse429Error
 from .get_job_response_429_error_code import GetJobResponse429ErrorCode
+from .get_job_response_500 import GetJobResponse500
+from .get_job_response_500_error import GetJobResponse500Error
+from .get_job_response_500_error_code import GetJobResponse500ErrorCode
 from .get_job_response_503 import GetJobResponse503
 from .get_job_response_503_error import GetJobResponse503Error
 from .get_job_response_503_error_code import GetJobResponse503ErrorCode
@@ -163,6 +181,9 @@ from .get_match_response_404_error_code import GetMatchResponse404ErrorCode
 from .get_match_response_429 import GetMatchResponse429
 from .get_match_response_429_error import GetMatchResponse429Error
 from .get_match_response_429_error_code import GetMatchResponse429ErrorCode
+from .get_match_response_500 import GetMatchResponse500
+from .get_match_response_500_error import GetMatchResponse500Error
+from .get_match_response_500_error_code import GetMatchResponse500ErrorCode
 from .get_match_response_503 import GetMatchResponse503
 from .get_match_response_503_error import GetMatchResponse503Error
 from .get_match_response_503_error_code import GetMatchResponse503ErrorCode
@@ -184,6 +205,9 @@ from .list_dead_letters_response_401_error_code import ListDeadLettersResponse40
 from .list_dead_letters_response_429 import ListDeadLettersResponse429
 from .list_dead_letters_response_429_error import ListDeadLettersResponse429Error
 from .list_dead_letters_response_429_error_code import ListDeadLettersResponse429ErrorCode
+from .list_dead_letters_response_500 import ListDeadLettersResponse500
+from .list_dead_letters_response_500_error import ListDeadLettersResponse500Error
+from .list_dead_letters_response_500_error_code import ListDeadLettersResponse500ErrorCode
 from .list_dead_letters_response_503 import ListDeadLettersResponse503
 from .list_dead_letters_response_503_error import ListDeadLettersResponse503Error
 from .list_dead_letters_response_503_error_code import ListDeadLettersResponse503ErrorCode
@@ -196,6 +220,9 @@ from .list_jobs_response_401_error_code import ListJobsResponse401ErrorCode
 from .list_jobs_response_429 import ListJobsResponse429
 from .list_jobs_response_429_error import ListJobsResponse429Error
 from .list_jobs_response_429_error_code import ListJobsResponse429ErrorCode
+from .list_jobs_response_500 import ListJobsResponse500
+from .list_jobs_response_500_error import ListJobsResponse500Error
+from .list_jobs_response_500_error_code import ListJobsResponse500ErrorCode
 from .list_jobs_response_503 import ListJobsResponse503
 from .list_jobs_response_503_error import ListJobsResponse503Error
 from .list_jobs_response_503_error_code import ListJobsResponse503ErrorCode
@@ -205,6 +232,9 @@ from .list_workers_response_401_error_code import ListWorkersResponse401ErrorCod
 from .list_workers_response_429 import ListWorkersResponse429
 from .list_workers_response_429_error import ListWorkersResponse429Error
 from .list_workers_response_429_error_code import ListWorkersResponse429ErrorCode
+from .list_workers_response_500 import ListWorkersResponse500
+from .list_workers_response_500_error import ListWorkersResponse500Error
+from .list_workers_response_500_error_code import ListWorkersResponse500ErrorCode
 from .list_workers_response_503 import ListWorkersResponse503
 from .list_workers_response_503_error import ListWorkersResponse503Error
 from .list_workers_response_503_error_code import ListWorkersResponse503ErrorCode
@@ -255,6 +285,9 @@ from .retry_job_response_409_error_code import RetryJobResponse409ErrorCode
 from .retry_job_response_429 import RetryJobResponse429
 from .retry_job_response_429_error import RetryJobResponse429Error
 from .retry_job_response_429_error_code import RetryJobResponse429ErrorCode
+from .retry_job_response_500 import RetryJobResponse500
+from .retry_job_response_500_error import RetryJobResponse500Error
+from .retry_job_response_500_error_code import RetryJobResponse500ErrorCode
 from .retry_job_response_503 import RetryJobResponse503
 from .retry_job_response_503_error import RetryJobResponse503Error
 from .retry_job_response_503_error_code import RetryJobResponse503ErrorCode
@@ -307,6 +340,9 @@ __all__ = (
     "AppendMatchEventResponse429",
     "AppendMatchEventResponse429Error",
     "AppendMatchEventResponse429ErrorCode",
+    "AppendMatchEventResponse500",
+    "AppendMatchEventResponse500Error",
+    "AppendMatchEventResponse500ErrorCode",
     "AppendMatchEventResponse503",
     "AppendMatchEventResponse503Error",
     "AppendMatchEventResponse503ErrorCode",
@@ -324,6 +360,9 @@ __all__ = (
     "CancelJobResponse429",
     "CancelJobResponse429Error",
     "CancelJobResponse429ErrorCode",
+    "CancelJobResponse500",
+    "CancelJobResponse500Error",
+    "CancelJobResponse500ErrorCode",
     "CancelJobResponse503",
     "CancelJobResponse503Error",
     "CancelJobResponse503ErrorCode",
@@ -352,6 +391,9 @@ __all__ = (
     "CreateMatchResponse429",
     "CreateMatchResponse429Error",
     "CreateMatchResponse429ErrorCode",
+    "CreateMatchResponse500",
+    "CreateMatchResponse500Error",
+    "CreateMatchResponse500ErrorCode",
     "CreateMatchResponse503",
     "CreateMatchResponse503Error",
     "CreateMatchResponse503ErrorCode",
@@ -379,6 +421,9 @@ __all__ = (
     "CreateNotificationBatchResponse429",
     "CreateNotificationBatchResponse429Error",
     "CreateNotificationBatchResponse429ErrorCode",
+    "CreateNotificationBatchResponse500",
+    "CreateNotificationBatchResponse500Error",
+    "CreateNotificationBatchResponse500ErrorCode",
     "CreateNotificationBatchResponse503",
     "CreateNotificationBatchResponse503Error",
     "CreateNotificationBatchResponse503ErrorCode",
@@ -406,6 +451,9 @@ __all__ = (
     "CreateNotificationResponse429",
     "CreateNotificationResponse429Error",
     "CreateNotificationResponse429ErrorCode",
+    "CreateNotificationResponse500",
+    "CreateNotificationResponse500Error",
+    "CreateNotificationResponse500ErrorCode",
     "CreateNotificationResponse503",
     "CreateNotificationResponse503Error",
     "CreateNotificationResponse503ErrorCode",
@@ -430,6 +478,9 @@ __all__ = (
     "GetJobResponse429",
     "GetJobResponse429Error",
     "GetJobResponse429ErrorCode",
+    "GetJobResponse500",
+    "GetJobResponse500Error",
+    "GetJobResponse500ErrorCode",
     "GetJobResponse503",
     "GetJobResponse503Error",
     "GetJobResponse503ErrorCode",
@@ -442,6 +493,9 @@ __all__ = (
     "GetMatchResponse429",
     "GetMatchResponse429Error",
     "GetMatchResponse429ErrorCode",
+    "GetMatchResponse500",
+    "GetMatchResponse500Error",
+    "GetMatchResponse500ErrorCode",
     "GetMatchResponse503",
     "GetMatchResponse503Error",
     "GetMatchResponse503ErrorCode",
@@ -463,6 +517,9 @@ __all__ = (
     "ListDeadLettersResponse429",
     "ListDeadLettersResponse429Error",
     "ListDeadLettersResponse429ErrorCode",
+    "ListDeadLettersResponse500",
+    "ListDeadLettersResponse500Error",
+    "ListDeadLettersResponse500ErrorCode",
     "ListDeadLettersResponse503",
     "ListDeadLettersResponse503Error",
     "ListDeadLettersResponse503ErrorCode",
@@ -475,6 +532,9 @@ __all__ = (
     "ListJobsResponse429",
     "ListJobsResponse429Error",
     "ListJobsResponse429ErrorCode",
+    "ListJobsResponse500",
+    "ListJobsResponse500Error",
+    "ListJobsResponse500ErrorCode",
     "ListJobsResponse503",
     "ListJobsResponse503Error",
     "ListJobsResponse503ErrorCode",
@@ -484,6 +544,9 @@ __all__ = (
     "ListWorkersResponse429",
     "ListWorkersResponse429Error",
     "ListWorkersResponse429ErrorCode",
+    "ListWorkersResponse500",
+    "ListWorkersResponse500Error",
+    "ListWorkersResponse500ErrorCode",
     "ListWorkersResponse503",
     "ListWorkersResponse503Error",
     "ListWorkersResponse503ErrorCode",
@@ -534,6 +597,9 @@ __all__ = (
     "RetryJobResponse429",
     "RetryJobResponse429Error",
     "RetryJobResponse429ErrorCode",
+    "RetryJobResponse500",
+    "RetryJobResponse500Error",
+    "RetryJobResponse500ErrorCode",
     "RetryJobResponse503",
     "RetryJobResponse503Error",
     "RetryJobResponse503ErrorCode",

@@ -17,6 +17,7 @@ from ...models.append_match_event_response_413 import AppendMatchEventResponse41
 from ...models.append_match_event_response_415 import AppendMatchEventResponse415
 from ...models.append_match_event_response_422 import AppendMatchEventResponse422
 from ...models.append_match_event_response_429 import AppendMatchEventResponse429
+from ...models.append_match_event_response_500 import AppendMatchEventResponse500
 from ...models.append_match_event_response_503 import AppendMatchEventResponse503
 from ...models.end_event import EndEvent
 from ...models.event_accepted import EventAccepted
@@ -66,7 +67,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted | None:
     if response.status_code == 200:
         response_200 = EventAccepted.from_dict(response.json())
 
@@ -144,6 +145,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = AppendMatchEventResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = AppendMatchEventResponse503.from_dict(response.json())
 
@@ -157,7 +165,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -173,7 +181,7 @@ def sync_detailed(
     body: EndEvent | JoinEvent | ScoreEvent,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted]:
+) -> Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted]:
     """ Append an event to a match's log
 
     Args:
@@ -186,7 +194,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted]
+        Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted]
      """
 
 
@@ -210,7 +218,7 @@ def sync(
     body: EndEvent | JoinEvent | ScoreEvent,
     idempotency_key: str | Unset = UNSET,
 
-) -> AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted | None:
+) -> AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted | None:
     """ Append an event to a match's log
 
     Args:
@@ -223,7 +231,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted
+        AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted
      """
 
 
@@ -242,7 +250,7 @@ async def asyncio_detailed(
     body: EndEvent | JoinEvent | ScoreEvent,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted]:
+) -> Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted]:
     """ Append an event to a match's log
 
     Args:
@@ -255,7 +263,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted]
+        Response[AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted]
      """
 
 
@@ -279,7 +287,7 @@ async def asyncio(
     body: EndEvent | JoinEvent | ScoreEvent,
     idempotency_key: str | Unset = UNSET,
 
-) -> AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted | None:
+) -> AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted | None:
     """ Append an event to a match's log
 
     Args:
@@ -292,7 +300,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse503 | EventAccepted
+        AppendMatchEventResponse400 | AppendMatchEventResponse401 | AppendMatchEventResponse404 | AppendMatchEventResponse408 | AppendMatchEventResponse409 | AppendMatchEventResponse413 | AppendMatchEventResponse415 | AppendMatchEventResponse422 | AppendMatchEventResponse429 | AppendMatchEventResponse500 | AppendMatchEventResponse503 | EventAccepted
      """
 
 

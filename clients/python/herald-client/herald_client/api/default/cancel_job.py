@@ -12,6 +12,7 @@ from ...models.cancel_job_response_401 import CancelJobResponse401
 from ...models.cancel_job_response_404 import CancelJobResponse404
 from ...models.cancel_job_response_409 import CancelJobResponse409
 from ...models.cancel_job_response_429 import CancelJobResponse429
+from ...models.cancel_job_response_500 import CancelJobResponse500
 from ...models.cancel_job_response_503 import CancelJobResponse503
 from ...models.job import Job
 from typing import cast
@@ -39,7 +40,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job | None:
     if response.status_code == 200:
         response_200 = Job.from_dict(response.json())
 
@@ -75,6 +76,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = CancelJobResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = CancelJobResponse503.from_dict(response.json())
 
@@ -88,7 +96,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +110,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job]:
+) -> Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job]:
     """ Cancel a waiting job
 
     Args:
@@ -113,7 +121,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job]
+        Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job]
      """
 
 
@@ -133,7 +141,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 
-) -> CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job | None:
+) -> CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job | None:
     """ Cancel a waiting job
 
     Args:
@@ -144,7 +152,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job
+        CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job
      """
 
 
@@ -159,7 +167,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job]:
+) -> Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job]:
     """ Cancel a waiting job
 
     Args:
@@ -170,7 +178,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job]
+        Response[CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job]
      """
 
 
@@ -190,7 +198,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 
-) -> CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job | None:
+) -> CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job | None:
     """ Cancel a waiting job
 
     Args:
@@ -201,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse503 | Job
+        CancelJobResponse401 | CancelJobResponse404 | CancelJobResponse409 | CancelJobResponse429 | CancelJobResponse500 | CancelJobResponse503 | Job
      """
 
 

@@ -17,6 +17,7 @@ from ...models.create_match_response_413 import CreateMatchResponse413
 from ...models.create_match_response_415 import CreateMatchResponse415
 from ...models.create_match_response_422 import CreateMatchResponse422
 from ...models.create_match_response_429 import CreateMatchResponse429
+from ...models.create_match_response_500 import CreateMatchResponse500
 from ...models.create_match_response_503 import CreateMatchResponse503
 from ...models.match import Match
 from ...types import UNSET, Unset
@@ -54,7 +55,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
     if response.status_code == 200:
         response_200 = Accepted.from_dict(response.json())
 
@@ -125,6 +126,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = CreateMatchResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = CreateMatchResponse503.from_dict(response.json())
 
@@ -138,7 +146,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -153,7 +161,7 @@ def sync_detailed(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503]:
+) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -165,7 +173,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503]
+        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]
      """
 
 
@@ -187,7 +195,7 @@ def sync(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503 | None:
+) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -199,7 +207,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503
+        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503
      """
 
 
@@ -216,7 +224,7 @@ async def asyncio_detailed(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503]:
+) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -228,7 +236,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503]
+        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]
      """
 
 
@@ -250,7 +258,7 @@ async def asyncio(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503 | None:
+) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -262,7 +270,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse503
+        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503
      """
 
 

@@ -17,6 +17,7 @@ from ...models.create_notification_response_413 import CreateNotificationRespons
 from ...models.create_notification_response_415 import CreateNotificationResponse415
 from ...models.create_notification_response_422 import CreateNotificationResponse422
 from ...models.create_notification_response_429 import CreateNotificationResponse429
+from ...models.create_notification_response_500 import CreateNotificationResponse500
 from ...models.create_notification_response_503 import CreateNotificationResponse503
 from ...models.email_body_notification import EmailBodyNotification
 from ...models.email_template_notification import EmailTemplateNotification
@@ -84,7 +85,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
     if response.status_code == 200:
         response_200 = Accepted.from_dict(response.json())
 
@@ -155,6 +156,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = CreateNotificationResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = CreateNotificationResponse503.from_dict(response.json())
 
@@ -168,7 +176,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -183,7 +191,7 @@ def sync_detailed(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503]:
+) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
     """ Enqueue one notification
 
     Args:
@@ -199,7 +207,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503]
+        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]
      """
 
 
@@ -221,7 +229,7 @@ def sync(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503 | None:
+) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
     """ Enqueue one notification
 
     Args:
@@ -237,7 +245,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503
+        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503
      """
 
 
@@ -254,7 +262,7 @@ async def asyncio_detailed(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503]:
+) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
     """ Enqueue one notification
 
     Args:
@@ -270,7 +278,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503]
+        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]
      """
 
 
@@ -292,7 +300,7 @@ async def asyncio(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503 | None:
+) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
     """ Enqueue one notification
 
     Args:
@@ -308,7 +316,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse503
+        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503
      """
 
 

@@ -18,6 +18,7 @@ from ...models.create_notification_batch_response_413 import CreateNotificationB
 from ...models.create_notification_batch_response_415 import CreateNotificationBatchResponse415
 from ...models.create_notification_batch_response_422 import CreateNotificationBatchResponse422
 from ...models.create_notification_batch_response_429 import CreateNotificationBatchResponse429
+from ...models.create_notification_batch_response_500 import CreateNotificationBatchResponse500
 from ...models.create_notification_batch_response_503 import CreateNotificationBatchResponse503
 from ...types import UNSET, Unset
 from typing import cast
@@ -54,7 +55,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
     if response.status_code == 200:
         response_200 = BatchAccepted.from_dict(response.json())
 
@@ -125,6 +126,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = CreateNotificationBatchResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = CreateNotificationBatchResponse503.from_dict(response.json())
 
@@ -138,7 +146,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -153,7 +161,7 @@ def sync_detailed(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503]:
+) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -165,7 +173,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503]
+        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]
      """
 
 
@@ -187,7 +195,7 @@ def sync(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503 | None:
+) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -199,7 +207,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503
+        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503
      """
 
 
@@ -216,7 +224,7 @@ async def asyncio_detailed(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503]:
+) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -228,7 +236,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503]
+        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]
      """
 
 
@@ -250,7 +258,7 @@ async def asyncio(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503 | None:
+) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -262,7 +270,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse503
+        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503
      """
 
 

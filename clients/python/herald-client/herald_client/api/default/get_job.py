@@ -11,6 +11,7 @@ from ... import errors
 from ...models.get_job_response_401 import GetJobResponse401
 from ...models.get_job_response_404 import GetJobResponse404
 from ...models.get_job_response_429 import GetJobResponse429
+from ...models.get_job_response_500 import GetJobResponse500
 from ...models.get_job_response_503 import GetJobResponse503
 from ...models.job import Job
 from typing import cast
@@ -38,7 +39,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job | None:
     if response.status_code == 200:
         response_200 = Job.from_dict(response.json())
 
@@ -67,6 +68,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = GetJobResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = GetJobResponse503.from_dict(response.json())
 
@@ -80,7 +88,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job]:
+) -> Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job]:
     """ One job
 
     Args:
@@ -105,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job]
+        Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job]
      """
 
 
@@ -125,7 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 
-) -> GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job | None:
+) -> GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job | None:
     """ One job
 
     Args:
@@ -136,7 +144,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job
+        GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job
      """
 
 
@@ -151,7 +159,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job]:
+) -> Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job]:
     """ One job
 
     Args:
@@ -162,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job]
+        Response[GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job]
      """
 
 
@@ -182,7 +190,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 
-) -> GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job | None:
+) -> GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job | None:
     """ One job
 
     Args:
@@ -193,7 +201,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse503 | Job
+        GetJobResponse401 | GetJobResponse404 | GetJobResponse429 | GetJobResponse500 | GetJobResponse503 | Job
      """
 
 

@@ -11,6 +11,7 @@ from ... import errors
 from ...models.get_match_response_401 import GetMatchResponse401
 from ...models.get_match_response_404 import GetMatchResponse404
 from ...models.get_match_response_429 import GetMatchResponse429
+from ...models.get_match_response_500 import GetMatchResponse500
 from ...models.get_match_response_503 import GetMatchResponse503
 from ...models.match_view import MatchView
 from typing import cast
@@ -38,7 +39,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView | None:
     if response.status_code == 200:
         response_200 = MatchView.from_dict(response.json())
 
@@ -67,6 +68,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = GetMatchResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = GetMatchResponse503.from_dict(response.json())
 
@@ -80,7 +88,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView]:
+) -> Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView]:
     """ A match: status, host, state, progress, result
 
     Args:
@@ -105,7 +113,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView]
+        Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView]
      """
 
 
@@ -125,7 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 
-) -> GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView | None:
+) -> GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView | None:
     """ A match: status, host, state, progress, result
 
     Args:
@@ -136,7 +144,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView
+        GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView
      """
 
 
@@ -151,7 +159,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView]:
+) -> Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView]:
     """ A match: status, host, state, progress, result
 
     Args:
@@ -162,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView]
+        Response[GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView]
      """
 
 
@@ -182,7 +190,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 
-) -> GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView | None:
+) -> GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView | None:
     """ A match: status, host, state, progress, result
 
     Args:
@@ -193,7 +201,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse503 | MatchView
+        GetMatchResponse401 | GetMatchResponse404 | GetMatchResponse429 | GetMatchResponse500 | GetMatchResponse503 | MatchView
      """
 
 

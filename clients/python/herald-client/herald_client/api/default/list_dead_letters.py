@@ -14,6 +14,7 @@ from ...models.job_page import JobPage
 from ...models.list_dead_letters_response_400 import ListDeadLettersResponse400
 from ...models.list_dead_letters_response_401 import ListDeadLettersResponse401
 from ...models.list_dead_letters_response_429 import ListDeadLettersResponse429
+from ...models.list_dead_letters_response_500 import ListDeadLettersResponse500
 from ...models.list_dead_letters_response_503 import ListDeadLettersResponse503
 from ...types import UNSET, Unset
 from typing import cast
@@ -62,7 +63,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503 | None:
     if response.status_code == 200:
         response_200 = JobPage.from_dict(response.json())
 
@@ -91,6 +92,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = ListDeadLettersResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = ListDeadLettersResponse503.from_dict(response.json())
 
@@ -104,7 +112,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -120,7 +128,7 @@ def sync_detailed(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503]:
+) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503]:
     """ This tenant's dead jobs, newest first
 
     Args:
@@ -133,7 +141,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503]
+        Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503]
      """
 
 
@@ -157,7 +165,7 @@ def sync(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503 | None:
+) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503 | None:
     """ This tenant's dead jobs, newest first
 
     Args:
@@ -170,7 +178,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503
+        JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503
      """
 
 
@@ -189,7 +197,7 @@ async def asyncio_detailed(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503]:
+) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503]:
     """ This tenant's dead jobs, newest first
 
     Args:
@@ -202,7 +210,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503]
+        Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503]
      """
 
 
@@ -226,7 +234,7 @@ async def asyncio(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503 | None:
+) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503 | None:
     """ This tenant's dead jobs, newest first
 
     Args:
@@ -239,7 +247,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse503
+        JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503
      """
 
 

@@ -16,6 +16,7 @@ from ...models.job_status import JobStatus
 from ...models.list_jobs_response_400 import ListJobsResponse400
 from ...models.list_jobs_response_401 import ListJobsResponse401
 from ...models.list_jobs_response_429 import ListJobsResponse429
+from ...models.list_jobs_response_500 import ListJobsResponse500
 from ...models.list_jobs_response_503 import ListJobsResponse503
 from ...types import UNSET, Unset
 from typing import cast
@@ -71,7 +72,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503 | None:
     if response.status_code == 200:
         response_200 = JobPage.from_dict(response.json())
 
@@ -100,6 +101,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = ListJobsResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = ListJobsResponse503.from_dict(response.json())
 
@@ -113,7 +121,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -130,7 +138,7 @@ def sync_detailed(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503]:
+) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503]:
     """ List this tenant's jobs, newest first
 
     Args:
@@ -144,7 +152,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503]
+        Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503]
      """
 
 
@@ -170,7 +178,7 @@ def sync(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503 | None:
+) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503 | None:
     """ List this tenant's jobs, newest first
 
     Args:
@@ -184,7 +192,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503
+        JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503
      """
 
 
@@ -205,7 +213,7 @@ async def asyncio_detailed(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503]:
+) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503]:
     """ List this tenant's jobs, newest first
 
     Args:
@@ -219,7 +227,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503]
+        Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503]
      """
 
 
@@ -245,7 +253,7 @@ async def asyncio(
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
 
-) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503 | None:
+) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503 | None:
     """ List this tenant's jobs, newest first
 
     Args:
@@ -259,7 +267,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse503
+        JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503
      """
 
 

@@ -10,6 +10,7 @@ from ... import errors
 
 from ...models.list_workers_response_401 import ListWorkersResponse401
 from ...models.list_workers_response_429 import ListWorkersResponse429
+from ...models.list_workers_response_500 import ListWorkersResponse500
 from ...models.list_workers_response_503 import ListWorkersResponse503
 from ...models.workers import Workers
 from typing import cast
@@ -35,7 +36,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers | None:
     if response.status_code == 200:
         response_200 = Workers.from_dict(response.json())
 
@@ -57,6 +58,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = ListWorkersResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = ListWorkersResponse503.from_dict(response.json())
 
@@ -70,7 +78,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -83,7 +91,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers]:
+) -> Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers]:
     """ Live workers from the registry
 
     Raises:
@@ -91,7 +99,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers]
+        Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers]
      """
 
 
@@ -109,7 +117,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 
-) -> ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers | None:
+) -> ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers | None:
     """ Live workers from the registry
 
     Raises:
@@ -117,7 +125,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers
+        ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers
      """
 
 
@@ -130,7 +138,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers]:
+) -> Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers]:
     """ Live workers from the registry
 
     Raises:
@@ -138,7 +146,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers]
+        Response[ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers]
      """
 
 
@@ -156,7 +164,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 
-) -> ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers | None:
+) -> ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers | None:
     """ Live workers from the registry
 
     Raises:
@@ -164,7 +172,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse503 | Workers
+        ListWorkersResponse401 | ListWorkersResponse429 | ListWorkersResponse500 | ListWorkersResponse503 | Workers
      """
 
 

@@ -13,6 +13,7 @@ from ...models.retry_job_response_401 import RetryJobResponse401
 from ...models.retry_job_response_404 import RetryJobResponse404
 from ...models.retry_job_response_409 import RetryJobResponse409
 from ...models.retry_job_response_429 import RetryJobResponse429
+from ...models.retry_job_response_500 import RetryJobResponse500
 from ...models.retry_job_response_503 import RetryJobResponse503
 from typing import cast
 from uuid import UUID
@@ -39,7 +40,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503 | None:
     if response.status_code == 202:
         response_202 = Accepted.from_dict(response.json())
 
@@ -75,6 +76,13 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_429
 
+    if response.status_code == 500:
+        response_500 = RetryJobResponse500.from_dict(response.json())
+
+
+
+        return response_500
+
     if response.status_code == 503:
         response_503 = RetryJobResponse503.from_dict(response.json())
 
@@ -88,7 +96,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +110,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503]:
+) -> Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503]:
     """ Re-drive a dead job
 
     Args:
@@ -113,7 +121,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503]
+        Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503]
      """
 
 
@@ -133,7 +141,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503 | None:
+) -> Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503 | None:
     """ Re-drive a dead job
 
     Args:
@@ -144,7 +152,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503
+        Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503
      """
 
 
@@ -159,7 +167,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503]:
+) -> Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503]:
     """ Re-drive a dead job
 
     Args:
@@ -170,7 +178,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503]
+        Response[Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503]
      """
 
 
@@ -190,7 +198,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 
-) -> Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503 | None:
+) -> Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503 | None:
     """ Re-drive a dead job
 
     Args:
@@ -201,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse503
+        Accepted | RetryJobResponse401 | RetryJobResponse404 | RetryJobResponse409 | RetryJobResponse429 | RetryJobResponse500 | RetryJobResponse503
      """
 
 

@@ -145,6 +145,8 @@ run_typescript() {
     npm ci --no-audit --no-fund --loglevel=error
     npm run check-generated
     HERALD_URL="$BASE_URL" HERALD_API_KEY="$KEY" npm test
+    # The package builds (prepack) and packs; publishing is out of scope.
+    npm pack --dry-run --loglevel=error >/dev/null
   )
 }
 

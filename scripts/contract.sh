@@ -75,7 +75,7 @@ start_worker() {
     log "no user namespaces here: running without a worker (webhooks must not reach the Internet)"
     return
   fi
-  env -u RABBITMQ_URL METRICS_PORT=0 METRICS_HOST=127.0.0.1 WEBHOOK_TIMEOUT_MS=2000 \
+  env -u RABBITMQ_URL METRICS_PORT=0 WEBHOOK_TIMEOUT_MS=2000 \
     RETRY_BASE_MS=200 RETRY_MAX_MS=1000 \
     unshare -rn sh -c 'ip link set lo up 2>/dev/null; exec "$0"' "$ROOT/target/debug/herald-worker" \
     >"$RUN_DIR/worker.log" 2>&1 &
@@ -86,6 +86,8 @@ start_worker() {
 # waits (bounded) until /ready answers 200. Sets BASE_URL.
 start_stack() {
   cargo build -q -p herald-api -p herald-worker
+  # Each run keeps its database, logs and report; the last five are kept.
+  ls -dt "$STATE"/contract-run.* 2>/dev/null | tail -n +5 | xargs -r rm -rf
   RUN_DIR=$(mktemp -d "$STATE/contract-run.XXXXXX")
   local port
   port=$(free_port)
@@ -102,8 +104,14 @@ start_stack() {
   start_worker
   local i
   for ((i = 0; i < 300; i++)); do
-    if curl -fsS "$BASE_URL/ready" >/dev/null 2>&1; then
+    if python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' \
+      "$BASE_URL/ready" >/dev/null 2>&1; then
       log "API ready at $BASE_URL (logs in $RUN_DIR)"
+      if [ -n "$WORKER_PID" ] && ! kill -0 "$WORKER_PID" 2>/dev/null; then
+        log "the worker exited at start-up (running without one):"
+        cat "$RUN_DIR/worker.log" >&2
+        WORKER_PID=""
+      fi
       return 0
     fi
     kill -0 "$API_PID" 2>/dev/null || { log "herald-api exited"; cat "$RUN_DIR/api.log" >&2; return 1; }
@@ -134,7 +142,7 @@ run_schemathesis() {
     --no-color)
   "$VENV/bin/python" contract/summarise.py "$report/events.ndjson" | tee "$STATE/schemathesis-summary.md" >&2
   log "parity: the document's verdict and the API's on the tricky values of every pattern"
-  "$VENV/bin/python" contract/parity.py "$BASE_URL" "$KEY" "$seed"
+  (cd "$RUN_DIR" && "$VENV/bin/python" "$ROOT/contract/parity.py" "$BASE_URL" "$KEY" "$seed")
 }
 
 run_typescript() {

@@ -3,7 +3,7 @@
 // `npm run check-generated` fails when it differs from the document).
 //
 // Hand-written here: only the key-to-header wiring. The live-match streams (SSE and
-// WebSocket, DESIGN §12) are not in the API yet; they will get a thin layer here,
+// WebSocket) are not in the API yet; they will get a thin layer here,
 // as openapi-fetch does not read streams.
 import createClient, { type Client, type ClientOptions } from "openapi-fetch";
 import type { components, operations, paths } from "./schema.js";

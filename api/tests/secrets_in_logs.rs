@@ -149,7 +149,10 @@ async fn no_log_line_of_a_full_run_holds_a_configured_secret() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(post(json!({}), "a-wrong-key-123").await.unwrap().status(), 401);
+    assert_eq!(
+        post(json!({}), "a-wrong-key-123").await.unwrap().status(),
+        401
+    );
 
     wait_for(Duration::from_secs(60), "the signed webhook", || async {
         sink.received()
@@ -190,7 +193,9 @@ async fn no_log_line_of_a_full_run_holds_a_configured_secret() {
     }
     if let Ok(conn) = herald_core::dispatch::connect(&rabbitmq_url()).await {
         if let Ok(ch) = conn.create_channel().await {
-            let _ = herald_core::dispatch::delete(&ch, &herald_core::dispatch::Topology::new(&group)).await;
+            let _ =
+                herald_core::dispatch::delete(&ch, &herald_core::dispatch::Topology::new(&group))
+                    .await;
         }
     }
 }

@@ -306,6 +306,7 @@ export interface components {
             recipient: components["schemas"]["LogRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -315,7 +316,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -329,6 +330,7 @@ export interface components {
             recipient: components["schemas"]["LogRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -338,7 +340,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -374,6 +376,7 @@ export interface components {
             recipient: components["schemas"]["WebhookRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -383,7 +386,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -397,6 +400,7 @@ export interface components {
             recipient: components["schemas"]["WebhookRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -406,7 +410,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -442,6 +446,7 @@ export interface components {
             recipient: components["schemas"]["EmailRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -451,7 +456,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -465,6 +470,7 @@ export interface components {
             recipient: components["schemas"]["EmailRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -474,7 +480,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -507,6 +513,7 @@ export interface components {
             recipient: components["schemas"]["SmsRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -516,7 +523,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -530,6 +537,7 @@ export interface components {
             recipient: components["schemas"]["SmsRecipient"];
             /** @description Not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -539,7 +547,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -572,6 +580,7 @@ export interface components {
             recipient: components["schemas"]["PushRecipient"];
             /** @description The push title; not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -581,7 +590,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -595,6 +604,7 @@ export interface components {
             recipient: components["schemas"]["PushRecipient"];
             /** @description The push title; not blank */
             subject?: string;
+            /** @description Above the tenant's cap (TENANT_MAX_PRIORITY) is a 422 on priority */
             priority?: components["schemas"]["Priority"];
             /**
              * Format: date-time
@@ -604,7 +614,7 @@ export interface components {
             quietHours?: components["schemas"]["QuietHours"];
             /** @default 5 */
             maxAttempts?: number;
-            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON */
+            /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -646,8 +656,8 @@ export interface components {
             tenant: string;
             priority: components["schemas"]["Priority"];
             status: components["schemas"]["JobStatus"];
-            /** @description The validated request (a notification or a match) */
-            payload: {
+            /** @description The validated request (a notification or a match). Always present on GET /v1/jobs/{id}; absent from list items in the summary view (the default) */
+            payload?: {
                 [key: string]: unknown;
             };
             /** Format: date-time */
@@ -699,7 +709,7 @@ export interface components {
             players: components["schemas"]["Player"][];
             /** @description The match ends this long after a host starts it, or at an end event */
             durationSec: number;
-            /** @description At most 8192 bytes as JSON */
+            /** @description At most 8192 bytes as JSON; an integer above 9223372036854775807, a NUL in a key or nesting deeper than 32 levels is a 422 */
             metadata?: {
                 [key: string]: unknown;
             };
@@ -954,7 +964,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -968,7 +978,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -1158,7 +1168,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1172,7 +1182,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -1361,7 +1371,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1375,7 +1385,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -1469,7 +1479,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -1656,7 +1666,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1670,7 +1680,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -1723,6 +1733,8 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
+                /** @description summary leaves out each job's payload; full returns whole jobs. A page also stops at 1048576 bytes of items (nextCursor says where it stopped), so it may hold fewer than limit jobs before the last */
+                view?: "summary" | "full";
             };
             header?: never;
             path?: never;
@@ -1767,7 +1779,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -1861,7 +1873,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -1969,7 +1981,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -2077,7 +2089,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -2129,6 +2141,8 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
+                /** @description summary leaves out each job's payload; full returns whole jobs. A page also stops at 1048576 bytes of items (nextCursor says where it stopped), so it may hold fewer than limit jobs before the last */
+                view?: "summary" | "full";
             };
             header?: never;
             path?: never;
@@ -2173,7 +2187,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;
@@ -2250,7 +2264,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Rate limited; retry after the Retry-After header's seconds */
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
             429: {
                 headers: {
                     "Retry-After"?: number;

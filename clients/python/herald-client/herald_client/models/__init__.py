@@ -211,6 +211,7 @@ from .list_dead_letters_response_500_error_code import ListDeadLettersResponse50
 from .list_dead_letters_response_503 import ListDeadLettersResponse503
 from .list_dead_letters_response_503_error import ListDeadLettersResponse503Error
 from .list_dead_letters_response_503_error_code import ListDeadLettersResponse503ErrorCode
+from .list_dead_letters_view import ListDeadLettersView
 from .list_jobs_response_400 import ListJobsResponse400
 from .list_jobs_response_400_error import ListJobsResponse400Error
 from .list_jobs_response_400_error_code import ListJobsResponse400ErrorCode
@@ -226,6 +227,7 @@ from .list_jobs_response_500_error_code import ListJobsResponse500ErrorCode
 from .list_jobs_response_503 import ListJobsResponse503
 from .list_jobs_response_503_error import ListJobsResponse503Error
 from .list_jobs_response_503_error_code import ListJobsResponse503ErrorCode
+from .list_jobs_view import ListJobsView
 from .list_workers_response_401 import ListWorkersResponse401
 from .list_workers_response_401_error import ListWorkersResponse401Error
 from .list_workers_response_401_error_code import ListWorkersResponse401ErrorCode
@@ -523,6 +525,7 @@ __all__ = (
     "ListDeadLettersResponse503",
     "ListDeadLettersResponse503Error",
     "ListDeadLettersResponse503ErrorCode",
+    "ListDeadLettersView",
     "ListJobsResponse400",
     "ListJobsResponse400Error",
     "ListJobsResponse400ErrorCode",
@@ -538,6 +541,7 @@ __all__ = (
     "ListJobsResponse503",
     "ListJobsResponse503Error",
     "ListJobsResponse503ErrorCode",
+    "ListJobsView",
     "ListWorkersResponse401",
     "ListWorkersResponse401Error",
     "ListWorkersResponse401ErrorCode",

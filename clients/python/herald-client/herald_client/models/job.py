@@ -14,6 +14,7 @@ from ..models.job_status import check_job_status
 from ..models.job_status import JobStatus
 from ..models.priority import check_priority
 from ..models.priority import Priority
+from ..types import UNSET, Unset
 from typing import cast
 from uuid import UUID
 import datetime
@@ -39,7 +40,6 @@ class Job:
             tenant (str):
             priority (Priority):
             status (JobStatus):
-            payload (JobPayload): The validated request (a notification or a match)
             run_at (datetime.datetime):
             attempts (int):
             max_attempts (int):
@@ -53,6 +53,8 @@ class Job:
             updated_at (datetime.datetime):
             completed_at (datetime.datetime | None):
             history (list[JobHistoryItem]):
+            payload (JobPayload | Unset): The validated request (a notification or a match). Always present on GET
+                /v1/jobs/{id}; absent from list items in the summary view (the default)
      """
 
     id: UUID
@@ -60,7 +62,6 @@ class Job:
     tenant: str
     priority: Priority
     status: JobStatus
-    payload: JobPayload
     run_at: datetime.datetime
     attempts: int
     max_attempts: int
@@ -74,6 +75,7 @@ class Job:
     updated_at: datetime.datetime
     completed_at: datetime.datetime | None
     history: list[JobHistoryItem]
+    payload: JobPayload | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -92,8 +94,6 @@ class Job:
         priority: str = self.priority
 
         status: str = self.status
-
-        payload = self.payload.to_dict()
 
         run_at = self.run_at.isoformat()
 
@@ -141,6 +141,10 @@ class Job:
 
 
 
+        payload: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.payload, Unset):
+            payload = self.payload.to_dict()
+
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -150,7 +154,6 @@ class Job:
             "tenant": tenant,
             "priority": priority,
             "status": status,
-            "payload": payload,
             "runAt": run_at,
             "attempts": attempts,
             "maxAttempts": max_attempts,
@@ -165,6 +168,8 @@ class Job:
             "completedAt": completed_at,
             "history": history,
         })
+        if payload is not UNSET:
+            field_dict["payload"] = payload
 
         return field_dict
 
@@ -193,11 +198,6 @@ class Job:
 
 
         status = check_job_status(d.pop("status"))
-
-
-
-
-        payload = JobPayload.from_dict(d.pop("payload"))
 
 
 
@@ -311,13 +311,22 @@ class Job:
             history.append(history_item)
 
 
+        _payload = d.pop("payload", UNSET)
+        payload: JobPayload | Unset
+        if isinstance(_payload,  Unset):
+            payload = UNSET
+        else:
+            payload = JobPayload.from_dict(_payload)
+
+
+
+
         job = cls(
             id=id,
             kind=kind,
             tenant=tenant,
             priority=priority,
             status=status,
-            payload=payload,
             run_at=run_at,
             attempts=attempts,
             max_attempts=max_attempts,
@@ -331,6 +340,7 @@ class Job:
             updated_at=updated_at,
             completed_at=completed_at,
             history=history,
+            payload=payload,
         )
 
 

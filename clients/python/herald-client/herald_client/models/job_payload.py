@@ -20,7 +20,8 @@ T = TypeVar("T", bound="JobPayload")
 
 @_attrs_define
 class JobPayload:
-    """ The validated request (a notification or a match)
+    """ The validated request (a notification or a match). Always present on GET /v1/jobs/{id}; absent from list items in
+    the summary view (the default)
 
      """
 

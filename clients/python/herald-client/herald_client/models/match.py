@@ -32,7 +32,8 @@ class Match:
             type_ (MatchType):
             players (list[Player]): Player ids are unique within the match (a repeated id is a 422)
             duration_sec (int): The match ends this long after a host starts it, or at an end event
-            metadata (MatchMetadata | Unset): At most 8192 bytes as JSON
+            metadata (MatchMetadata | Unset): At most 8192 bytes as JSON; an integer above 9223372036854775807, a NUL in a
+                key or nesting deeper than 32 levels is a 422
      """
 
     type_: MatchType

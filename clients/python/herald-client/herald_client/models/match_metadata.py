@@ -20,7 +20,8 @@ T = TypeVar("T", bound="MatchMetadata")
 
 @_attrs_define
 class MatchMetadata:
-    """ At most 8192 bytes as JSON
+    """ At most 8192 bytes as JSON; an integer above 9223372036854775807, a NUL in a key or nesting deeper than 32 levels is
+    a 422
 
      """
 

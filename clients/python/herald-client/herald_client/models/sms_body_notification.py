@@ -44,7 +44,8 @@ class SmsBodyNotification:
                 notifications wait; start > end wraps midnight. start and end differ (equal is a 422).
             max_attempts (int | Unset):  Default: 5.
             metadata (SmsBodyNotificationMetadata | Unset): Opaque to Herald, returned with the job and passed to webhooks;
-                at most 8192 bytes as JSON
+                at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a
+                key, nesting deeper than 32 levels
      """
 
     channel: Literal['sms']

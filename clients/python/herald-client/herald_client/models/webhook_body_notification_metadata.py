@@ -20,7 +20,8 @@ T = TypeVar("T", bound="WebhookBodyNotificationMetadata")
 
 @_attrs_define
 class WebhookBodyNotificationMetadata:
-    """ Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON
+    """ Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold
+    is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels
 
      """
 

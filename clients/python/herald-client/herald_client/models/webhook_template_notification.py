@@ -45,7 +45,8 @@ class WebhookTemplateNotification:
                 notifications wait; start > end wraps midnight. start and end differ (equal is a 422).
             max_attempts (int | Unset):  Default: 5.
             metadata (WebhookTemplateNotificationMetadata | Unset): Opaque to Herald, returned with the job and passed to
-                webhooks; at most 8192 bytes as JSON
+                webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a
+                NUL in a key, nesting deeper than 32 levels
             data (WebhookTemplateNotificationData | Unset): Template variables; at most 65536 bytes as JSON
      """
 

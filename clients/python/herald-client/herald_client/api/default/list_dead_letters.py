@@ -16,6 +16,8 @@ from ...models.list_dead_letters_response_401 import ListDeadLettersResponse401
 from ...models.list_dead_letters_response_429 import ListDeadLettersResponse429
 from ...models.list_dead_letters_response_500 import ListDeadLettersResponse500
 from ...models.list_dead_letters_response_503 import ListDeadLettersResponse503
+from ...models.list_dead_letters_view import check_list_dead_letters_view
+from ...models.list_dead_letters_view import ListDeadLettersView
 from ...types import UNSET, Unset
 from typing import cast
 from uuid import UUID
@@ -27,6 +29,7 @@ def _get_kwargs(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListDeadLettersView | Unset = 'summary',
 
 ) -> dict[str, Any]:
     
@@ -47,6 +50,12 @@ def _get_kwargs(
     if not isinstance(cursor, Unset):
         json_cursor = str(cursor)
     params["cursor"] = json_cursor
+
+    json_view: str | Unset = UNSET
+    if not isinstance(view, Unset):
+        json_view = view
+
+    params["view"] = json_view
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -127,6 +136,7 @@ def sync_detailed(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListDeadLettersView | Unset = 'summary',
 
 ) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503]:
     """ This tenant's dead jobs, newest first
@@ -135,6 +145,7 @@ def sync_detailed(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListDeadLettersView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -149,6 +160,7 @@ def sync_detailed(
         kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     )
 
@@ -164,6 +176,7 @@ def sync(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListDeadLettersView | Unset = 'summary',
 
 ) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503 | None:
     """ This tenant's dead jobs, newest first
@@ -172,6 +185,7 @@ def sync(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListDeadLettersView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -187,6 +201,7 @@ def sync(
 kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     ).parsed
 
@@ -196,6 +211,7 @@ async def asyncio_detailed(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListDeadLettersView | Unset = 'summary',
 
 ) -> Response[JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503]:
     """ This tenant's dead jobs, newest first
@@ -204,6 +220,7 @@ async def asyncio_detailed(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListDeadLettersView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,6 +235,7 @@ async def asyncio_detailed(
         kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     )
 
@@ -233,6 +251,7 @@ async def asyncio(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListDeadLettersView | Unset = 'summary',
 
 ) -> JobPage | ListDeadLettersResponse400 | ListDeadLettersResponse401 | ListDeadLettersResponse429 | ListDeadLettersResponse500 | ListDeadLettersResponse503 | None:
     """ This tenant's dead jobs, newest first
@@ -241,6 +260,7 @@ async def asyncio(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListDeadLettersView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -256,5 +276,6 @@ async def asyncio(
 kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     )).parsed

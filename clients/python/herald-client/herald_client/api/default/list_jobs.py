@@ -18,6 +18,8 @@ from ...models.list_jobs_response_401 import ListJobsResponse401
 from ...models.list_jobs_response_429 import ListJobsResponse429
 from ...models.list_jobs_response_500 import ListJobsResponse500
 from ...models.list_jobs_response_503 import ListJobsResponse503
+from ...models.list_jobs_view import check_list_jobs_view
+from ...models.list_jobs_view import ListJobsView
 from ...types import UNSET, Unset
 from typing import cast
 from uuid import UUID
@@ -30,6 +32,7 @@ def _get_kwargs(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListJobsView | Unset = 'summary',
 
 ) -> dict[str, Any]:
     
@@ -56,6 +59,12 @@ def _get_kwargs(
     if not isinstance(cursor, Unset):
         json_cursor = str(cursor)
     params["cursor"] = json_cursor
+
+    json_view: str | Unset = UNSET
+    if not isinstance(view, Unset):
+        json_view = view
+
+    params["view"] = json_view
 
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
@@ -137,6 +146,7 @@ def sync_detailed(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListJobsView | Unset = 'summary',
 
 ) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503]:
     """ List this tenant's jobs, newest first
@@ -146,6 +156,7 @@ def sync_detailed(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListJobsView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,6 +172,7 @@ def sync_detailed(
 kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     )
 
@@ -177,6 +189,7 @@ def sync(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListJobsView | Unset = 'summary',
 
 ) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503 | None:
     """ List this tenant's jobs, newest first
@@ -186,6 +199,7 @@ def sync(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListJobsView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -202,6 +216,7 @@ status=status,
 kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     ).parsed
 
@@ -212,6 +227,7 @@ async def asyncio_detailed(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListJobsView | Unset = 'summary',
 
 ) -> Response[JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503]:
     """ List this tenant's jobs, newest first
@@ -221,6 +237,7 @@ async def asyncio_detailed(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListJobsView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -236,6 +253,7 @@ async def asyncio_detailed(
 kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     )
 
@@ -252,6 +270,7 @@ async def asyncio(
     kind: JobKind | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: UUID | Unset = UNSET,
+    view: ListJobsView | Unset = 'summary',
 
 ) -> JobPage | ListJobsResponse400 | ListJobsResponse401 | ListJobsResponse429 | ListJobsResponse500 | ListJobsResponse503 | None:
     """ List this tenant's jobs, newest first
@@ -261,6 +280,7 @@ async def asyncio(
         kind (JobKind | Unset):
         limit (int | Unset):  Default: 50.
         cursor (UUID | Unset):
+        view (ListJobsView | Unset):  Default: 'summary'.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -277,5 +297,6 @@ status=status,
 kind=kind,
 limit=limit,
 cursor=cursor,
+view=view,
 
     )).parsed

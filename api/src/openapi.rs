@@ -331,7 +331,7 @@ fn notification_schema(channel: Channel, content: Content) -> Value {
             "description": format!("RFC 3339 with an offset, at most {MAX_SCHEDULE_DAYS} days ahead (further is a 422); the job is scheduled until then, a past time sends now")},
         "quietHours": schema_ref("QuietHours"),
         "maxAttempts": {"type": "integer", "minimum": 1, "maximum": MAX_ATTEMPTS_LIMIT, "default": DEFAULT_MAX_ATTEMPTS},
-        "metadata": {"type": "object", "additionalProperties": schema_ref("StorableJson"), "propertyNames": {"pattern": "^[^\\u0000]*$"}, "description": format!("Opaque to Herald, returned with the job and passed to webhooks; at most {MAX_METADATA_BYTES} bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than {MAX_JSON_DEPTH} levels")}
+        "metadata": {"type": "object", "additionalProperties": true, "propertyNames": {"pattern": "^[^\\u0000]*$"}, "description": format!("Opaque to Herald, returned with the job and passed to webhooks; at most {MAX_METADATA_BYTES} bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than {MAX_JSON_DEPTH} levels")}
     });
     let (required, description) = match content {
         Content::Body => {
@@ -355,7 +355,7 @@ fn notification_schema(channel: Channel, content: Content) -> Value {
         Content::Template => {
             properties["template"] = json!({"type": "string", "minLength": 1, "maxLength": MAX_TEMPLATE_CHARS, "pattern": patterns::TEMPLATE,
                 "description": "A template name, rendered with data by the worker"});
-            properties["data"] = json!({"type": "object", "additionalProperties": schema_ref("StorableJson"), "propertyNames": {"pattern": "^[^\\u0000]*$"},
+            properties["data"] = json!({"type": "object", "additionalProperties": true, "propertyNames": {"pattern": "^[^\\u0000]*$"},
                 "description": format!("Template variables; at most {MAX_DATA_BYTES} bytes as JSON")});
             (
                 "template",
@@ -405,14 +405,6 @@ fn schemas() -> Map<String, Value> {
     let mut put = |name: &str, schema: Value| {
         s.insert(name.to_owned(), schema);
     };
-    put(
-        "StorableJson",
-        json!({"type": ["object", "array", "string", "number", "boolean", "null"],
-               "description": "Any JSON value whose object keys hold no NUL, at any depth (what every store can keep; integers above 9223372036854775807 and nesting deeper than 32 are 422s too)",
-               "propertyNames": {"pattern": "^[^\\u0000]*$"},
-               "additionalProperties": schema_ref("StorableJson"),
-               "items": schema_ref("StorableJson")}),
-    );
     put(
         "Error",
         json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
@@ -538,7 +530,7 @@ fn schemas() -> Map<String, Value> {
                 "players": {"type": "array", "minItems": 1, "maxItems": MAX_PLAYERS, "uniqueItems": true, "items": schema_ref("Player"),
                     "description": "Player ids are unique within the match (a repeated id is a 422)"},
                 "durationSec": {"type": "integer", "minimum": 1, "maximum": MAX_DURATION_SEC, "description": "The match ends this long after a host starts it, or at an end event"},
-                "metadata": {"type": "object", "additionalProperties": schema_ref("StorableJson"), "propertyNames": {"pattern": "^[^\\u0000]*$"}, "description": format!("At most {MAX_MATCH_METADATA_BYTES} bytes as JSON; an integer above 9223372036854775807, a NUL in a key or nesting deeper than {MAX_JSON_DEPTH} levels is a 422")}
+                "metadata": {"type": "object", "additionalProperties": true, "propertyNames": {"pattern": "^[^\\u0000]*$"}, "description": format!("At most {MAX_MATCH_METADATA_BYTES} bytes as JSON; an integer above 9223372036854775807, a NUL in a key or nesting deeper than {MAX_JSON_DEPTH} levels is a 422")}
             }
         }),
     );

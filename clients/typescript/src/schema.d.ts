@@ -263,10 +263,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Any JSON value whose object keys hold no NUL, at any depth (what every store can keep; integers above 9223372036854775807 and nesting deeper than 32 are 422s too) */
-        StorableJson: {
-            [key: string]: components["schemas"]["StorableJson"];
-        } | components["schemas"]["StorableJson"][] | string | number | boolean | null;
         Error: {
             error: {
                 /** @enum {string} */
@@ -322,7 +318,7 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
             body: string;
@@ -346,13 +342,13 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description A template name, rendered with data by the worker */
             template: string;
             /** @description Template variables; at most 65536 bytes as JSON */
             data?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
         };
         /** @description A log notification: exactly one of body and template (data only with template) */
@@ -392,7 +388,7 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
             body: string;
@@ -416,13 +412,13 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description A template name, rendered with data by the worker */
             template: string;
             /** @description Template variables; at most 65536 bytes as JSON */
             data?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
         };
         /** @description A webhook notification: exactly one of body and template (data only with template) */
@@ -462,7 +458,7 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description At most 65536 bytes as UTF-8 (so at most 65536 characters) */
             body: string;
@@ -486,13 +482,13 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description A template name, rendered with data by the worker */
             template: string;
             /** @description Template variables; at most 65536 bytes as JSON */
             data?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
         };
         /** @description A email notification: exactly one of body and template (data only with template) */
@@ -529,7 +525,7 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description At most 1600 characters */
             body: string;
@@ -553,13 +549,13 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description A template name, rendered with data by the worker */
             template: string;
             /** @description Template variables; at most 65536 bytes as JSON */
             data?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
         };
         /** @description A sms notification: exactly one of body and template (data only with template) */
@@ -596,7 +592,7 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description At most 4096 bytes as UTF-8 (so at most 4096 characters) */
             body: string;
@@ -620,13 +616,13 @@ export interface components {
             maxAttempts?: number;
             /** @description Opaque to Herald, returned with the job and passed to webhooks; at most 8192 bytes as JSON. What a store cannot hold is a 422: an integer above 9223372036854775807, a NUL in a key, nesting deeper than 32 levels */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
             /** @description A template name, rendered with data by the worker */
             template: string;
             /** @description Template variables; at most 65536 bytes as JSON */
             data?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
         };
         /** @description A push notification: exactly one of body and template (data only with template) */
@@ -715,7 +711,7 @@ export interface components {
             durationSec: number;
             /** @description At most 8192 bytes as JSON; an integer above 9223372036854775807, a NUL in a key or nesting deeper than 32 levels is a 422 */
             metadata?: {
-                [key: string]: components["schemas"]["StorableJson"];
+                [key: string]: unknown;
             };
         };
         /** @description A player joins; playerId names a player of the match (another is a 422) */

@@ -145,8 +145,13 @@ from .create_notification_response_500_error_code import CreateNotificationRespo
 from .create_notification_response_503 import CreateNotificationResponse503
 from .create_notification_response_503_error import CreateNotificationResponse503Error
 from .create_notification_response_503_error_code import CreateNotificationResponse503ErrorCode
+from .email_body_notification import EmailBodyNotification
+from .email_body_notification_metadata import EmailBodyNotificationMetadata
 from .email_player_notify import EmailPlayerNotify
 from .email_recipient import EmailRecipient
+from .email_template_notification import EmailTemplateNotification
+from .email_template_notification_data import EmailTemplateNotificationData
+from .email_template_notification_metadata import EmailTemplateNotificationMetadata
 from .end_event import EndEvent
 from .error import Error
 from .error_error import ErrorError
@@ -235,8 +240,16 @@ from .list_workers_response_500_error_code import ListWorkersResponse500ErrorCod
 from .list_workers_response_503 import ListWorkersResponse503
 from .list_workers_response_503_error import ListWorkersResponse503Error
 from .list_workers_response_503_error_code import ListWorkersResponse503ErrorCode
+from .log_body_notification import LogBodyNotification
+from .log_body_notification_metadata import LogBodyNotificationMetadata
 from .log_player_notify import LogPlayerNotify
 from .log_recipient import LogRecipient
+from .log_template_notification import LogTemplateNotification
+from .log_template_notification_data import LogTemplateNotificationData
+from .log_template_notification_metadata import LogTemplateNotificationMetadata
+from .match import Match
+from .match_metadata import MatchMetadata
+from .match_type import MatchType
 from .match_view import MatchView
 from .match_view_metadata import MatchViewMetadata
 from .match_view_result_type_0 import MatchViewResultType0
@@ -250,8 +263,13 @@ from .metrics_response_500_error_code import MetricsResponse500ErrorCode
 from .openapi_response_200 import OpenapiResponse200
 from .player import Player
 from .priority import Priority
+from .push_body_notification import PushBodyNotification
+from .push_body_notification_metadata import PushBodyNotificationMetadata
 from .push_player_notify import PushPlayerNotify
 from .push_recipient import PushRecipient
+from .push_template_notification import PushTemplateNotification
+from .push_template_notification_data import PushTemplateNotificationData
+from .push_template_notification_metadata import PushTemplateNotificationMetadata
 from .quiet_hours import QuietHours
 from .ready import Ready
 from .ready_broker import ReadyBroker
@@ -276,11 +294,21 @@ from .retry_job_response_503 import RetryJobResponse503
 from .retry_job_response_503_error import RetryJobResponse503Error
 from .retry_job_response_503_error_code import RetryJobResponse503ErrorCode
 from .score_event import ScoreEvent
+from .sms_body_notification import SmsBodyNotification
+from .sms_body_notification_metadata import SmsBodyNotificationMetadata
 from .sms_player_notify import SmsPlayerNotify
 from .sms_recipient import SmsRecipient
+from .sms_template_notification import SmsTemplateNotification
+from .sms_template_notification_data import SmsTemplateNotificationData
+from .sms_template_notification_metadata import SmsTemplateNotificationMetadata
 from .time_zone import TimeZone
+from .webhook_body_notification import WebhookBodyNotification
+from .webhook_body_notification_metadata import WebhookBodyNotificationMetadata
 from .webhook_player_notify import WebhookPlayerNotify
 from .webhook_recipient import WebhookRecipient
+from .webhook_template_notification import WebhookTemplateNotification
+from .webhook_template_notification_data import WebhookTemplateNotificationData
+from .webhook_template_notification_metadata import WebhookTemplateNotificationMetadata
 from .workers import Workers
 from .workers_workers_item import WorkersWorkersItem
 from .workers_workers_item_status import WorkersWorkersItemStatus
@@ -431,8 +459,13 @@ __all__ = (
     "CreateNotificationResponse503",
     "CreateNotificationResponse503Error",
     "CreateNotificationResponse503ErrorCode",
+    "EmailBodyNotification",
+    "EmailBodyNotificationMetadata",
     "EmailPlayerNotify",
     "EmailRecipient",
+    "EmailTemplateNotification",
+    "EmailTemplateNotificationData",
+    "EmailTemplateNotificationMetadata",
     "EndEvent",
     "Error",
     "ErrorError",
@@ -521,8 +554,16 @@ __all__ = (
     "ListWorkersResponse503",
     "ListWorkersResponse503Error",
     "ListWorkersResponse503ErrorCode",
+    "LogBodyNotification",
+    "LogBodyNotificationMetadata",
     "LogPlayerNotify",
     "LogRecipient",
+    "LogTemplateNotification",
+    "LogTemplateNotificationData",
+    "LogTemplateNotificationMetadata",
+    "Match",
+    "MatchMetadata",
+    "MatchType",
     "MatchView",
     "MatchViewMetadata",
     "MatchViewResultType0",
@@ -536,8 +577,13 @@ __all__ = (
     "OpenapiResponse200",
     "Player",
     "Priority",
+    "PushBodyNotification",
+    "PushBodyNotificationMetadata",
     "PushPlayerNotify",
     "PushRecipient",
+    "PushTemplateNotification",
+    "PushTemplateNotificationData",
+    "PushTemplateNotificationMetadata",
     "QuietHours",
     "Ready",
     "ReadyBroker",
@@ -562,11 +608,21 @@ __all__ = (
     "RetryJobResponse503Error",
     "RetryJobResponse503ErrorCode",
     "ScoreEvent",
+    "SmsBodyNotification",
+    "SmsBodyNotificationMetadata",
     "SmsPlayerNotify",
     "SmsRecipient",
+    "SmsTemplateNotification",
+    "SmsTemplateNotificationData",
+    "SmsTemplateNotificationMetadata",
     "TimeZone",
+    "WebhookBodyNotification",
+    "WebhookBodyNotificationMetadata",
     "WebhookPlayerNotify",
     "WebhookRecipient",
+    "WebhookTemplateNotification",
+    "WebhookTemplateNotificationData",
+    "WebhookTemplateNotificationMetadata",
     "Workers",
     "WorkersWorkersItem",
     "WorkersWorkersItemStatus",

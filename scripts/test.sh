@@ -140,3 +140,17 @@ else
   log "cargo test"
   cargo test --workspace --no-fail-fast -- "$@"
 fi
+
+# The chaos run: every fault at once under load (worker and API kills, SIGSTOP past a
+# lease, broker connection kills and a broker restart, a SQLite write lock, failing
+# receivers, poison messages), judged by its own ledger; it exits non-zero on any
+# loss, duplicate without the same key, stuck job or match mismatch. It runs after
+# the tests because it restarts RabbitMQ's app, and only for a full run (no filter).
+# A fixed seed keeps CI repeatable; HERALD_CHAOS_SEED=random draws a new one.
+if [ "$#" -eq 0 ]; then
+  seed="${HERALD_CHAOS_SEED:-20261201}"
+  chaos_args=(--chaos --duration 60s --rate 100 --quiet)
+  if [ "$seed" != random ]; then chaos_args+=(--seed "$seed"); fi
+  log "chaos run: herald-load-test ${chaos_args[*]}"
+  cargo run --quiet -p herald-load-test -- "${chaos_args[@]}"
+fi

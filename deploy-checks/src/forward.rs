@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub struct Forward {
     listen: SocketAddr,
     stopped: Arc<AtomicBool>,
+    accepting: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Forward {
@@ -22,7 +23,7 @@ impl Forward {
         let listener = TcpListener::bind(listen)?;
         let stopped = Arc::new(AtomicBool::new(false));
         let stop = stopped.clone();
-        std::thread::spawn(move || {
+        let accepting = std::thread::spawn(move || {
             for client in listener.incoming() {
                 if stop.load(Ordering::SeqCst) {
                     return;
@@ -37,7 +38,11 @@ impl Forward {
                 let _ = pipe(client, server);
             }
         });
-        Ok(Self { listen, stopped })
+        Ok(Self {
+            listen,
+            stopped,
+            accepting: Some(accepting),
+        })
     }
 }
 
@@ -59,7 +64,14 @@ fn pipe(client: TcpStream, server: TcpStream) -> io::Result<()> {
 impl Drop for Forward {
     fn drop(&mut self) {
         self.stopped.store(true, Ordering::SeqCst);
-        // Wake the accept loop so it sees the flag and drops the listener.
-        let _ = TcpStream::connect(self.listen);
+        // Wake the accept loop so it sees the flag, and wait until it has dropped the
+        // listener: from then on the address refuses connections (a connection that
+        // reached the backlog of a closing listener would be reset after nginx sent its
+        // request, which nginx cannot safely retry).
+        if TcpStream::connect(self.listen).is_ok() {
+            if let Some(accepting) = self.accepting.take() {
+                let _ = accepting.join();
+            }
+        }
     }
 }

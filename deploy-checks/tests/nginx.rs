@@ -195,8 +195,8 @@ impl Stack {
     /// Kills an instance and removes its address, as `docker compose` removing its
     /// container would (the name still resolves to it until the DNS is told).
     fn kill_api(&mut self, i: usize) {
-        self.apis[i].proc.kill();
         self.apis[i].forward = None;
+        self.apis[i].proc.kill();
     }
 
     fn start_nginx(&mut self) -> u16 {

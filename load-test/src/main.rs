@@ -1,7 +1,8 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-use herald_load_test::{run, stack, Args};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
+use herald_load_test::{chaos, run, stack, Args};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -11,8 +12,25 @@ async fn main() -> ExitCode {
         Some(stack::ROLE_WORKER) => return herald_load_test::serve_worker().await,
         _ => {}
     }
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let mut args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
     herald_core::telemetry::init("warn");
+    if args.chaos {
+        let default = |name: &str| matches.value_source(name) == Some(ValueSource::DefaultValue);
+        if default("rate") {
+            args.rate = 300.0;
+        }
+        if default("duration") {
+            args.duration = std::time::Duration::from_secs(300);
+        }
+        if default("grace") {
+            args.grace = std::time::Duration::from_secs(120);
+        }
+        return run_chaos(args).await;
+    }
     let json = args.json;
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -39,6 +57,39 @@ async fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("herald-load-test: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_chaos(args: Args) -> ExitCode {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("\ninterrupted: stopping the traffic; the checker still reports…");
+        let _ = stop_tx.send(true);
+    });
+    match chaos::run(&args, stop_rx).await {
+        Ok(report) => {
+            if args.json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(doc) => println!("{doc}"),
+                    Err(e) => {
+                        eprintln!("herald-load-test: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            } else {
+                println!("{}", report.table());
+            }
+            if report.passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            }
+        }
+        Err(e) => {
+            eprintln!("herald-load-test --chaos: {e:#}");
             ExitCode::FAILURE
         }
     }

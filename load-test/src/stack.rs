@@ -26,7 +26,8 @@ pub const ROLE_API: &str = "__serve-api";
 /// The hidden first argument that makes this executable serve as a worker process.
 pub const ROLE_WORKER: &str = "__serve-worker";
 
-const TENANT: &str = "loadtest";
+/// The tenant a spawned stack's key belongs to.
+pub const TENANT: &str = "loadtest";
 const DEFAULT_RABBITMQ: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 const STOP_GRACE: Duration = Duration::from_secs(20);
@@ -34,6 +35,10 @@ const STOP_GRACE: Duration = Duration::from_secs(20);
 #[derive(Debug)]
 struct Proc {
     name: String,
+    role: &'static str,
+    env: Vec<(String, String)>,
+    /// How many times it was started (a restart gets a log file of its own).
+    incarnation: u32,
     child: Child,
     log: PathBuf,
     health: String,
@@ -43,7 +48,7 @@ struct Proc {
 #[derive(Debug)]
 pub struct Stack {
     dir: tempfile::TempDir,
-    apis: Vec<Proc>,
+    apis: Arc<Mutex<Vec<Proc>>>,
     workers: Arc<Mutex<Vec<Proc>>>,
     api_urls: Vec<String>,
     api_key: String,
@@ -66,6 +71,15 @@ fn free_port() -> anyhow::Result<u16> {
 
 impl Stack {
     pub async fn start(args: &crate::Args) -> anyhow::Result<Self> {
+        Self::start_with(args, &[]).await
+    }
+
+    /// [`Stack::start`] with more variables for every child (they win over the
+    /// stack's own).
+    pub async fn start_with(
+        args: &crate::Args,
+        extra_env: &[(String, String)],
+    ) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("herald-load-test-")
             .tempdir()
@@ -133,10 +147,14 @@ impl Stack {
             "MONGODB_URI".into(),
             args.mongodb_uri.clone().unwrap_or_default(),
         ));
+        for (name, value) in extra_env {
+            common.retain(|(n, _)| n != name);
+            common.push((name.clone(), value.clone()));
+        }
 
         let mut stack = Self {
             dir,
-            apis: Vec::new(),
+            apis: Arc::new(Mutex::new(Vec::new())),
             workers: Arc::new(Mutex::new(Vec::new())),
             api_urls: Vec::new(),
             api_key,
@@ -159,7 +177,7 @@ impl Stack {
                 format!("{url}/ready"),
             )?;
             let health = (proc.name.clone(), proc.health.clone(), proc.log.clone());
-            stack.apis.push(proc);
+            lock(&stack.apis).push(proc);
             stack.api_urls.push(url);
             if let Err(e) = wait_healthy(&health.1).await {
                 stack.stop().await;
@@ -202,7 +220,24 @@ impl Stack {
     }
 
     fn workers_mut(&self) -> std::sync::MutexGuard<'_, Vec<Proc>> {
-        self.workers.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.workers)
+    }
+
+    /// A handle for faults: signals and restarts of the processes, shareable with
+    /// tasks while the stack runs.
+    pub fn control(&self) -> StackControl {
+        StackControl {
+            dir: self.dir.path().to_path_buf(),
+            apis: self.apis.clone(),
+            workers: self.workers.clone(),
+            rabbitmq: self.rabbitmq.clone(),
+            env: self.env.clone(),
+        }
+    }
+
+    /// The environment every child gets.
+    pub fn child_env(&self) -> &[(String, String)] {
+        &self.env
     }
 
     /// The API base URLs, one per API process.
@@ -254,10 +289,11 @@ impl Stack {
 
     /// Stops every process (workers first, so nothing is left running against a
     /// stopped API), deletes the run's RabbitMQ queues and the temporary directory.
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
         let workers: Vec<Proc> = std::mem::take(&mut *self.workers_mut());
         terminate(workers).await;
-        terminate(std::mem::take(&mut self.apis)).await;
+        let apis: Vec<Proc> = std::mem::take(&mut *lock(&self.apis));
+        terminate(apis).await;
         if let Some((url, topology)) = &self.rabbitmq {
             if let Err(e) = delete_topology(url, topology).await {
                 tracing::warn!(error = %e, "could not delete the run's RabbitMQ queues");
@@ -266,10 +302,160 @@ impl Stack {
     }
 }
 
+/// Signals and restarts of a running [`Stack`]'s processes (see [`Stack::control`]).
+#[derive(Debug, Clone)]
+pub struct StackControl {
+    dir: PathBuf,
+    apis: Arc<Mutex<Vec<Proc>>>,
+    workers: Arc<Mutex<Vec<Proc>>>,
+    rabbitmq: Option<(String, Topology)>,
+    env: Vec<(String, String)>,
+}
+
+impl StackControl {
+    fn env_value(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the stack runs on SQLite (no `--mongodb-uri`).
+    pub fn is_sqlite(&self) -> bool {
+        self.env_value("MONGODB_URI").is_none_or(str::is_empty)
+    }
+
+    /// The workers' `LOCK_DURATION_MS`.
+    pub fn lock_duration(&self) -> Duration {
+        self.env_value("LOCK_DURATION_MS")
+            .and_then(|v| v.parse().ok())
+            .map_or(Duration::from_secs(5), Duration::from_millis)
+    }
+
+    /// Whether worker `i`'s process is still running.
+    pub fn worker_alive(&self, i: usize) -> bool {
+        lock(&self.workers)
+            .get_mut(i)
+            .is_some_and(|p| matches!(p.child.try_wait(), Ok(None)))
+    }
+
+    /// How many times worker `i` was started.
+    pub fn incarnation(&self, i: usize) -> u32 {
+        lock(&self.workers).get(i).map_or(0, |p| p.incarnation)
+    }
+
+    /// The stack's store, opened as the processes open it.
+    pub async fn open_store(&self) -> anyhow::Result<Arc<dyn herald_core::Store>> {
+        let env = herald_core::config::Env::from_pairs(
+            self.env.iter().filter(|(_, v)| !v.is_empty()).cloned(),
+        );
+        let config = herald_core::store::StoreConfig::from_env(&env)?;
+        let clock = Arc::new(herald_core::clock::SystemClock::default());
+        Ok(herald_core::store::open(&config, clock).await?)
+    }
+
+    /// The worker processes started so far (killed ones included).
+    pub fn worker_count(&self) -> usize {
+        lock(&self.workers).len()
+    }
+
+    /// The API processes.
+    pub fn api_count(&self) -> usize {
+        lock(&self.apis).len()
+    }
+
+    /// Sends `signal` to worker `i`; false when it is not running.
+    pub fn signal_worker(&self, i: usize, signal: Signal) -> bool {
+        signal_proc(&self.workers, i, signal)
+    }
+
+    /// Sends `signal` to API process `i`; false when it is not running.
+    pub fn signal_api(&self, i: usize, signal: Signal) -> bool {
+        signal_proc(&self.apis, i, signal)
+    }
+
+    /// Starts worker `i` again, as it was started (same environment and ports),
+    /// after it died; waits until it is healthy.
+    pub async fn restart_worker(&self, i: usize) -> anyhow::Result<()> {
+        restart(&self.dir, &self.workers, i).await
+    }
+
+    /// Starts API process `i` again on its port; waits until it is ready.
+    pub async fn restart_api(&self, i: usize) -> anyhow::Result<()> {
+        restart(&self.dir, &self.apis, i).await
+    }
+
+    /// The process ids of every running child (for the broker's connection list).
+    pub fn pids(&self) -> Vec<u32> {
+        let mut pids: Vec<u32> = lock(&self.apis)
+            .iter()
+            .filter_map(|p| p.child.id())
+            .collect();
+        pids.extend(lock(&self.workers).iter().filter_map(|p| p.child.id()));
+        pids
+    }
+
+    /// Each worker's metrics URL (`…/metrics`), by index.
+    pub fn worker_metrics_urls(&self) -> Vec<String> {
+        lock(&self.workers)
+            .iter()
+            .map(|p| p.health.replace("/health", "/metrics"))
+            .collect()
+    }
+
+    /// The SQLite file every process shares (unused with `--mongodb-uri`).
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.join("herald.db")
+    }
+
+    /// The broker's URL and the run's topology, when RabbitMQ dispatch is on.
+    pub fn rabbitmq(&self) -> Option<&(String, Topology)> {
+        self.rabbitmq.as_ref()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn signal_proc(procs: &Mutex<Vec<Proc>>, i: usize, signal: Signal) -> bool {
+    let pid = lock(procs)
+        .get(i)
+        .and_then(|p| p.child.id())
+        .and_then(|p| i32::try_from(p).ok());
+    pid.is_some_and(|pid| kill(Pid::from_raw(pid), signal).is_ok())
+}
+
+async fn restart(dir: &Path, procs: &Mutex<Vec<Proc>>, i: usize) -> anyhow::Result<()> {
+    let (old, health, name, log) = {
+        let mut procs = lock(procs);
+        let old = procs
+            .get(i)
+            .ok_or_else(|| anyhow::anyhow!("no process {i} to restart"))?;
+        let mut new = spawn(
+            dir,
+            &format!("{}.{}", old.name, old.incarnation + 1),
+            old.role,
+            &old.env,
+            old.health.clone(),
+        )?;
+        new.name = old.name.clone();
+        new.incarnation = old.incarnation + 1;
+        let (health, name, log) = (new.health.clone(), new.name.clone(), new.log.clone());
+        (std::mem::replace(&mut procs[i], new), health, name, log)
+    };
+    let mut old = old;
+    let _ = old.child.kill().await;
+    wait_healthy(&health)
+        .await
+        .map_err(|e| failed_to_start(&name, &log, e))
+}
+
 fn spawn(
     dir: &Path,
     name: &str,
-    role: &str,
+    role: &'static str,
     env: &[(String, String)],
     health: String,
 ) -> anyhow::Result<Proc> {
@@ -290,6 +476,9 @@ fn spawn(
     let child = cmd.spawn().with_context(|| format!("starting {name}"))?;
     Ok(Proc {
         name: name.to_owned(),
+        role,
+        env: env.to_vec(),
+        incarnation: 1,
         child,
         log,
         health,

@@ -259,4 +259,13 @@ mod tests {
         let err = Config::from_env(&env).unwrap_err();
         assert_eq!(err.var, "WEBHOOK_ALLOWED_CIDRS");
     }
+
+    /// The worker refuses a bad log setting as the API does, naming it.
+    #[test]
+    fn bad_log_settings_name_the_variable() {
+        for (var, value) in [("RUST_LOG", "info,[[["), ("LOG_FORMAT", "xml")] {
+            let err = Config::from_env(&Env::from_pairs([(var, value)])).unwrap_err();
+            assert_eq!(err.var, var);
+        }
+    }
 }

@@ -35,8 +35,10 @@ fn arg(name: &str, default: u64) -> u64 {
 /// 5% matches; channels and priorities evenly spread.
 fn fill(path: &Path, jobs: u64) -> Option<String> {
     let mut conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-200000;")
-        .unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-200000;",
+    )
+    .unwrap();
     let channels = ["webhook", "email", "sms", "push", "log"];
     let priorities = [("critical", 0), ("high", 1), ("normal", 2), ("low", 3)];
     let now = chrono::Utc::now().timestamp_millis();
@@ -100,10 +102,14 @@ fn fill(path: &Path, jobs: u64) -> Option<String> {
         }
         tx.commit().unwrap();
         done = (done + batch).min(jobs);
-        eprint!("\rfilled {done}/{jobs} ({:.0}s)", started.elapsed().as_secs_f64());
+        eprint!(
+            "\rfilled {done}/{jobs} ({:.0}s)",
+            started.elapsed().as_secs_f64()
+        );
     }
     eprintln!();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
     a_key
 }
 
@@ -141,7 +147,8 @@ async fn main() {
     let fill_time = fill_started.elapsed();
 
     let mut config = Config::new(store, ApiKeys::parse(&format!("{TENANT}:{KEY}")).unwrap());
-    config.console_secret = Some(SessionSecret::parse("bench-console-session-secret-0123456789").unwrap());
+    config.console_secret =
+        Some(SessionSecret::parse("bench-console-session-secret-0123456789").unwrap());
     config.rate_limit.per_sec = 0;
     let server = Server::start(config).await.unwrap();
     let base = server.url();
@@ -149,7 +156,11 @@ async fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let form = http.get(format!("{base}/console/login")).send().await.unwrap();
+    let form = http
+        .get(format!("{base}/console/login"))
+        .send()
+        .await
+        .unwrap();
     let login_cookie = cookie_of(&form, "herald_console_login");
     let csrf = csrf_of(&form.text().await.unwrap());
     let logged_in = http
@@ -196,11 +207,20 @@ async fn main() {
     let pages = [
         ("overview", "/console".to_owned()),
         ("jobs, first page", "/console/jobs".to_owned()),
-        ("jobs, page 2 (cursor)", format!("/console/jobs?cursor={cursor}")),
-        ("jobs ?status=pending", "/console/jobs?status=pending".to_owned()),
+        (
+            "jobs, page 2 (cursor)",
+            format!("/console/jobs?cursor={cursor}"),
+        ),
+        (
+            "jobs ?status=pending",
+            "/console/jobs?status=pending".to_owned(),
+        ),
         ("jobs ?kind=match", "/console/jobs?kind=match".to_owned()),
         ("jobs ?channel=sms", "/console/jobs?channel=sms".to_owned()),
-        ("jobs ?priority=critical", "/console/jobs?priority=critical".to_owned()),
+        (
+            "jobs ?priority=critical",
+            "/console/jobs?priority=critical".to_owned(),
+        ),
         (
             "jobs ?status=dead&channel=email&priority=low",
             "/console/jobs?status=dead&channel=email&priority=low".to_owned(),
@@ -208,7 +228,10 @@ async fn main() {
         ("dead letters", "/console/dead-letters".to_owned()),
         ("job detail", format!("/console/jobs/{some_id}")),
         ("find by idempotency key", format!("/console/find?q={key}")),
-        ("re-drive confirmation (count)", "/console/dead-letters/redrive?channel=webhook".to_owned()),
+        (
+            "re-drive confirmation (count)",
+            "/console/dead-letters/redrive?channel=webhook".to_owned(),
+        ),
         ("matches", "/console/matches".to_owned()),
         ("workers", "/console/workers".to_owned()),
     ];
@@ -222,8 +245,18 @@ async fn main() {
     for (name, path) in pages {
         let mut times: Vec<Duration> = Vec::new();
         for _ in 0..runs {
-            let (t, status, _) = get(path.clone()).await;
-            assert!(status.is_success() || status.is_redirection(), "{path}: {status}");
+            let (t, status, body) = get(path.clone()).await;
+            if path.starts_with("/console/find") {
+                assert_eq!(status, 303, "{path}");
+            } else {
+                assert_eq!(status, 200, "{path}");
+            }
+            if path.starts_with("/console/jobs?") || path == "/console/jobs" {
+                assert!(
+                    body.matches("data-job=").count() == 50,
+                    "{path}: a full page"
+                );
+            }
             times.push(t);
         }
         times.sort();

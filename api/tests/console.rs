@@ -9,8 +9,8 @@ use std::time::Duration;
 use herald_api::auth::ApiKeys;
 use herald_api::console::session::SessionSecret;
 use herald_api::{Config, Server};
-use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::keys::key_digest;
+use herald_core::store::sqlite::SqliteConfig;
 use herald_core::store::{NewApiKey, StoreConfig};
 use herald_core::TenantId;
 use herald_testkit::wait::wait_for;
@@ -69,7 +69,12 @@ impl Console {
 
     /// Logs in with `key`; the session cookie (`name=value`).
     async fn log_in(&self, key: &str) -> reqwest::Response {
-        let form = self.http.get(self.url("/console/login")).send().await.unwrap();
+        let form = self
+            .http
+            .get(self.url("/console/login"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(form.status(), 200);
         let nonce = set_cookie(&form, "herald_console_login");
         let nonce = nonce.split(';').next().unwrap().to_owned();
@@ -104,13 +109,22 @@ async fn pages_are_html_with_a_strict_policy_and_the_cookie_holds_no_key() {
     for flag in ["HttpOnly", "SameSite=Strict", "Max-Age=", "Path=/console"] {
         assert!(cookie.contains(flag), "{cookie} lacks {flag}");
     }
-    assert!(!cookie.contains(key), "the key itself is never in the cookie");
+    assert!(
+        !cookie.contains(key),
+        "the key itself is never in the cookie"
+    );
     let session = cookie.split(';').next().unwrap().to_owned();
 
     let page = c.get("/console/jobs", &session).await;
     assert_eq!(page.status(), 200);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(page.headers()["cache-control"], "no-store");
     let html = page.text().await.unwrap();
@@ -119,10 +133,23 @@ async fn pages_are_html_with_a_strict_policy_and_the_cookie_holds_no_key() {
     assert!(html.contains("<form method=\"get\" action=\"/console/jobs\""));
 
     // The assets are embedded and cached for long (their URL carries a digest).
-    let css = c.http.get(c.url("/console/assets/console.css")).send().await.unwrap();
+    let css = c
+        .http
+        .get(c.url("/console/assets/console.css"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(css.status(), 200);
-    assert!(css.headers()["cache-control"].to_str().unwrap().contains("immutable"));
-    let missing = c.http.get(c.url("/console/assets/nope.js")).send().await.unwrap();
+    assert!(css.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let missing = c
+        .http
+        .get(c.url("/console/assets/nope.js"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
 
     // A tampered cookie is no session.
@@ -131,7 +158,9 @@ async fn pages_are_html_with_a_strict_policy_and_the_cookie_holds_no_key() {
     assert_eq!(page.status(), 303);
     assert_eq!(page.headers()["location"], "/console/login");
     // Bad filter values are a 400 page with a code, never a 500.
-    let bad = c.get("/console/jobs?status=lost&priority=%00", &session).await;
+    let bad = c
+        .get("/console/jobs?status=lost&priority=%00", &session)
+        .await;
     assert_eq!(bad.status(), 400);
     assert!(bad.text().await.unwrap().contains("invalid_field"));
     // A log-in post without its form's token is refused.
@@ -161,22 +190,39 @@ async fn a_revoked_keys_session_ends_within_seconds() {
         .await
         .unwrap();
     // The API rereads the store's keys every 2 s: log in once it knows this one.
-    let session = wait_for(Duration::from_secs(10), "the stored key to log in", || async {
-        let response = c.log_in(key).await;
-        (response.status() == 303)
-            .then(|| set_cookie(&response, "herald_console").split(';').next().unwrap().to_owned())
-    })
+    let session = wait_for(
+        Duration::from_secs(10),
+        "the stored key to log in",
+        || async {
+            let response = c.log_in(key).await;
+            (response.status() == 303).then(|| {
+                set_cookie(&response, "herald_console")
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+        },
+    )
     .await;
     assert!(!session.contains(key));
     assert_eq!(c.get("/console", &session).await.status(), 200);
 
     c.store.revoke_key(&record.id).await.unwrap();
-    wait_for(Duration::from_secs(10), "the session to end after revocation", || async {
-        let page = c.get("/console", &session).await;
-        (page.status() == 303).then_some(())
-    })
+    wait_for(
+        Duration::from_secs(10),
+        "the session to end after revocation",
+        || async {
+            let page = c.get("/console", &session).await;
+            (page.status() == 303).then_some(())
+        },
+    )
     .await;
-    assert_eq!(c.log_in(key).await.status(), 401, "the key no longer logs in");
+    assert_eq!(
+        c.log_in(key).await.status(),
+        401,
+        "the key no longer logs in"
+    );
 }
 
 #[tokio::test]

@@ -46,7 +46,7 @@ pub const THROUGHPUT_WINDOW_MINUTES: u64 = 5;
 /// Rows per list page.
 pub const PAGE_SIZE: u32 = 50;
 /// The bulk re-drive's confirmation counts up to this many.
-pub const REDRIVE_COUNT_CAP: u64 = 100_000;
+pub const REDRIVE_COUNT_CAP: u64 = 10_000;
 
 /// The console's Content-Security-Policy: only this origin's script and style, no
 /// inline code, no framing, forms post only here.

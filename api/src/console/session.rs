@@ -69,7 +69,9 @@ impl SessionSecret {
         Session {
             tenant: tenant.clone(),
             key_name: key_name.to_owned(),
-            expires: now + SESSION_TTL,
+            // Whole seconds: what the cookie holds.
+            expires: DateTime::from_timestamp((now + SESSION_TTL).timestamp(), 0)
+                .unwrap_or(now + SESSION_TTL),
             nonce: nonce(),
         }
     }

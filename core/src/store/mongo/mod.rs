@@ -332,6 +332,14 @@ impl MongoStore {
                     q::TENANT_CHANNEL_LIST_INDEX,
                 ),
                 index(
+                    doc! { "tenant": 1, "kind": 1, "status": 1, "_id": 1 },
+                    q::TENANT_KIND_STATUS_LIST_INDEX,
+                ),
+                index(
+                    doc! { "tenant": 1, "status": 1, "payload.channel": 1, "_id": 1 },
+                    q::TENANT_STATUS_CHANNEL_LIST_INDEX,
+                ),
+                index(
                     doc! { "tenant": 1, "kind": 1, "priority": 1, "status": 1, "runAt": 1 },
                     q::TENANT_SUMMARY_INDEX,
                 ),

@@ -108,6 +108,11 @@ ALTER TABLE jobs ADD COLUMN channel TEXT
 CREATE INDEX jobs_tenant_kind ON jobs (tenant, kind, _id);
 CREATE INDEX jobs_tenant_priority ON jobs (tenant, priority, _id);
 CREATE INDEX jobs_tenant_channel ON jobs (tenant, channel, _id) WHERE channel IS NOT NULL;
+-- a status with a kind or a channel (running matches; dead letters of one channel, and
+-- the bulk re-drive's count): without these such a page scans the rarer filter's rows
+CREATE INDEX jobs_tenant_kind_status ON jobs (tenant, kind, status, _id);
+CREATE INDEX jobs_tenant_status_channel ON jobs (tenant, status, channel, _id)
+    WHERE channel IS NOT NULL;
 CREATE INDEX jobs_tenant_summary ON jobs (tenant, kind, priority, status, runAt);
 CREATE INDEX jobs_tenant_finished ON jobs (tenant, kind, priority, status, completedAt)
     WHERE completedAt IS NOT NULL;

@@ -160,6 +160,10 @@ fn ids(jobs: &[Job]) -> Vec<String> {
     jobs.iter().map(|j| j.id.as_str().to_owned()).collect()
 }
 
+fn ids_of(jobs: &[&Job]) -> Vec<String> {
+    jobs.iter().map(|j| j.id.as_str().to_owned()).collect()
+}
+
 fn notification(tenant_name: &str, channel: Channel, priority: Priority) -> NewJob {
     NewJob::new(
         JobKind::Notification,
@@ -198,13 +202,13 @@ pub async fn list_filters_by_priority_and_channel_and_finds_by_key(h: &impl Harn
         ..ListFilter::default()
     })
     .await;
-    assert_eq!(webhooks, ids(&[webhook_low.clone(), webhook_high.clone()]));
+    assert_eq!(webhooks, ids_of(&[&webhook_low, &webhook_high]));
     let high = list(ListFilter {
         priority: Some(Priority::High),
         ..ListFilter::default()
     })
     .await;
-    assert_eq!(high, ids(&[email_high.clone(), webhook_high.clone()]));
+    assert_eq!(high, ids_of(&[&email_high, &webhook_high]));
     let both = list(ListFilter {
         priority: Some(Priority::High),
         channel: Some(Channel::Webhook),
@@ -212,7 +216,7 @@ pub async fn list_filters_by_priority_and_channel_and_finds_by_key(h: &impl Harn
         kind: Some(JobKind::Notification),
     })
     .await;
-    assert_eq!(both, ids(&[webhook_high.clone()]));
+    assert_eq!(both, ids_of(&[&webhook_high]));
     let none = list(ListFilter {
         channel: Some(Channel::Sms),
         ..ListFilter::default()
@@ -308,12 +312,12 @@ pub async fn summary_and_bulk_redrive_by_filter(h: &impl Harness) {
     assert_eq!(store.count_matching(&t, &webhook_dead, 2).await.unwrap(), 2);
     // Bounded: two of the three, newest first; then the last one; then none.
     let first = store.redrive_matching(&t, &webhook_dead, 2).await.unwrap();
-    assert_eq!(ids(&first), ids(&[dead[2].clone(), dead[1].clone()]));
+    assert_eq!(ids(&first), ids_of(&[&dead[2], &dead[1]]));
     assert!(first
         .iter()
         .all(|j| j.status == JobStatus::Pending && j.attempts == 0));
     let rest = store.redrive_matching(&t, &webhook_dead, 10).await.unwrap();
-    assert_eq!(ids(&rest), ids(&[dead[0].clone()]));
+    assert_eq!(ids(&rest), ids_of(&[&dead[0]]));
     assert!(store
         .redrive_matching(&t, &webhook_dead, 10)
         .await
@@ -340,7 +344,7 @@ pub async fn summary_and_bulk_redrive_by_filter(h: &impl Harness) {
         .redrive_matching(&t, &ListFilter::default(), 10)
         .await
         .unwrap();
-    assert_eq!(ids(&any), ids(&[dead[3].clone()]));
+    assert_eq!(ids(&any), ids_of(&[&dead[3]]));
     assert_eq!(
         store.get(&t, &done.id).await.unwrap().status,
         JobStatus::Succeeded

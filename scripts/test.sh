@@ -4,7 +4,8 @@
 #   - SecantusDB, a MongoDB-wire-protocol server, in a venv under .herald-test/ (started
 #     on a free port unless MONGODB_URI is already given);
 #   - Chromium and chromedriver (Debian's packages) for the console's browser test;
-# then fmt/clippy checks and the whole workspace's tests (cargo-nextest when present).
+# then fmt/clippy checks, the whole workspace's tests (cargo-nextest when present), and
+# the API contract (scripts/contract.sh: Schemathesis and the clients' smoke tests).
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh conformance     # extra arguments filter the tests
@@ -140,6 +141,19 @@ else
   log "cargo test"
   cargo test --workspace --no-fail-fast -- "$@"
 fi
+
+# The API contract (docs/contract-testing.md): Schemathesis with a fixed seed, then the
+# TypeScript and Python clients' smoke tests, each against a live API on SQLite and
+# RabbitMQ. Skipped when the run is filtered; CONTRACT_SEED=random for a new seed.
+contract_tests() {
+  if [ "$#" -gt 0 ]; then
+    log "contract tests skipped (the run is filtered)"
+    return
+  fi
+  log "contract tests: Schemathesis and the client smoke tests (scripts/contract.sh)"
+  scripts/contract.sh all
+}
+contract_tests "$@"
 
 # The chaos run: every fault at once under load (worker and API kills, SIGSTOP past a
 # lease, broker connection kills and a broker restart, a SQLite write lock, failing

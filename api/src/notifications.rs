@@ -14,7 +14,7 @@ use herald_core::dispatch::JobMessage;
 use herald_core::notification::{Address, NotificationRequest, ValidationError};
 use herald_core::ssrf::Refused;
 use herald_core::store::Inserted;
-use herald_core::{Job, JobStatus, NewJob};
+use herald_core::{Job, JobKind, JobStatus, NewJob};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -148,6 +148,10 @@ pub(crate) async fn dispatch(state: &AppState, created: &[&Job]) {
     }
 }
 
+fn not_a_notification() -> ApiError {
+    ApiError::Conflict("this Idempotency-Key already names a match, not a notification".into())
+}
+
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
 pub async fn create(
     State(state): State<AppState>,
@@ -161,7 +165,10 @@ pub async fn create(
     let status = match &inserted {
         Inserted::Created(_) => StatusCode::ACCEPTED,
         // A replay: the first request's job, nothing new stored or published.
-        Inserted::Existing(_) => StatusCode::OK,
+        Inserted::Existing(job) if job.kind == JobKind::Notification => StatusCode::OK,
+        // Keys are per tenant across kinds: a match's key replayed as a notification
+        // cannot answer with the match's id.
+        Inserted::Existing(_) => return Err(not_a_notification()),
     };
     let job = inserted.into_job();
     Ok(Accepted::response(status, &job))
@@ -197,6 +204,12 @@ pub async fn create_batch(
         jobs.push(job);
     }
     let inserted = state.store.insert_many(jobs).await?;
+    if inserted
+        .iter()
+        .any(|i| i.job().kind != JobKind::Notification)
+    {
+        return Err(not_a_notification());
+    }
     let created: Vec<&Job> = inserted
         .iter()
         .filter_map(|i| match i {

@@ -41,8 +41,13 @@ impl Default for JobId {
 impl FromStr for JobId {
     type Err = ParseError;
 
-    /// Accepts only canonical UUID text, so a malformed id is a 404 rather than a scan.
+    /// Accepts only hyphenated UUID text (36 characters, any case), so a malformed id
+    /// is a 404 rather than a scan; the braced, `urn:uuid:` and unhyphenated forms
+    /// `Uuid::parse_str` also reads are refused, as the OpenAPI `uuid` format does.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != 36 {
+            return Err(ParseError::new("job id", s));
+        }
         let uuid = Uuid::parse_str(s).map_err(|_| ParseError::new("job id", s))?;
         Ok(Self(uuid.hyphenated().to_string()))
     }
@@ -523,6 +528,12 @@ mod tests {
         let parsed = Uuid::parse_str(a.as_str()).unwrap_or_default();
         assert_eq!(parsed.get_version_num(), 7);
         assert!("not-a-uuid".parse::<JobId>().is_err());
+        let simple = a.as_str().replace('-', "");
+        assert!(simple.parse::<JobId>().is_err(), "unhyphenated");
+        assert!(format!("{{{a}}}").parse::<JobId>().is_err(), "braced");
+        assert!(format!("urn:uuid:{a}").parse::<JobId>().is_err(), "urn");
+        let upper = a.as_str().to_ascii_uppercase();
+        assert_eq!(upper.parse::<JobId>(), Ok(a.clone()), "any case");
         assert_eq!(a.as_str().parse::<JobId>(), Ok(a.clone()));
     }
 

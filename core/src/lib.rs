@@ -21,6 +21,8 @@
 //! - [`supervise`] — the one reconnect loop of every long-lived broker session;
 //! - [`matches`] — match requests and events, snapshots, the `MatchEngine` trait and
 //!   the built-in scoreboard;
+//! - [`json_fields`] — request fields read as JSON Schema reads them (integral
+//!   numbers are integers, optional fields are never `null`);
 //! - [`notification`] — the notification request a client sends, its validation, and
 //!   the checked `Notification` (its `Address` and time zone parsed once);
 //! - [`quiet_hours`] — the recipient's quiet window on their wall clock (DST included);
@@ -35,6 +37,7 @@ pub mod clock;
 pub mod config;
 pub mod dispatch;
 pub mod job;
+pub mod json_fields;
 pub mod lease;
 pub mod matches;
 pub mod notification;

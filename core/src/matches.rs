@@ -82,8 +82,13 @@ pub struct MatchRequest {
     #[serde(rename = "type")]
     pub match_type: MatchType,
     pub players: Vec<Player>,
+    #[serde(deserialize_with = "crate::json_fields::integer")]
     pub duration_sec: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -272,9 +277,17 @@ impl fmt::Display for EventKind {
 pub struct EventRequest {
     #[serde(rename = "type")]
     pub kind: EventKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub player_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::optional_integer",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub points: Option<i64>,
     /// The `Idempotency-Key` header of the request that appended the event: a retry
     /// under the same key (per match) gets the event first stored under it back

@@ -39,6 +39,8 @@ pub const MAX_METADATA_BYTES: usize = 8 * 1024;
 pub const MAX_TEMPLATE_CHARS: usize = 200;
 /// Longest recipient address (a URL for webhooks).
 pub const MAX_ADDRESS_CHARS: usize = 2048;
+/// Longest email address, in characters (ASCII, so bytes too).
+pub const MAX_EMAIL_CHARS: usize = 254;
 /// How far ahead `sendAt` may be.
 pub const MAX_SCHEDULE_DAYS: i64 = 366;
 
@@ -99,7 +101,11 @@ impl fmt::Display for Channel {
 pub struct Recipient {
     pub address: String,
     /// IANA time zone name, for quiet hours (e.g. `Europe/Paris`); UTC when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub timezone: Option<String>,
 }
 
@@ -182,8 +188,11 @@ mod rfc3339 {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        // Called only when `sendAt` is present: `null` is not a time.
         let Some(s) = Option::<String>::deserialize(deserializer)? else {
-            return Ok(None);
+            return Err(serde::de::Error::custom(
+                "null is not allowed: leave the field out",
+            ));
         };
         DateTime::parse_from_rfc3339(&s)
             .map(|at| Some(at.with_timezone(&Utc)))
@@ -197,27 +206,59 @@ mod rfc3339 {
 pub struct NotificationRequest {
     pub channel: Channel,
     pub recipient: Recipient,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub subject: Option<String>,
     /// The text to send; exactly one of `body` and `template` is given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub body: Option<String>,
     /// A template name, rendered with `data` by the worker.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub template: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub data: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub priority: Option<Priority>,
     /// When to send; now when absent or past.
     #[serde(default, with = "rfc3339", skip_serializing_if = "Option::is_none")]
     pub send_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub quiet_hours: Option<QuietHours>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::optional_integer",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_attempts: Option<u32>,
     /// Opaque to Herald; returned with the job and passed to webhooks.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::json_fields::present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -625,15 +666,20 @@ pub fn validate_address(channel: Channel, address: &str) -> Result<(), Validatio
             "an sms address is an E.164 phone number such as +14155550123",
         ),
         Channel::Push => check(
-            address.len() <= 4096,
+            address.bytes().all(|b| b.is_ascii_graphic()),
             FIELD,
-            "a device token is at most 4096 bytes",
+            "a device token is printable ASCII",
         ),
         Channel::Log => Ok(()),
     }
 }
 
-/// `http(s)://host[:port][/...]` with a non-empty host and no credentials.
+/// `http(s)://host[:port][/...]` with no credentials. The host is a DNS name whose
+/// last label starts with a letter, a dotted-quad IPv4 address, or a bracketed IPv6
+/// address (without an embedded IPv4 part). That is the grammar the OpenAPI document
+/// states (`openapi::patterns::webhook_url`), and every URL it admits parses: the
+/// IPv4 shorthands a URL parser would also read as addresses (`127.1`, `0x7f.1`,
+/// `2130706433`) are refused, as they are a classic way past address filters.
 fn is_http_url(s: &str) -> bool {
     let rest = match s.split_once("://") {
         Some((scheme, rest))
@@ -644,38 +690,100 @@ fn is_http_url(s: &str) -> bool {
         _ => return false,
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.is_empty() || authority.contains('@') {
+    if authority.is_empty() || authority.contains('@') || !is_uri_tail(&rest[authority.len()..]) {
         return false;
     }
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        match v6.split_once(']') {
+    if let Some(v6) = authority.strip_prefix('[') {
+        return match v6.split_once(']') {
             Some((host, port)) => {
-                if !(port.is_empty() || port.strip_prefix(':').is_some_and(is_port)) {
-                    return false;
-                }
-                return !host.is_empty()
-                    && host
-                        .chars()
-                        .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.');
+                (port.is_empty() || port.strip_prefix(':').is_some_and(is_port))
+                    && !host.contains('.')
+                    && host.parse::<std::net::Ipv6Addr>().is_ok()
             }
-            None => return false,
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((host, port)) => {
-                if !is_port(port) {
-                    return false;
-                }
-                host
+            None => false,
+        };
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) => {
+            if !is_port(port) {
+                return false;
             }
-            None => authority,
+            host
         }
+        None => authority,
     };
-    !host.is_empty()
-        && host.len() <= 253
-        && host.split('.').all(|label| {
-            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    is_dotted_quad(host) || is_host_name(host)
+}
+
+/// What follows a URL's authority, as RFC 3986 has it (the document's `format: uri`):
+/// a path of `/`-led segments, then `?query`, then `#fragment`, of unreserved
+/// characters, sub-delimiters, `:` `@` (and `/` `?` in the query and fragment) and
+/// `%XX` escapes. Not a character more: no spaces, no `{`, `|`, `\`, `^`, no non-ASCII.
+fn is_uri_tail(tail: &str) -> bool {
+    fn chars_ok(part: &str, extra: &[u8]) -> bool {
+        let bytes = part.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b == b'%' {
+                let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return false;
+                }
+                i += 3;
+                continue;
+            }
+            let pchar = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
+            if !(pchar || extra.contains(&b)) {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    let (before_fragment, fragment) = match tail.split_once('#') {
+        Some((before, fragment)) => (before, Some(fragment)),
+        None => (tail, None),
+    };
+    let (path, query) = match before_fragment.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (before_fragment, None),
+    };
+    (path.is_empty() || path.starts_with('/'))
+        && chars_ok(path, b"/")
+        && query.is_none_or(|q| chars_ok(q, b"/?"))
+        && fragment.is_none_or(|f| chars_ok(f, b"/?"))
+}
+
+/// Four decimal octets 0–255 without leading zeros.
+fn is_dotted_quad(host: &str) -> bool {
+    let octets: Vec<&str> = host.split('.').collect();
+    octets.len() == 4
+        && octets.iter().all(|o| {
+            !o.is_empty()
+                && o.len() <= 3
+                && o.bytes().all(|b| b.is_ascii_digit())
+                && !(o.len() > 1 && o.starts_with('0'))
+                && o.parse::<u8>().is_ok()
         })
+}
+
+/// Labels of 1 to 63 letters, digits and hyphens, the last starting with a letter (so
+/// a URL parser never reads it as an IPv4 address). A name longer than DNS allows (253)
+/// is not refused here — a pattern cannot say so — but no resolver finds it, so its
+/// delivery fails for good.
+fn is_host_name(host: &str) -> bool {
+    let label_ok = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    host.split('.').all(label_ok)
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|last| last.starts_with(|c: char| c.is_ascii_alphabetic()))
 }
 
 fn is_port(s: &str) -> bool {
@@ -685,18 +793,21 @@ fn is_port(s: &str) -> bool {
         && s.parse::<u16>().is_ok_and(|p| p > 0)
 }
 
-/// `local@domain` with an RFC 5322 dot-atom local part (no quoted strings, no
+/// `local@domain` (ASCII: an address the SMTP transport can send to without the
+/// SMTPUTF8 extension) with an RFC 5322 dot-atom local part (no quoted strings, no
 /// comments: nothing that could break out of an SMTP command or header) and a domain
 /// of at least two labels. Deliverability is the SMTP server's call; this only
 /// refuses what can never be an address.
 fn is_email(s: &str) -> bool {
-    if s.len() > 254 || s.matches('@').count() != 1 {
+    if s.len() > MAX_EMAIL_CHARS || s.matches('@').count() != 1 {
         return false;
     }
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let atom_char = |c: char| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    let atom_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~-".contains(c);
+    // RFC 5321's 64-octet local part: the document's `format: email` states it (a
+    // pattern could not).
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && local
@@ -709,7 +820,7 @@ fn is_email(s: &str) -> bool {
                 && label.chars().count() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     local_ok && domain_ok
 }
@@ -731,6 +842,15 @@ fn is_e164(s: &str) -> bool {
 /// the same name back to compute quiet hours.
 fn is_time_zone(s: &str) -> bool {
     s.len() <= 64 && chrono_tz::Tz::from_str(s).is_ok()
+}
+
+/// Every name [`validate_recipient`] accepts as `recipient.timezone`, in the tz
+/// database's order: the OpenAPI document lists them as an enum.
+pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .filter(|name| is_time_zone(name))
 }
 
 #[cfg(test)]
@@ -827,6 +947,27 @@ mod tests {
             assert_eq!(field_of(base("webhook", ok)), "<valid>", "{ok}");
         }
         for bad in [
+            "http://127.1/",
+            "http://0x7f.0.0.1/",
+            "http://2130706433/",
+            "http://1.2.3.4.5/",
+            "http://256.1.1.1/",
+            "http://01.2.3.4/",
+            "http://example.123/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[0]/",
+            "http://[::1/",
+            "http://a..b/",
+            "http://example.com./",
+            "http://example.com/\u{e9}",
+            "http://example.com/a|b",
+            "http://example.com/{x}",
+            "http://example.com/?x=[1]",
+            "http://example.com/%zz",
+            "http://example.com/%2",
+            "http://example.com/#a#b",
+            "http://example.com/a\\b",
+            "http://example.com/a^b",
             "ftp://example.com",
             "example.com/hook",
             "https://",
@@ -844,6 +985,20 @@ mod tests {
         ] {
             assert_eq!(field_of(base("email", ok)), "<valid>", "{ok}");
         }
+        for ok in [
+            "http://1.2.3.4:0080/",
+            "https://a-1.b2.example/x?y#z",
+            "http://[1::]/",
+            "https://example.com/a%20b/~!$&'()*+,;=:@?q=/?#f/?",
+            "https://example.com?x",
+            "https://example.com#",
+        ] {
+            assert_eq!(field_of(base("webhook", ok)), "<valid>", "{ok}");
+        }
+        for bad in ["\u{e9}l\u{e8}ve@example.fr", "a@b\u{fc}cher.example"] {
+            assert_eq!(field_of(base("email", bad)), "recipient.address", "{bad}");
+        }
+        assert_eq!(field_of(base("push", "t\u{f6}ken")), "recipient.address");
         for bad in [
             "ab.co",
             "a@@b.co",

@@ -1,0 +1,10 @@
+from typing import Literal
+
+CreateNotificationBatchResponse408ErrorCode = Literal['request_timeout']
+
+CREATE_NOTIFICATION_BATCH_RESPONSE_408_ERROR_CODE_VALUES: set[CreateNotificationBatchResponse408ErrorCode] = { 'request_timeout',  }
+
+def check_create_notification_batch_response_408_error_code(value: str) -> CreateNotificationBatchResponse408ErrorCode:
+    if value in CREATE_NOTIFICATION_BATCH_RESPONSE_408_ERROR_CODE_VALUES:
+        return value
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {CREATE_NOTIFICATION_BATCH_RESPONSE_408_ERROR_CODE_VALUES!r}")

@@ -1,0 +1,10 @@
+from typing import Literal
+
+CreateNotificationResponse400ErrorCode = Literal['invalid_field', 'malformed_json', 'unreadable_body']
+
+CREATE_NOTIFICATION_RESPONSE_400_ERROR_CODE_VALUES: set[CreateNotificationResponse400ErrorCode] = { 'invalid_field', 'malformed_json', 'unreadable_body',  }
+
+def check_create_notification_response_400_error_code(value: str) -> CreateNotificationResponse400ErrorCode:
+    if value in CREATE_NOTIFICATION_RESPONSE_400_ERROR_CODE_VALUES:
+        return value
+    raise TypeError(f"Unexpected value {value!r}. Expected one of {CREATE_NOTIFICATION_RESPONSE_400_ERROR_CODE_VALUES!r}")

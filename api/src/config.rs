@@ -10,6 +10,7 @@ use herald_core::ssrf::TargetGuard;
 use herald_core::store::StoreConfig;
 
 use crate::auth::ApiKeys;
+use crate::console::session::SessionSecret;
 
 /// `PORT` when unset.
 pub const DEFAULT_PORT: u16 = 3000;
@@ -32,7 +33,10 @@ Environment (every value is checked at start-up; a bad one names the variable):
   RATE_LIMIT_PER_SEC       requests per second per API key; 0 turns rate limiting off (1000)
   RATE_LIMIT_BURST         token-bucket size per API key, at least 1 (2000)
   MAX_BODY_BYTES           largest request body (4194304)
-  BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)";
+  BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)
+  CONSOLE_SESSION_SECRET   signs the web console's session cookies and CSRF tokens (>= 32
+                           chars; the same value on every API instance behind one address);
+                           unset: the console at /console is off (503) and the API runs";
 
 /// Every variable the API reads, for `--help`.
 pub fn env_help() -> String {
@@ -77,6 +81,8 @@ pub struct Config {
     /// `WEBHOOK_ALLOWED_CIDRS`: internal ranges a webhook URL may still name. Empty
     /// (the default) refuses every loopback, private and link-local literal target.
     pub webhook_guard: TargetGuard,
+    /// `CONSOLE_SESSION_SECRET`: `None` turns the console off.
+    pub console_secret: Option<SessionSecret>,
 }
 
 impl Config {
@@ -91,6 +97,7 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             webhook_guard: TargetGuard::default(),
+            console_secret: None,
         }
     }
 
@@ -120,6 +127,13 @@ impl Config {
             max_body_bytes,
             body_timeout: env.millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
             webhook_guard: TargetGuard::from_env(env)?,
+            console_secret: env
+                .var("CONSOLE_SESSION_SECRET")
+                .map(|raw| {
+                    SessionSecret::parse(&raw)
+                        .map_err(|m| ConfigError::new("CONSOLE_SESSION_SECRET", m))
+                })
+                .transpose()?,
         })
     }
 }
@@ -138,6 +152,10 @@ mod tests {
                 keys,
                 ("MONGODB_URI", "mongodb://db:27017/herald"),
                 ("RABBITMQ_URL", "amqp://guest:guest@rabbit:5672/%2f"),
+                (
+                    "CONSOLE_SESSION_SECRET",
+                    "a-console-secret-of-32-characters!",
+                ),
             ]),
         ];
         let listed = config::help_names(&env_help());

@@ -3,6 +3,7 @@
 #   - RabbitMQ on 127.0.0.1:5672 (installed from Debian's packages and started if absent);
 #   - SecantusDB, a MongoDB-wire-protocol server, in a venv under .herald-test/ (started
 #     on a free port unless MONGODB_URI is already given);
+#   - Chromium and chromedriver (Debian's packages) for the console's browser test;
 # then fmt/clippy checks, the whole workspace's tests (cargo-nextest when present), and
 # the API contract (scripts/contract.sh: Schemathesis and the clients' smoke tests).
 #
@@ -103,6 +104,15 @@ ensure_deploy_tools() {
   fi
 }
 
+# The console's browser test (worker/tests/console.rs) drives Debian's headless
+# Chromium over WebDriver.
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    log "installing chromium and chromium-driver (for the console's browser test)"
+    apt_install chromium chromium-driver
+  fi
+}
+
 cleanup() {
   if [ -n "${SECANTUS_PID:-}" ]; then kill "$SECANTUS_PID" 2>/dev/null || true; fi
 }
@@ -112,6 +122,7 @@ ensure_rabbitmq
 ensure_secantus
 ensure_smtp_sink
 ensure_deploy_tools
+ensure_chromium
 
 # Tests read the test servers from HERALD_TEST_*; the services under test must not
 # pick up a developer's MONGODB_URI by accident.

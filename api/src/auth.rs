@@ -275,6 +275,21 @@ impl Keyring {
         Some((entry.tenant.clone(), entry.name.clone()))
     }
 
+    /// The tenant and name of a presented key, for the console's log-in: the same
+    /// lookup as every `/v1` request's, so stored keys and revocation apply alike.
+    pub fn authenticate(&self, key: &str) -> Option<(TenantId, KeyName)> {
+        self.lookup(key)
+    }
+
+    /// Whether the key named `name` still authenticates for `tenant`: a console session
+    /// holds the key's name, never the key, and ends within [`KEY_REFRESH`] of the
+    /// key's revocation.
+    pub fn is_active(&self, name: &str, tenant: &TenantId) -> bool {
+        self.snapshot()
+            .iter()
+            .any(|e| e.name.as_str() == name && &e.tenant == tenant)
+    }
+
     fn note_use(&self, id: &str) {
         let now = Instant::now();
         let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);

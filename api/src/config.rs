@@ -11,6 +11,7 @@ use herald_core::store::StoreConfig;
 use herald_core::{Priority, TenantId};
 
 use crate::auth::ApiKeys;
+use crate::console::session::SessionSecret;
 use crate::serve::{self, ConnectionLimits};
 
 /// `PORT` when unset.
@@ -54,7 +55,10 @@ Environment (every value is checked at start-up; a bad one names the variable):
                            nginx's 60 s upstream keep-alive)
   MAX_CONNECTIONS          open connections per instance; more wait to be accepted (4096)
   MAX_BODY_BYTES           largest request body (4194304)
-  BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)";
+  BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)
+  CONSOLE_SESSION_SECRET   signs the web console's session cookies and CSRF tokens (>= 32
+                           chars; the same value on every API instance behind one address);
+                           unset: the console at /console is off (503) and the API runs";
 
 /// Every variable the API reads, for `--help`.
 pub fn env_help() -> String {
@@ -108,6 +112,8 @@ pub struct Config {
     /// `WEBHOOK_ALLOWED_CIDRS`: internal ranges a webhook URL may still name. Empty
     /// (the default) refuses every loopback, private and link-local literal target.
     pub webhook_guard: TargetGuard,
+    /// `CONSOLE_SESSION_SECRET`: `None` turns the console off.
+    pub console_secret: Option<SessionSecret>,
 }
 
 impl Config {
@@ -129,6 +135,7 @@ impl Config {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES as usize,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             webhook_guard: TargetGuard::default(),
+            console_secret: None,
         }
     }
 
@@ -193,6 +200,13 @@ impl Config {
             max_body_bytes,
             body_timeout: env.millis_or("BODY_TIMEOUT_MS", DEFAULT_BODY_TIMEOUT)?,
             webhook_guard: TargetGuard::from_env(env)?,
+            console_secret: env
+                .var("CONSOLE_SESSION_SECRET")
+                .map(|raw| {
+                    SessionSecret::parse(&raw)
+                        .map_err(|m| ConfigError::new("CONSOLE_SESSION_SECRET", m))
+                })
+                .transpose()?,
         })
     }
 }
@@ -293,6 +307,10 @@ mod tests {
                 keys,
                 ("MONGODB_URI", "mongodb://db:27017/herald"),
                 ("RABBITMQ_URL", "amqp://guest:guest@rabbit:5672/%2f"),
+                (
+                    "CONSOLE_SESSION_SECRET",
+                    "a-console-secret-of-32-characters!",
+                ),
             ]),
         ];
         let listed = config::help_names(&env_help());

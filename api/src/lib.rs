@@ -30,6 +30,7 @@
 //! - [`matches`] — create a match, append its events, read its state;
 //! - [`jobs`] — read, list, cancel, re-drive, dead letters (tenant-scoped);
 //! - [`workers`] — the live workers from the registry;
+//! - [`console`] — the web console at `/console` (server-rendered, same store calls);
 //! - [`probes`] — `/health`, `/ready`, `/metrics`;
 //! - [`openapi`] — the OpenAPI document served at `/openapi.json`;
 //! - [`error`] — the one error type and its mapping to status codes;
@@ -61,6 +62,7 @@ use tower_http::trace::TraceLayer;
 
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod extract;
 pub mod jobs;
@@ -95,6 +97,8 @@ pub struct AppState {
     pub body_timeout: Duration,
     /// The SSRF guard for webhook URLs (`WEBHOOK_ALLOWED_CIDRS`).
     pub webhook_guard: Arc<TargetGuard>,
+    /// `CONSOLE_SESSION_SECRET`; `None`: the console is off.
+    pub console: Option<Arc<console::session::SessionSecret>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -121,6 +125,13 @@ impl AppState {
             .await
             .context("reading the API keys")?;
         keys.spawn_refresh();
+        if config.console_secret.is_some() {
+            tracing::info!("web console at /console");
+        } else {
+            tracing::info!(
+                "no CONSOLE_SESSION_SECRET: the web console at /console is off (it answers 503)"
+            );
+        }
         let dispatch = config.broker.dispatch();
         let group = &config.broker.consumer_group;
         match dispatch.mode() {
@@ -148,6 +159,7 @@ impl AppState {
             max_body_bytes: config.max_body_bytes,
             body_timeout: config.body_timeout,
             webhook_guard: Arc::new(config.webhook_guard.clone()),
+            console: config.console_secret.clone().map(Arc::new),
         })
     }
 }
@@ -174,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(probes::metrics))
         .route("/openapi.json", get(openapi::serve));
     v1.merge(open)
+        .merge(console::router())
         .route_layer(from_fn_with_state(state.clone(), metrics::track))
         .fallback(probes::not_found)
         .method_not_allowed_fallback(probes::method_not_allowed)

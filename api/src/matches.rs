@@ -73,7 +73,7 @@ pub struct MatchView {
 
 /// A stored match's payload is the request it was created from; one that does not read
 /// back is a corrupt record, not the client's fault.
-fn spec_of(record: &MatchRecord) -> Result<MatchRequest, ApiError> {
+pub(crate) fn spec_of(record: &MatchRecord) -> Result<MatchRequest, ApiError> {
     MatchRequest::from_payload(&record.job.payload).map_err(|e| {
         ApiError::Internal(
             anyhow::Error::new(e)
@@ -83,7 +83,7 @@ fn spec_of(record: &MatchRecord) -> Result<MatchRequest, ApiError> {
 }
 
 impl MatchView {
-    fn new(record: MatchRecord, spec: MatchRequest) -> Self {
+    pub(crate) fn new(record: MatchRecord, spec: MatchRequest) -> Self {
         let job = record.job;
         let snapshot = record.snapshot;
         let state = if snapshot.state.is_null() {

@@ -90,17 +90,24 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
     let jobs = indexes(db, "jobs").await;
     let mut names: Vec<&str> = jobs.iter().map(|i| i.get_str("name").unwrap()).collect();
     names.sort_unstable();
-    assert_eq!(
-        names,
-        vec![
-            "_id_",
-            q::CLAIM_INDEX,
-            q::LEASE_EXPIRY_INDEX,
-            q::IDEMPOTENCY_INDEX,
-            q::TENANT_LIST_INDEX,
-            q::TENANT_STATUS_LIST_INDEX,
-        ]
-    );
+    let mut expected = vec![
+        "_id_",
+        q::CLAIM_INDEX,
+        q::LEASE_EXPIRY_INDEX,
+        q::IDEMPOTENCY_INDEX,
+        q::TENANT_LIST_INDEX,
+        q::TENANT_STATUS_LIST_INDEX,
+        // The console's filters and overview.
+        q::TENANT_KIND_LIST_INDEX,
+        q::TENANT_PRIORITY_LIST_INDEX,
+        q::TENANT_CHANNEL_LIST_INDEX,
+        q::TENANT_KIND_STATUS_LIST_INDEX,
+        q::TENANT_STATUS_CHANNEL_LIST_INDEX,
+        q::TENANT_SUMMARY_INDEX,
+        q::TENANT_FINISHED_INDEX,
+    ];
+    expected.sort_unstable();
+    assert_eq!(names, expected);
     let key = |name: &str| named(&jobs, name).get_document("key").unwrap().clone();
     let keys = |k: Document| k.keys().cloned().collect::<Vec<_>>();
     assert_eq!(
@@ -112,6 +119,14 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
     assert_eq!(
         keys(key(q::TENANT_STATUS_LIST_INDEX)),
         ["tenant", "status", "_id"]
+    );
+    assert_eq!(
+        keys(key(q::TENANT_CHANNEL_LIST_INDEX)),
+        ["tenant", "payload.channel", "_id"]
+    );
+    assert_eq!(
+        keys(key(q::TENANT_SUMMARY_INDEX)),
+        ["tenant", "kind", "priority", "status", "runAt"]
     );
     let idempotency = named(&jobs, q::IDEMPOTENCY_INDEX);
     assert_eq!(

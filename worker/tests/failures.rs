@@ -23,7 +23,7 @@ async fn held_by(h: &Harness, worker: &str) -> Vec<Job> {
             &tenant(),
             &ListFilter {
                 status: Some(JobStatus::Running),
-                kind: None,
+                ..ListFilter::default()
             },
             &PageRequest::first(PageRequest::MAX_LIMIT),
         )

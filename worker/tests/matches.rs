@@ -185,8 +185,8 @@ fn host_of(view: &Value) -> Option<u32> {
 async fn result_notifications(store: &Arc<dyn Store>, id: &JobId) -> HashMap<String, Vec<JobId>> {
     let prefix = format!("match:{id}:result:");
     let filter = ListFilter {
-        status: None,
         kind: Some(JobKind::Notification),
+        ..ListFilter::default()
     };
     let mut by_key: HashMap<String, Vec<JobId>> = HashMap::new();
     let mut page = PageRequest::first(PageRequest::MAX_LIMIT);
@@ -257,8 +257,8 @@ async fn seven_matches_on_two_workers_never_more_than_three_each_and_the_seventh
         let (store, samples, sampling) = (h.store.clone(), samples.clone(), sampling.clone());
         tokio::spawn(async move {
             let filter = ListFilter {
-                status: None,
                 kind: Some(JobKind::Match),
+                ..ListFilter::default()
             };
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
                 let page = store

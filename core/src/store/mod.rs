@@ -27,9 +27,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::job::{InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, TenantId};
+use crate::job::{InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, Priority, TenantId};
 use crate::lease::{ClaimedJob, Lease, WorkerId};
 use crate::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
+use crate::notification::Channel;
 
 mod config;
 #[cfg(feature = "conformance")]
@@ -96,11 +97,34 @@ impl Inserted {
     }
 }
 
-/// Filters for listing a tenant's jobs.
+/// Filters for listing a tenant's jobs. Each one is served by an index of the tenant's
+/// jobs in id order, so a page costs the same at any number of jobs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
     pub status: Option<JobStatus>,
     pub kind: Option<JobKind>,
+    pub priority: Option<Priority>,
+    /// A notification's `channel` (the payload's); matches have none.
+    pub channel: Option<Channel>,
+}
+
+/// The most jobs one [`JobStore::redrive_matching`] call moves: a bulk re-drive is a
+/// bounded write, repeated by the operator for more.
+pub const REDRIVE_BATCH_MAX: u32 = 1_000;
+
+/// One kind × priority of a tenant's overview ([`JobStore::summarize`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueRow {
+    pub kind: JobKind,
+    pub priority: Priority,
+    /// Jobs per status, each counted up to the `cap` asked for (a count equal to the
+    /// cap means "at least").
+    pub counts: StateCounts,
+    /// The run time of the oldest pending or scheduled job that is due now.
+    pub oldest_ready: Option<DateTime<Utc>>,
+    /// Jobs that succeeded since the `since` asked for, counted up to the cap.
+    pub succeeded_since: u64,
 }
 
 /// One page request: newest first, starting after `cursor` (the last id of the
@@ -305,6 +329,37 @@ pub trait JobStore: Send + Sync {
 
     /// Jobs per status, across tenants.
     async fn counts(&self) -> StoreResult<StateCounts>;
+
+    /// The job this tenant stored under an idempotency key.
+    async fn find_by_idempotency_key(&self, tenant: &TenantId, key: &str) -> StoreResult<Job>;
+
+    /// A tenant's overview, one row per kind × priority: counts by status, the oldest
+    /// due job's run time, and successes since `since`. Every figure is an indexed,
+    /// bounded read: counts stop at `cap`, so the cost does not grow with the store.
+    async fn summarize(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        cap: u64,
+    ) -> StoreResult<Vec<QueueRow>>;
+
+    /// How many of the tenant's jobs match `filter`, counted up to `cap`.
+    async fn count_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        cap: u64,
+    ) -> StoreResult<u64>;
+
+    /// Re-drives up to `limit` (at most [`REDRIVE_BATCH_MAX`]) of the tenant's dead jobs
+    /// that match `filter` (its status is ignored: only dead jobs move), newest first,
+    /// in one write; the jobs as they are now (pending, attempts reset).
+    async fn redrive_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>>;
 
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

@@ -89,6 +89,42 @@ impl JobStore for LostAnswers {
     async fn ping(&self) -> StoreResult<()> {
         self.answer("ping", self.inner.ping().await)
     }
+    async fn find_by_idempotency_key(&self, tenant: &TenantId, key: &str) -> StoreResult<Job> {
+        self.answer(
+            "find_by_idempotency_key",
+            self.inner.find_by_idempotency_key(tenant, key).await,
+        )
+    }
+    async fn summarize(
+        &self,
+        tenant: &TenantId,
+        since: chrono::DateTime<chrono::Utc>,
+        cap: u64,
+    ) -> StoreResult<Vec<herald_core::store::QueueRow>> {
+        self.answer("summarize", self.inner.summarize(tenant, since, cap).await)
+    }
+    async fn count_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        cap: u64,
+    ) -> StoreResult<u64> {
+        self.answer(
+            "count_matching",
+            self.inner.count_matching(tenant, filter, cap).await,
+        )
+    }
+    async fn redrive_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>> {
+        self.answer(
+            "redrive_matching",
+            self.inner.redrive_matching(tenant, filter, limit).await,
+        )
+    }
 }
 
 #[async_trait]

@@ -6,8 +6,9 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 
-use crate::job::{JobKind, JobStatus, NewJob};
+use crate::job::{Job, JobKind, JobStatus, NewJob, Priority};
 use crate::lease::WorkerId;
+use crate::notification::Channel;
 use crate::store::{ClaimRequest, ListFilter, PageRequest, Retry, StoreError};
 
 use super::{claim, insert, note, real, tenant, Harness};
@@ -95,7 +96,7 @@ pub async fn list_pages_newest_first_with_filters(h: &impl Harness) {
             &t,
             &ListFilter {
                 kind: Some(JobKind::Match),
-                status: None,
+                ..ListFilter::default()
             },
             &PageRequest::first(50),
         )
@@ -114,7 +115,7 @@ pub async fn list_pages_newest_first_with_filters(h: &impl Harness) {
             &t,
             &ListFilter {
                 status: Some(JobStatus::Succeeded),
-                kind: None,
+                ..ListFilter::default()
             },
             &PageRequest::first(50),
         )
@@ -153,4 +154,199 @@ pub async fn counts_by_state(h: &impl Harness) {
     assert_eq!(counts.get(JobStatus::Succeeded), 1);
     assert_eq!(counts.get(JobStatus::Dead), 0);
     assert_eq!(counts.total(), 5);
+}
+
+fn ids(jobs: &[Job]) -> Vec<String> {
+    jobs.iter().map(|j| j.id.as_str().to_owned()).collect()
+}
+
+fn ids_of(jobs: &[&Job]) -> Vec<String> {
+    jobs.iter().map(|j| j.id.as_str().to_owned()).collect()
+}
+
+fn notification(tenant_name: &str, channel: Channel, priority: Priority) -> NewJob {
+    NewJob::new(
+        JobKind::Notification,
+        tenant(tenant_name),
+        json!({ "channel": channel.as_str(), "body": "hi" }),
+    )
+    .priority(priority)
+}
+
+/// The console's filters: priority and channel (alone and with status), and the job an
+/// idempotency key names, tenant-scoped like every read.
+pub async fn list_filters_by_priority_and_channel_and_finds_by_key(h: &impl Harness) {
+    let store = real(h).await;
+    let t = tenant("t1");
+    let webhook_high = insert(&store, notification("t1", Channel::Webhook, Priority::High)).await;
+    let email_high = insert(&store, notification("t1", Channel::Email, Priority::High)).await;
+    let webhook_low = insert(
+        &store,
+        notification("t1", Channel::Webhook, Priority::Low).idempotency_key("order-7"),
+    )
+    .await;
+    insert(&store, notification("t2", Channel::Webhook, Priority::High)).await;
+    let list = |filter: ListFilter| {
+        let store = store.clone();
+        let t = t.clone();
+        async move {
+            ids(&store
+                .list(&t, &filter, &PageRequest::first(50))
+                .await
+                .unwrap()
+                .items)
+        }
+    };
+    let webhooks = list(ListFilter {
+        channel: Some(Channel::Webhook),
+        ..ListFilter::default()
+    })
+    .await;
+    assert_eq!(webhooks, ids_of(&[&webhook_low, &webhook_high]));
+    let high = list(ListFilter {
+        priority: Some(Priority::High),
+        ..ListFilter::default()
+    })
+    .await;
+    assert_eq!(high, ids_of(&[&email_high, &webhook_high]));
+    let both = list(ListFilter {
+        priority: Some(Priority::High),
+        channel: Some(Channel::Webhook),
+        status: Some(JobStatus::Pending),
+        kind: Some(JobKind::Notification),
+    })
+    .await;
+    assert_eq!(both, ids_of(&[&webhook_high]));
+    let none = list(ListFilter {
+        channel: Some(Channel::Sms),
+        ..ListFilter::default()
+    })
+    .await;
+    assert!(none.is_empty());
+
+    let found = store.find_by_idempotency_key(&t, "order-7").await.unwrap();
+    assert_eq!(found.id, webhook_low.id);
+    assert!(matches!(
+        store
+            .find_by_idempotency_key(&tenant("t2"), "order-7")
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.find_by_idempotency_key(&t, "order-8").await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// The overview per kind × priority (counts capped, the oldest due job, successes
+/// since), and the bounded bulk re-drive of dead jobs by filter, with its count.
+pub async fn summary_and_bulk_redrive_by_filter(h: &impl Harness) {
+    let store = real(h).await;
+    let worker = WorkerId::generate();
+    let t = tenant("t1");
+    let started = Utc::now() - chrono::Duration::seconds(5);
+    let mut dead = Vec::new();
+    for (channel, priority) in [
+        (Channel::Webhook, Priority::High),
+        (Channel::Webhook, Priority::High),
+        (Channel::Webhook, Priority::Normal),
+        (Channel::Email, Priority::High),
+    ] {
+        let job = insert(
+            &store,
+            notification("t1", channel, priority).max_attempts(1),
+        )
+        .await;
+        let held = claim(&store, &job.id, &worker, Duration::from_secs(60)).await;
+        store.fail(&held.lease, "boom", Retry::Never).await.unwrap();
+        dead.push(job);
+    }
+    let done = insert(&store, notification("t1", Channel::Log, Priority::High)).await;
+    let held = claim(&store, &done.id, &worker, Duration::from_secs(60)).await;
+    store.complete(&held.lease).await.unwrap();
+    let waiting = insert(&store, notification("t1", Channel::Log, Priority::High)).await;
+    let other = insert(
+        &store,
+        notification("t2", Channel::Webhook, Priority::High).max_attempts(1),
+    )
+    .await;
+    let held = claim(&store, &other.id, &worker, Duration::from_secs(60)).await;
+    store.fail(&held.lease, "boom", Retry::Never).await.unwrap();
+
+    let rows = store.summarize(&t, started, 100).await.unwrap();
+    assert_eq!(rows.len(), JobKind::ALL.len() * Priority::ALL.len());
+    let high = rows
+        .iter()
+        .find(|r| r.kind == JobKind::Notification && r.priority == Priority::High)
+        .unwrap();
+    assert_eq!(high.counts.get(JobStatus::Dead), 3);
+    assert_eq!(high.counts.get(JobStatus::Succeeded), 1);
+    assert_eq!(high.counts.get(JobStatus::Pending), 1);
+    assert_eq!(high.succeeded_since, 1);
+    assert_eq!(high.oldest_ready, Some(waiting.run_at));
+    let capped = store.summarize(&t, started, 2).await.unwrap();
+    let high = capped
+        .iter()
+        .find(|r| r.kind == JobKind::Notification && r.priority == Priority::High)
+        .unwrap();
+    assert_eq!(
+        high.counts.get(JobStatus::Dead),
+        2,
+        "counts stop at the cap"
+    );
+    let later = store
+        .summarize(&t, Utc::now() + chrono::Duration::hours(1), 100)
+        .await
+        .unwrap();
+    assert!(later.iter().all(|r| r.succeeded_since == 0));
+
+    let webhook_dead = ListFilter {
+        status: Some(JobStatus::Dead),
+        channel: Some(Channel::Webhook),
+        ..ListFilter::default()
+    };
+    assert_eq!(
+        store.count_matching(&t, &webhook_dead, 100).await.unwrap(),
+        3
+    );
+    assert_eq!(store.count_matching(&t, &webhook_dead, 2).await.unwrap(), 2);
+    // Bounded: two of the three, newest first; then the last one; then none.
+    let first = store.redrive_matching(&t, &webhook_dead, 2).await.unwrap();
+    assert_eq!(ids(&first), ids_of(&[&dead[2], &dead[1]]));
+    assert!(first
+        .iter()
+        .all(|j| j.status == JobStatus::Pending && j.attempts == 0));
+    let rest = store.redrive_matching(&t, &webhook_dead, 10).await.unwrap();
+    assert_eq!(ids(&rest), ids_of(&[&dead[0]]));
+    assert!(store
+        .redrive_matching(&t, &webhook_dead, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    // The email job is still dead; the other tenant's dead job was never touched.
+    assert_eq!(
+        store.get(&t, &dead[3].id).await.unwrap().status,
+        JobStatus::Dead
+    );
+    let theirs = ListFilter {
+        status: Some(JobStatus::Dead),
+        ..ListFilter::default()
+    };
+    assert_eq!(
+        store
+            .count_matching(&tenant("t2"), &theirs, 100)
+            .await
+            .unwrap(),
+        1
+    );
+    // The status of the filter is ignored: only dead jobs move (the succeeded one stays).
+    let any = store
+        .redrive_matching(&t, &ListFilter::default(), 10)
+        .await
+        .unwrap();
+    assert_eq!(ids(&any), ids_of(&[&dead[3]]));
+    assert_eq!(
+        store.get(&t, &done.id).await.unwrap().status,
+        JobStatus::Succeeded
+    );
 }

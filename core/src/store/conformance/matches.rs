@@ -701,7 +701,7 @@ pub async fn finish_match_is_one_fenced_atomic_write(h: &impl Harness) {
     let notifications = || spec.result_notifications(&m.id, &t1, &result).unwrap();
     let notes_filter = ListFilter {
         kind: Some(JobKind::Notification),
-        status: None,
+        ..ListFilter::default()
     };
 
     let old = claim(&store, &m.id, &a, scale.short_lease).await;

@@ -108,6 +108,8 @@ macro_rules! conformance_suite {
                 tenants_are_isolated,
                 list_pages_newest_first_with_filters,
                 counts_by_state,
+                list_filters_by_priority_and_channel_and_finds_by_key,
+                summary_and_bulk_redrive_by_filter,
             ],
             registry: [
                 worker_registry_heartbeats,

@@ -37,14 +37,14 @@ use mongodb::options::{
 use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
 
 use crate::clock::Clock;
-use crate::job::{Job, JobId, JobKind, JobStatus, NewJob, TenantId, Transition};
+use crate::job::{Job, JobId, JobKind, JobStatus, NewJob, Priority, TenantId, Transition};
 use crate::lease::{ClaimedJob, Lease, WorkerId};
 
 use self::pipeline as q;
 use super::{
     millis, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, ListFilter,
-    NotClaimed, Page, PageRequest, Retry, StateCounts, StoreError, StoreResult, WorkerHeartbeat,
-    WorkerRecord, WorkerRegistry,
+    NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError, StoreResult,
+    WorkerHeartbeat, WorkerRecord, WorkerRegistry, REDRIVE_BATCH_MAX,
 };
 
 /// The database used when neither `MONGODB_DATABASE` nor the URI names one.
@@ -300,6 +300,35 @@ impl MongoStore {
                 index(
                     doc! { "tenant": 1, "status": 1, "_id": 1 },
                     q::TENANT_STATUS_LIST_INDEX,
+                ),
+                // The console's filters and overview (`docs/console.md`).
+                index(
+                    doc! { "tenant": 1, "kind": 1, "_id": 1 },
+                    q::TENANT_KIND_LIST_INDEX,
+                ),
+                index(
+                    doc! { "tenant": 1, "priority": 1, "_id": 1 },
+                    q::TENANT_PRIORITY_LIST_INDEX,
+                ),
+                index(
+                    doc! { "tenant": 1, "payload.channel": 1, "_id": 1 },
+                    q::TENANT_CHANNEL_LIST_INDEX,
+                ),
+                index(
+                    doc! { "tenant": 1, "kind": 1, "status": 1, "_id": 1 },
+                    q::TENANT_KIND_STATUS_LIST_INDEX,
+                ),
+                index(
+                    doc! { "tenant": 1, "status": 1, "payload.channel": 1, "_id": 1 },
+                    q::TENANT_STATUS_CHANNEL_LIST_INDEX,
+                ),
+                index(
+                    doc! { "tenant": 1, "kind": 1, "priority": 1, "status": 1, "runAt": 1 },
+                    q::TENANT_SUMMARY_INDEX,
+                ),
+                index(
+                    doc! { "tenant": 1, "kind": 1, "priority": 1, "status": 1, "completedAt": 1 },
+                    q::TENANT_FINISHED_INDEX,
                 ),
                 idempotency,
             ])
@@ -809,13 +838,7 @@ impl JobStore for MongoStore {
         page: &PageRequest,
     ) -> StoreResult<Page> {
         let limit = page.limit.clamp(1, PageRequest::MAX_LIMIT);
-        let mut query = doc! { "tenant": tenant.as_str() };
-        if let Some(status) = filter.status {
-            query.insert("status", status.as_str());
-        }
-        if let Some(kind) = filter.kind {
-            query.insert("kind", kind.as_str());
-        }
+        let mut query = q::list_filter(tenant.as_str(), filter);
         if let Some(cursor) = &page.cursor {
             query.insert("_id", doc! { "$lt": cursor.as_str() });
         }
@@ -876,6 +899,151 @@ impl JobStore for MongoStore {
             counts.0.insert(status, n);
         }
         Ok(counts)
+    }
+
+    async fn find_by_idempotency_key(&self, tenant: &TenantId, key: &str) -> StoreResult<Job> {
+        self.find_job(doc! { "tenant": tenant.as_str(), "idempotencyKey": key })
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn summarize(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        cap: u64,
+    ) -> StoreResult<Vec<QueueRow>> {
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        // Display only (which due job is oldest): the client's clock is close enough.
+        let now = mongodb::bson::DateTime::from_millis(self.clock.now().timestamp_millis());
+        let since = mongodb::bson::DateTime::from_millis(since.timestamp_millis());
+        let mut rows = Vec::new();
+        for &kind in JobKind::ALL {
+            for &priority in Priority::ALL {
+                let cell = doc! {
+                    "tenant": tenant.as_str(), "kind": kind.as_str(), "priority": priority.as_str(),
+                };
+                let mut counts = StateCounts::default();
+                for &status in JobStatus::ALL {
+                    let mut filter = cell.clone();
+                    filter.insert("status", status.as_str());
+                    let n = self
+                        .jobs
+                        .count_documents(filter)
+                        .limit(u64::try_from(cap).unwrap_or(0))
+                        .hint(Hint::Name(q::TENANT_SUMMARY_INDEX.to_owned()))
+                        .await
+                        .map_err(mongo)?;
+                    if n > 0 {
+                        counts.0.insert(status, n);
+                    }
+                }
+                let mut due = cell.clone();
+                due.insert(
+                    "status",
+                    doc! { "$in": [JobStatus::Pending.as_str(), JobStatus::Scheduled.as_str()] },
+                );
+                due.insert("runAt", doc! { "$lte": now });
+                let oldest_ready = match self
+                    .jobs
+                    .find_one(due)
+                    .sort(doc! { "runAt": 1 })
+                    .await
+                    .map_err(mongo)?
+                {
+                    Some(doc) => Some(codec::job_from_doc(&doc)?.run_at),
+                    None => None,
+                };
+                let mut done = cell.clone();
+                done.insert("status", JobStatus::Succeeded.as_str());
+                done.insert("completedAt", doc! { "$gte": since });
+                let succeeded_since = self
+                    .jobs
+                    .count_documents(done)
+                    .limit(u64::try_from(cap).unwrap_or(0))
+                    .await
+                    .map_err(mongo)?;
+                rows.push(QueueRow {
+                    kind,
+                    priority,
+                    counts,
+                    oldest_ready,
+                    succeeded_since,
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn count_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        cap: u64,
+    ) -> StoreResult<u64> {
+        self.jobs
+            .count_documents(q::list_filter(tenant.as_str(), filter))
+            .limit(cap)
+            .await
+            .map_err(mongo)
+    }
+
+    async fn redrive_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>> {
+        let filter = ListFilter {
+            status: Some(JobStatus::Dead),
+            ..filter.clone()
+        };
+        let limit = limit.clamp(1, REDRIVE_BATCH_MAX);
+        let chosen: Vec<Document> = self
+            .jobs
+            .find(q::list_filter(tenant.as_str(), &filter))
+            .projection(doc! { "_id": 1 })
+            .sort(doc! { "_id": -1 })
+            .limit(i64::from(limit))
+            .await
+            .map_err(mongo)?
+            .try_collect()
+            .await
+            .map_err(mongo)?;
+        let ids: Vec<Bson> = chosen
+            .iter()
+            .filter_map(|d| d.get("_id").cloned())
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The same write as one re-drive, conditional on each job still being dead; the
+        // ones another caller moved first are simply not in the answer.
+        let stamp = mongodb::bson::oid::ObjectId::new().to_hex();
+        let mut update = q::redrive_update();
+        if let Some(Ok(set)) = update
+            .first_mut()
+            .map(|stage| stage.get_document_mut("$set"))
+        {
+            set.insert("redriveBatch", stamp.as_str());
+        }
+        self.jobs
+            .update_many(
+                doc! { "_id": { "$in": ids.clone() }, "tenant": tenant.as_str(), "status": JobStatus::Dead.as_str() },
+                update,
+            )
+            .await
+            .map_err(mongo)?;
+        let docs: Vec<Document> = self
+            .jobs
+            .find(doc! { "_id": { "$in": ids }, "redriveBatch": stamp.as_str() })
+            .sort(doc! { "_id": -1 })
+            .await
+            .map_err(mongo)?
+            .try_collect()
+            .await
+            .map_err(mongo)?;
+        docs.iter().map(codec::job_from_doc).collect()
     }
 
     async fn ping(&self) -> StoreResult<()> {

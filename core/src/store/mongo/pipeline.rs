@@ -13,7 +13,7 @@ use mongodb::bson::{doc, Bson, DateTime as BsonDateTime, Document};
 use crate::job::{JobKind, JobStatus, HISTORY_LIMIT};
 use crate::lease::{Lease, WorkerId};
 use crate::matches::{EventRequest, MatchSnapshot};
-use crate::store::millis;
+use crate::store::{millis, ListFilter};
 
 /// Index names, shared by [`super::indexes`], the hints below, and the explain test.
 pub const CLAIM_INDEX: &str = "jobs_claim";
@@ -21,6 +21,13 @@ pub const LEASE_EXPIRY_INDEX: &str = "jobs_lease_expiry";
 pub const TENANT_LIST_INDEX: &str = "jobs_tenant_list";
 pub const TENANT_STATUS_LIST_INDEX: &str = "jobs_tenant_status_list";
 pub const IDEMPOTENCY_INDEX: &str = "jobs_tenant_idempotency";
+pub const TENANT_KIND_LIST_INDEX: &str = "jobs_tenant_kind_list";
+pub const TENANT_PRIORITY_LIST_INDEX: &str = "jobs_tenant_priority_list";
+pub const TENANT_CHANNEL_LIST_INDEX: &str = "jobs_tenant_channel_list";
+pub const TENANT_KIND_STATUS_LIST_INDEX: &str = "jobs_tenant_kind_status_list";
+pub const TENANT_STATUS_CHANNEL_LIST_INDEX: &str = "jobs_tenant_status_channel_list";
+pub const TENANT_SUMMARY_INDEX: &str = "jobs_tenant_summary";
+pub const TENANT_FINISHED_INDEX: &str = "jobs_tenant_finished";
 pub const WORKER_TTL_INDEX: &str = "workers_heartbeat_ttl";
 pub const MATCH_EVENTS_INDEX: &str = "match_events_seq";
 pub const EVENT_IDEMPOTENCY_INDEX: &str = "match_events_idempotency";
@@ -328,6 +335,24 @@ pub fn redrive_update() -> Vec<Document> {
         },
         doc! { "$unset": ["completedAt"] },
     ]
+}
+
+/// A tenant's jobs matching a list filter (a notification's channel is its payload's).
+pub fn list_filter(tenant: &str, filter: &ListFilter) -> Document {
+    let mut query = doc! { "tenant": tenant };
+    if let Some(status) = filter.status {
+        query.insert("status", status.as_str());
+    }
+    if let Some(kind) = filter.kind {
+        query.insert("kind", kind.as_str());
+    }
+    if let Some(priority) = filter.priority {
+        query.insert("priority", priority.as_str());
+    }
+    if let Some(channel) = filter.channel {
+        query.insert("payload.channel", channel.as_str());
+    }
+    query
 }
 
 /// A filter no existing document matches: an upsert with it always inserts, and an

@@ -4,13 +4,16 @@
 use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rusqlite::{named_params, Transaction};
+use rusqlite::{named_params, OptionalExtension, Transaction};
 
-use super::codec::{corrupt, history_append, query_jobs, select_job, COLUMNS};
+use super::codec::{corrupt, history_append, opt_time, query_jobs, select_job, COLUMNS};
 use super::{immediate, sql, Now, SqliteStore};
-use crate::job::{InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, TenantId, Transition};
+use crate::job::{
+    InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, Priority, TenantId, Transition,
+};
 use crate::store::{
-    Inserted, JobStore, ListFilter, Page, PageRequest, StateCounts, StoreError, StoreResult,
+    Inserted, JobStore, ListFilter, Page, PageRequest, QueueRow, StateCounts, StoreError,
+    StoreResult, REDRIVE_BATCH_MAX,
 };
 
 pub(super) fn insert_one(
@@ -98,26 +101,23 @@ impl JobStore for SqliteStore {
         filter: &ListFilter,
         page: &PageRequest,
     ) -> StoreResult<Page> {
-        let tenant = tenant.as_str().to_owned();
-        let status = filter.status.map(JobStatus::as_str);
-        let kind = filter.kind.map(JobKind::as_str);
-        let cursor = page.cursor.as_ref().map(|c| c.as_str().to_owned());
+        let mut wanted = Wanted::new(tenant, filter);
+        if let Some(cursor) = &page.cursor {
+            wanted.clause("_id < :cursor", ":cursor", cursor.as_str().to_owned());
+        }
         let limit = page.limit.clamp(1, PageRequest::MAX_LIMIT);
         self.pool
             .run(move |conn| {
+                let mut params = wanted.params();
+                let fetch = i64::from(limit) + 1;
+                params.push((":limit", &fetch));
                 let mut items = query_jobs(
                     conn,
                     &format!(
-                        "SELECT {COLUMNS} FROM jobs WHERE tenant = :tenant \
-                         AND (:status IS NULL OR status = :status) \
-                         AND (:kind IS NULL OR kind = :kind) \
-                         AND (:cursor IS NULL OR _id < :cursor) \
-                         ORDER BY _id DESC LIMIT :limit"
+                        "SELECT {COLUMNS} FROM jobs WHERE {} ORDER BY _id DESC LIMIT :limit",
+                        wanted.sql()
                     ),
-                    named_params! {
-                        ":tenant": tenant, ":status": status, ":kind": kind,
-                        ":cursor": cursor, ":limit": i64::from(limit) + 1,
-                    },
+                    &params,
                 )?;
                 let more = items.len() > limit as usize;
                 items.truncate(limit as usize);
@@ -159,10 +159,233 @@ impl JobStore for SqliteStore {
             .await
     }
 
+    async fn find_by_idempotency_key(&self, tenant: &TenantId, key: &str) -> StoreResult<Job> {
+        let (tenant, key) = (tenant.as_str().to_owned(), key.to_owned());
+        self.pool
+            .run(move |conn| {
+                query_jobs(
+                    conn,
+                    &format!(
+                        "SELECT {COLUMNS} FROM jobs WHERE tenant = :tenant AND idempotencyKey = :key"
+                    ),
+                    named_params! {":tenant": tenant, ":key": key},
+                )?
+                .into_iter()
+                .next()
+                .ok_or(StoreError::NotFound)
+            })
+            .await
+    }
+
+    async fn summarize(
+        &self,
+        tenant: &TenantId,
+        since: DateTime<Utc>,
+        cap: u64,
+    ) -> StoreResult<Vec<QueueRow>> {
+        let tenant = tenant.as_str().to_owned();
+        let now = self.now().ms;
+        let since = since.timestamp_millis();
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        self.pool
+            .run(move |conn| {
+                // Bounded counts: each is a range of `jobs_tenant_summary` read up to `cap`.
+                let mut count = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE tenant = :tenant \
+                         AND kind = :kind AND priority = :priority AND status = :status \
+                         LIMIT :cap)",
+                    )
+                    .map_err(sql)?;
+                let mut oldest = conn
+                    .prepare_cached(
+                        "SELECT runAt FROM jobs WHERE tenant = :tenant AND kind = :kind \
+                         AND priority = :priority AND status = :status AND runAt <= :now \
+                         ORDER BY runAt LIMIT 1",
+                    )
+                    .map_err(sql)?;
+                let mut finished = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE tenant = :tenant \
+                         AND kind = :kind AND priority = :priority AND status = 'succeeded' \
+                         AND completedAt >= :since LIMIT :cap)",
+                    )
+                    .map_err(sql)?;
+                let mut rows = Vec::new();
+                for &kind in JobKind::ALL {
+                    for &priority in Priority::ALL {
+                        let (k, p) = (kind.as_str(), priority.as_str());
+                        let mut counts = StateCounts::default();
+                        for &status in JobStatus::ALL {
+                            let n: i64 = count
+                                .query_row(
+                                    named_params! {":tenant": tenant, ":kind": k, ":priority": p,
+                                    ":status": status.as_str(), ":cap": cap},
+                                    |row| row.get(0),
+                                )
+                                .map_err(sql)?;
+                            if n > 0 {
+                                counts.0.insert(status, u64::try_from(n).unwrap_or(0));
+                            }
+                        }
+                        let mut oldest_ready: Option<i64> = None;
+                        for status in [JobStatus::Pending, JobStatus::Scheduled] {
+                            let at: Option<i64> = oldest
+                                .query_row(
+                                    named_params! {":tenant": tenant, ":kind": k, ":priority": p,
+                                    ":status": status.as_str(), ":now": now},
+                                    |row| row.get(0),
+                                )
+                                .optional()
+                                .map_err(sql)?;
+                            oldest_ready = match (oldest_ready, at) {
+                                (Some(a), Some(b)) => Some(a.min(b)),
+                                (a, b) => a.or(b),
+                            };
+                        }
+                        let succeeded: i64 = finished
+                            .query_row(
+                                named_params! {":tenant": tenant, ":kind": k, ":priority": p,
+                                ":since": since, ":cap": cap},
+                                |row| row.get(0),
+                            )
+                            .map_err(sql)?;
+                        rows.push(QueueRow {
+                            kind,
+                            priority,
+                            counts,
+                            oldest_ready: opt_time(oldest_ready)?,
+                            succeeded_since: u64::try_from(succeeded).unwrap_or(0),
+                        });
+                    }
+                }
+                Ok(rows)
+            })
+            .await
+    }
+
+    async fn count_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        cap: u64,
+    ) -> StoreResult<u64> {
+        let wanted = Wanted::new(tenant, filter);
+        let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+        self.pool
+            .run(move |conn| {
+                let mut params = wanted.params();
+                params.push((":cap", &cap));
+                let n: i64 = conn
+                    .prepare_cached(&format!(
+                        "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE {} LIMIT :cap)",
+                        wanted.sql()
+                    ))
+                    .map_err(sql)?
+                    .query_row(params.as_slice(), |row| row.get(0))
+                    .map_err(sql)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            })
+            .await
+    }
+
+    async fn redrive_matching(
+        &self,
+        tenant: &TenantId,
+        filter: &ListFilter,
+        limit: u32,
+    ) -> StoreResult<Vec<Job>> {
+        let filter = ListFilter {
+            status: Some(JobStatus::Dead),
+            ..filter.clone()
+        };
+        let wanted = Wanted::new(tenant, &filter);
+        let limit = i64::from(limit.clamp(1, REDRIVE_BATCH_MAX));
+        let now = self.now().ms;
+        self.pool
+            .run(move |conn| {
+                let tx = immediate(conn)?;
+                let mut params = wanted.params();
+                params.push((":limit", &limit));
+                params.push((":now", &now));
+                // The same write as one re-drive (`client_transition`), on a bounded set.
+                let mut jobs = query_jobs(
+                    &tx,
+                    &format!(
+                        "UPDATE jobs SET status = 'pending', attempts = 0, runAt = :now, \
+                         completedAt = NULL, updatedAt = :now WHERE _id IN \
+                         (SELECT _id FROM jobs WHERE {} ORDER BY _id DESC LIMIT :limit) \
+                         RETURNING {COLUMNS}",
+                        wanted.sql()
+                    ),
+                    &params,
+                )?;
+                tx.commit().map_err(sql)?;
+                jobs.sort_by(|a, b| b.id.as_str().cmp(a.id.as_str()));
+                Ok(jobs)
+            })
+            .await
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         self.pool
             .run(|conn| conn.query_row("SELECT 1", [], |_| Ok(())).map_err(sql))
             .await
+    }
+}
+
+/// The `WHERE` of a tenant's filtered read: only the clauses a filter sets, so that
+/// SQLite picks the index of that filter (an `(:x IS NULL OR x = :x)` clause defeats
+/// every index but the tenant's).
+struct Wanted {
+    clauses: Vec<&'static str>,
+    values: Vec<(&'static str, String)>,
+}
+
+impl Wanted {
+    fn new(tenant: &TenantId, filter: &ListFilter) -> Self {
+        let mut wanted = Self {
+            clauses: Vec::new(),
+            values: Vec::new(),
+        };
+        wanted.clause("tenant = :tenant", ":tenant", tenant.as_str().to_owned());
+        if let Some(status) = filter.status {
+            wanted.clause("status = :status", ":status", status.as_str().to_owned());
+        }
+        if let Some(kind) = filter.kind {
+            wanted.clause("kind = :kind", ":kind", kind.as_str().to_owned());
+        }
+        if let Some(priority) = filter.priority {
+            wanted.clause(
+                "priority = :priority",
+                ":priority",
+                priority.as_str().to_owned(),
+            );
+        }
+        if let Some(channel) = filter.channel {
+            wanted.clause(
+                "channel = :channel",
+                ":channel",
+                channel.as_str().to_owned(),
+            );
+        }
+        wanted
+    }
+
+    fn clause(&mut self, sql: &'static str, name: &'static str, value: String) {
+        self.clauses.push(sql);
+        self.values.push((name, value));
+    }
+
+    fn sql(&self) -> String {
+        self.clauses.join(" AND ")
+    }
+
+    fn params(&self) -> Vec<(&str, &dyn rusqlite::ToSql)> {
+        self.values
+            .iter()
+            .map(|(name, value)| (*name, value as &dyn rusqlite::ToSql))
+            .collect()
     }
 }
 

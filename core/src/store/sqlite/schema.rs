@@ -97,6 +97,26 @@ CREATE TABLE api_keys (
     revokedAt   INTEGER
 );
 "#,
+    // The console's reads (`docs/console.md`): each list filter has an index of the
+    // tenant's jobs in id order, so a filtered page is a range scan at any size; the
+    // overview counts and the oldest due job are range reads of `jobs_tenant_summary`,
+    // successes over the last minutes of `jobs_tenant_finished`. A notification's
+    // channel is a virtual column read from its payload (nothing stored twice).
+    r#"
+ALTER TABLE jobs ADD COLUMN channel TEXT
+    GENERATED ALWAYS AS (json_extract(payload, '$.channel')) VIRTUAL;
+CREATE INDEX jobs_tenant_kind ON jobs (tenant, kind, _id);
+CREATE INDEX jobs_tenant_priority ON jobs (tenant, priority, _id);
+CREATE INDEX jobs_tenant_channel ON jobs (tenant, channel, _id) WHERE channel IS NOT NULL;
+-- a status with a kind or a channel (running matches; dead letters of one channel, and
+-- the bulk re-drive's count): without these such a page scans the rarer filter's rows
+CREATE INDEX jobs_tenant_kind_status ON jobs (tenant, kind, status, _id);
+CREATE INDEX jobs_tenant_status_channel ON jobs (tenant, status, channel, _id)
+    WHERE channel IS NOT NULL;
+CREATE INDEX jobs_tenant_summary ON jobs (tenant, kind, priority, status, runAt);
+CREATE INDEX jobs_tenant_finished ON jobs (tenant, kind, priority, status, completedAt)
+    WHERE completedAt IS NOT NULL;
+"#,
 ];
 
 impl Pool {

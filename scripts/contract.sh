@@ -87,7 +87,7 @@ start_worker() {
 start_stack() {
   cargo build -q -p herald-api -p herald-worker
   # Each run keeps its database, logs and report; the last five are kept.
-  ls -dt "$STATE"/contract-run.* 2>/dev/null | tail -n +5 | xargs -r rm -rf
+  { ls -dt "$STATE"/contract-run.* 2>/dev/null || true; } | tail -n +5 | xargs -r rm -rf
   RUN_DIR=$(mktemp -d "$STATE/contract-run.XXXXXX")
   local port
   port=$(free_port)

@@ -5,16 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpListener;
 use std::process::Command;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use deploy_checks::process::Proc;
 use deploy_checks::{http, repo};
 use herald_testkit::binaries::workspace_binary;
 use herald_testkit::services::free_port;
+use herald_testkit::sink::Sink;
 use herald_testkit::wait::wait_for_blocking;
 
 const STARTUP: Duration = Duration::from_secs(30);
@@ -72,59 +70,6 @@ fn help(binary: &str) -> String {
         .unwrap();
     assert!(out.status.success(), "{binary} --help failed");
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// A webhook receiver on a free port, standing in for the README's Python one: it
-/// answers 200 and hands over each request's signature header and body.
-fn receiver() -> (u16, mpsc::Receiver<(String, String)>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut raw = Vec::new();
-            let mut buf = [0u8; 8192];
-            // Read the head, then as much body as Content-Length says.
-            let request = loop {
-                let Ok(n) = stream.read(&mut buf) else {
-                    break None;
-                };
-                if n == 0 {
-                    break None;
-                }
-                raw.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&raw).into_owned();
-                if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                    let length = head
-                        .lines()
-                        .find_map(|l| {
-                            let (name, value) = l.split_once(':')?;
-                            name.eq_ignore_ascii_case("content-length")
-                                .then(|| value.trim().parse::<usize>().ok())?
-                        })
-                        .unwrap_or(0);
-                    if body.len() >= length {
-                        break Some((head.to_owned(), body.to_owned()));
-                    }
-                }
-            };
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-            if let Some((head, body)) = request {
-                let signature = head
-                    .lines()
-                    .find_map(|l| {
-                        let (name, value) = l.split_once(':')?;
-                        name.eq_ignore_ascii_case("x-herald-signature")
-                            .then(|| value.trim().to_owned())
-                    })
-                    .unwrap_or_default();
-                let _ = tx.send((signature, body));
-            }
-        }
-    });
-    (port, rx)
 }
 
 #[test]
@@ -216,17 +161,27 @@ fn the_readme_quick_start_runs_as_written() {
         .find(|b| b["channel"] == "webhook")
         .expect("a webhook notification")
         .clone();
-    let (receiver_port, received) = receiver();
+    // The testkit's sink stands in for the README's Python receiver, at its path.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sink = runtime.block_on(Sink::start());
     let address = webhook["recipient"]["address"].as_str().unwrap().to_owned();
     assert!(address.starts_with("http://127.0.0.1:"), "{address}");
     let path = &address["http://127.0.0.1:".len()..];
     let path = &path[path.find('/').unwrap()..];
-    webhook["recipient"]["address"] = format!("http://127.0.0.1:{receiver_port}{path}").into();
+    webhook["recipient"]["address"] = sink.url(path).into();
     let id = post(&webhook);
     succeeded(&id);
-    let (signature, body) = received.recv_timeout(Duration::from_secs(5)).unwrap();
-    assert!(signature.starts_with("sha256="), "{signature:?}");
-    assert!(body.contains("hello"), "{body}");
+    let received = sink.received();
+    let delivery = received
+        .iter()
+        .find(|r| r.job_id == id)
+        .expect("the webhook reached the receiver");
+    assert!(delivery.header("x-herald-signature").starts_with("sha256="));
+    assert!(
+        delivery.signed_with(&secret),
+        "not signed with WEBHOOK_SECRETS"
+    );
+    assert!(String::from_utf8_lossy(&delivery.body).contains("hello"));
 
     // The load test, with the flags the README gives (ports and length changed).
     let load = lines

@@ -37,28 +37,32 @@ async fn main() -> ExitCode {
         eprintln!("\ninterrupted: stopping the load and everything it started…");
     };
     match run(args, shutdown).await {
-        Ok(report) => {
-            if json {
-                match serde_json::to_string_pretty(&report) {
-                    Ok(doc) => println!("{doc}"),
-                    Err(e) => {
-                        eprintln!("herald-load-test: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                }
-            } else {
-                println!("{}", report.table());
-            }
-            if report.passed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            }
-        }
+        Ok(report) => finish(&report, json, &report.table(), report.passed),
         Err(e) => {
             eprintln!("herald-load-test: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Prints a report (as JSON with `--json`, else its table) and turns its verdict into
+/// the exit status: 0 passed, 2 a threshold or check failed.
+fn finish(report: &impl serde::Serialize, json: bool, table: &str, passed: bool) -> ExitCode {
+    if json {
+        match serde_json::to_string_pretty(report) {
+            Ok(doc) => println!("{doc}"),
+            Err(e) => {
+                eprintln!("herald-load-test: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        println!("{table}");
+    }
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
     }
 }
 
@@ -70,24 +74,7 @@ async fn run_chaos(args: Args) -> ExitCode {
         let _ = stop_tx.send(true);
     });
     match chaos::run(&args, stop_rx).await {
-        Ok(report) => {
-            if args.json {
-                match serde_json::to_string_pretty(&report) {
-                    Ok(doc) => println!("{doc}"),
-                    Err(e) => {
-                        eprintln!("herald-load-test: {e}");
-                        return ExitCode::FAILURE;
-                    }
-                }
-            } else {
-                println!("{}", report.table());
-            }
-            if report.passed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(2)
-            }
-        }
+        Ok(report) => finish(&report, args.json, &report.table(), report.passed),
         Err(e) => {
             eprintln!("herald-load-test --chaos: {e:#}");
             ExitCode::FAILURE

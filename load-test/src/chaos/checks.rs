@@ -36,14 +36,7 @@ pub(super) fn results_done(ledger: &Shared) -> bool {
 }
 
 pub(super) async fn dead_reason(client: &Client, id: &str) -> Option<String> {
-    let r = client
-        .http
-        .get(format!("{}/v1/jobs/{id}", client.urls[0]))
-        .bearer_auth(&client.key)
-        .send()
-        .await
-        .ok()?;
-    let job: Value = r.json().await.ok()?;
+    let job = client.get(&format!("/v1/jobs/{id}")).await?;
     (job["status"] == "dead")
         .then(|| job["lastError"].as_str().map(str::to_owned))
         .flatten()
@@ -51,17 +44,7 @@ pub(super) async fn dead_reason(client: &Client, id: &str) -> Option<String> {
 
 /// A job's state in one line, for the report on lost jobs.
 pub(super) async fn job_summary(client: &Client, id: &str) -> String {
-    let fetched = async {
-        let r = client
-            .http
-            .get(format!("{}/v1/jobs/{id}", client.urls[0]))
-            .bearer_auth(&client.key)
-            .send()
-            .await
-            .ok()?;
-        r.json::<Value>().await.ok()
-    };
-    match fetched.await {
+    match client.get(&format!("/v1/jobs/{id}")).await {
         Some(job) => format!(
             "{id} status {} attempts {} runAt {} lockedBy {} lastError {} history {}",
             job["status"],
@@ -81,14 +64,11 @@ pub(super) async fn stuck_jobs(client: &Client) -> Vec<String> {
     let mut cursor: Option<String> = None;
     let now = chrono::Utc::now();
     for _ in 0..100 {
-        let mut url = format!("{}/v1/jobs?status=running&limit=500", client.urls[0]);
+        let mut path = "/v1/jobs?status=running&limit=500".to_owned();
         if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
+            path.push_str(&format!("&cursor={c}"));
         }
-        let Ok(r) = client.http.get(url).bearer_auth(&client.key).send().await else {
-            break;
-        };
-        let Ok(page) = r.json::<Value>().await else {
+        let Some(page) = client.get(&path).await else {
             break;
         };
         for job in page["items"].as_array().into_iter().flatten() {
@@ -129,14 +109,8 @@ pub(super) async fn check_matches(
         let mut doc = Value::Null;
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Ok(r) = client
-                .http
-                .get(format!("{}/v1/matches/{id}", client.urls[0]))
-                .bearer_auth(&client.key)
-                .send()
-                .await
-            {
-                doc = r.json().await.unwrap_or(Value::Null);
+            if let Some(read) = client.get(&format!("/v1/matches/{id}")).await {
+                doc = read;
                 if doc["status"] != "running" && doc["status"] != "pending" {
                     break;
                 }

@@ -30,7 +30,7 @@ mod faults;
 mod receiver;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -42,7 +42,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use crate::report::micros_histogram;
-use crate::stack::Stack;
+use crate::stack::{lock, Stack};
 use crate::Args;
 use checks::{check_matches, dead_reason, job_summary, outstanding, results_done, stuck_jobs};
 use faults::{inject, recover, watch_fencing};
@@ -58,10 +58,6 @@ const CLIENT_DEADLINE: Duration = Duration::from_secs(60);
 const SETTLE: Duration = Duration::from_secs(5);
 const MATCHES: usize = 3;
 const PLAYERS: usize = 4;
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 // ---------------------------------------------------------------------------
 // The ledger
@@ -153,6 +149,19 @@ enum Answer {
 }
 
 impl Client {
+    /// GETs `path` from the first API and reads the JSON answer; `None` when there is
+    /// no readable answer.
+    async fn get(&self, path: &str) -> Option<Value> {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.urls[0]))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .ok()?;
+        r.json().await.ok()
+    }
+
     /// POSTs `body` with `key`, starting at API `first` and moving to the next one on
     /// every failure (connection error, timeout, 5xx, 429), with backoff, until an
     /// answer or [`CLIENT_DEADLINE`].

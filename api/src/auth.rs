@@ -243,7 +243,12 @@ impl Keyring {
             let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
             used.pending.drain().collect()
         };
-        if let Err(e) = self.store.touch_keys(&pending).await {
+        let recorded = if pending.is_empty() {
+            Ok(())
+        } else {
+            self.store.touch_keys(&pending).await
+        };
+        if let Err(e) = recorded {
             tracing::debug!(error = %e, "recording API keys' last use failed; retrying later");
             let mut used = self.used.lock().unwrap_or_else(PoisonError::into_inner);
             for (id, at) in pending {

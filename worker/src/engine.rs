@@ -191,6 +191,8 @@ impl Engine {
             lease: self.ctx.config.lock_duration,
             limit,
             kind: Some(JobKind::Notification),
+            priority: None,
+            fairness: Default::default(),
         };
         let claimed = self.ctx.store.claim_due(&request).await;
         self.ctx.metrics.observe_store(&claimed);

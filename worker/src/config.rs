@@ -289,6 +289,19 @@ mod tests {
         assert_eq!(err.var, "WEBHOOK_ALLOWED_CIDRS");
     }
 
+    #[test]
+    fn tenant_concurrency_is_read_and_checked() {
+        let env = Env::from_pairs([("TENANT_CONCURRENCY", "acme:5,*:50")]);
+        let config = Config::from_env(&env).unwrap();
+        let acme = herald_core::TenantId::parse("acme").unwrap();
+        assert_eq!(config.tenant_limits.limit(&acme), Some(5));
+        for bad in ["acme:0", "acme", "acme:1,acme:2"] {
+            let err =
+                Config::from_env(&Env::from_pairs([("TENANT_CONCURRENCY", bad)])).unwrap_err();
+            assert_eq!(err.var, "TENANT_CONCURRENCY", "{bad}");
+        }
+    }
+
     /// The worker refuses a bad log setting as the API does, naming it.
     #[test]
     fn bad_log_settings_name_the_variable() {

@@ -18,6 +18,8 @@
 //!   topology, the confirming publisher, the sessions workers consume through) and
 //!   embedded (no broker);
 //! - [`backoff`] — jittered exponential backoff and poll pauses, for every retry loop;
+//! - [`batch`] — `Batcher`: concurrent store calls folded into one (the worker's claims
+//!   and completions, the API's group commit);
 //! - [`supervise`] — the one reconnect loop of every long-lived broker session;
 //! - [`matches`] — match requests and events, snapshots, the `MatchEngine` trait and
 //!   the built-in scoreboard;
@@ -34,6 +36,7 @@
 //! - [`telemetry`] — tracing set-up shared by the binaries.
 
 pub mod backoff;
+pub mod batch;
 pub mod clock;
 pub mod config;
 pub mod dispatch;

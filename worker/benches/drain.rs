@@ -4,6 +4,10 @@
 //!
 //!     cargo bench -p herald-worker --bench drain
 //!     cargo bench -p herald-worker --bench drain -- --jobs 50000 --workers 1,2 --latency-secs 20
+//!     cargo bench -p herald-worker --bench drain -- --jobs 20000 --latency-secs 0   # drains only
+//!
+//! Each drain also prints a machine-readable line, `herald_drain workers=N jobs_per_s=R`,
+//! which `bench/drain.sh` (the comparison with BullMQ) reads.
 //!
 //! Needs RabbitMQ (`HERALD_TEST_RABBITMQ_URL`, else amqp://guest:guest@127.0.0.1:5672/%2f).
 //! "Enqueue" is what the API does per request: insert into the store, then publish
@@ -168,7 +172,7 @@ impl World {
                 self.succeeded().await
             );
             // Coarse: a `counts()` scan competes with the workers for the 2 cores.
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
@@ -237,6 +241,7 @@ async fn drain(a: &Args, workers: usize) -> f64 {
         "  drain, {workers} worker process(es): {} jobs in {secs:.2} s = {rate:.0} jobs/s (from process start, startup included)",
         a.jobs
     );
+    println!("herald_drain workers={workers} jobs_per_s={rate:.0}");
     w.cleanup().await;
     rate
 }
@@ -307,6 +312,9 @@ async fn main() {
         if workers == 1 {
             one_worker_rate = Some(rate);
         }
+    }
+    if a.latency_secs == 0 {
+        return;
     }
     latency(&a, 12.0).await;
     if let Some(rate) = one_worker_rate {

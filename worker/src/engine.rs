@@ -17,13 +17,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use herald_core::batch::{BatchLoop, Batcher};
 use herald_core::dispatch::JobMessage;
 use herald_core::store::{ClaimOutcome, ClaimRequest, FailOutcome, Retry, StoreError, StoreResult};
 use herald_core::{ClaimedJob, JobId, JobKind, JobStatus, Lease};
 use tokio::sync::watch;
 use tracing::Instrument;
 
-use crate::batch::{BatchLoop, Batcher};
 use crate::context::WorkerContext;
 use crate::delivery::{DeliveryError, Transports};
 use crate::stats::Counted;

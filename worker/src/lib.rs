@@ -13,7 +13,7 @@
 //!   start-up (each channel's settings live with its transport);
 //! - [`context`] — `WorkerContext`: what every part of the worker shares;
 //! - [`engine`] — one claimed job → delivery → fenced outcome (`Outcome`), lease
-//!   renewal; its claims by id and completions go through [`batch`]'s `Batcher`;
+//!   renewal; its claims by id and completions go through `herald_core::batch`;
 //! - [`poller`] — the jittered store poll, and the poll loop the match side shares;
 //! - [`consumer`] — the RabbitMQ consumer group (prefetch, acks), a session run by
 //!   `herald_core::supervise`, which reconnects it;
@@ -42,7 +42,6 @@ use stats::Stats;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
-pub mod batch;
 pub mod config;
 pub mod consumer;
 pub mod context;

@@ -742,6 +742,18 @@ impl WakeQueue {
             .map_err(|e| DispatchError::unavailable("unbind a match wake-up", e))
     }
 
+    /// Stops consuming and waits for the broker's cancel-ok. A consumer dropped while
+    /// still active has the client send basic.cancel on its own, in the background,
+    /// where it races the session's channel close and, losing, is logged by the client
+    /// as an ERROR ("invalid channel state: Closing") on every clean stop.
+    pub async fn cancel(self) -> Result<(), DispatchError> {
+        let tag = self.consumer.tag();
+        self.channel
+            .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
+            .await
+            .map_err(|e| DispatchError::unavailable("cancel the wake-up consumer", e))
+    }
+
     /// The id of the next match woken.
     pub async fn next(&mut self) -> Result<String, DispatchError> {
         match self.consumer.next().await {

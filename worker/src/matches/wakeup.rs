@@ -127,13 +127,13 @@ impl Supervised for WakeupSession {
     ) -> SessionEnd {
         loop {
             let done = tokio::select! {
-                () = shutdown::stopped(stop) => return SessionEnd::Stopped,
+                () = shutdown::stopped(stop) => break,
                 command = self.commands.recv() => match command {
                     // A subscription that ended meanwhile needs no binding.
                     Some(Command::Bind(id)) if self.wakeups.is_subscribed(&id) => queue.bind(&id).await,
                     Some(Command::Unbind(id)) if !self.wakeups.is_subscribed(&id) => queue.unbind(&id).await,
                     Some(_) => Ok(()),
-                    None => return SessionEnd::Stopped,
+                    None => break,
                 },
                 woken = queue.next() => woken.map(|id| self.wakeups.wake(&id)),
             };
@@ -141,5 +141,10 @@ impl Supervised for WakeupSession {
                 return SessionEnd::Lost(e);
             }
         }
+        // Cancelled here, before the session closes its channels (`WakeQueue::cancel`).
+        if let Err(e) = queue.cancel().await {
+            tracing::debug!(error = %e, "cancelling the wake-up consumer failed");
+        }
+        SessionEnd::Stopped
     }
 }

@@ -499,3 +499,45 @@ pub async fn claim_many_takes_only_claimable_jobs_once(h: &impl Harness) {
     }
     assert_exactly_once(&ids, &claims);
 }
+
+/// Completions written together: one result per lease, in order; a lease that was
+/// lost (taken over after it expired, or a stale version) is `LeaseLost` and leaves
+/// the job as it is, while the others in the same batch are recorded.
+pub async fn complete_many_records_each_lease_and_fences_the_lost(h: &impl Harness) {
+    let store = real(h).await;
+    let (a, b) = (WorkerId::generate(), WorkerId::generate());
+    let lease = Duration::from_secs(60);
+    let mut leases = Vec::new();
+    for n in 0..4 {
+        let job = insert(&store, note("t1", n)).await;
+        leases.push(claim(&store, &job.id, &a, lease).await.lease);
+    }
+    // The third lease expires and another worker takes the job over.
+    let short = insert(&store, note("t1", 9)).await;
+    let expiring = claim(&store, &short.id, &a, Duration::from_millis(300)).await;
+    let taken = claim_when_possible(&store, &short.id, &b, h.scale()).await;
+    leases.insert(2, expiring.lease.clone());
+    // And a lease whose version is not the job's (a stale copy).
+    let mut stale = leases[0].clone();
+    stale.version += 7;
+    leases.push(stale);
+    let results = store.complete_many(&leases).await.unwrap();
+    assert_eq!(results.len(), leases.len(), "one result per lease");
+    for (i, result) in results.iter().enumerate() {
+        match i {
+            2 | 5 => assert!(
+                matches!(result, Err(StoreError::LeaseLost)),
+                "lease {i} was lost: {result:?}"
+            ),
+            _ => assert!(result.is_ok(), "lease {i}: {result:?}"),
+        }
+    }
+    let taken_over = store.get(&tenant("t1"), &short.id).await.unwrap();
+    assert_eq!(taken_over.status, JobStatus::Running, "the new holder's job stands");
+    assert_eq!(taken_over.locked_by.as_ref(), Some(&b));
+    assert_eq!(taken_over.lease_version, taken.lease.version);
+    for l in leases.iter().take(2).chain(leases.iter().skip(3).take(2)) {
+        let job = store.get(&tenant("t1"), &l.job_id).await.unwrap();
+        assert_eq!(job.status, JobStatus::Succeeded, "{}", job.id);
+    }
+}

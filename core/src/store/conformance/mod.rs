@@ -92,6 +92,7 @@ macro_rules! conformance_suite {
                 claim_due_takes_priority_then_run_at,
                 claim_by_id_says_why_not,
                 claim_many_takes_only_claimable_jobs_once,
+                complete_many_records_each_lease_and_fences_the_lost,
             ],
             fairness: [
                 claims_take_turns_across_tenants,

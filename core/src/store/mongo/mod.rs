@@ -22,6 +22,7 @@ mod keys;
 mod matches;
 pub mod pipeline;
 
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,8 @@ use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::options::{
     ClientOptions, FindOneAndUpdateOptions, Hint, IndexOptions, ReturnDocument, WriteConcern,
 };
+use mongodb::event::command::CommandEvent;
+use mongodb::event::EventHandler;
 use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
 
 use crate::clock::Clock;
@@ -224,6 +227,17 @@ impl MongoStore {
     /// Connects, creates the indexes (idempotently) and checks the server's clock
     /// against `clock`. An unreachable server is [`StoreError::Unavailable`].
     pub async fn open(config: MongoConfig, clock: Arc<dyn Clock>) -> StoreResult<Self> {
+        Self::open_observed(config, clock, None).await
+    }
+
+    /// [`MongoStore::open`], with the driver's command monitoring reporting every
+    /// command this store sends to `commands`: the round-trip budget test
+    /// (`core/tests/mongo_round_trips.rs`) counts them.
+    pub async fn open_observed(
+        config: MongoConfig,
+        clock: Arc<dyn Clock>,
+        commands: Option<EventHandler<CommandEvent>>,
+    ) -> StoreResult<Self> {
         let mut options = ClientOptions::parse(config.uri.as_str())
             .await
             .map_err(|e| match classify(&e) {
@@ -231,6 +245,7 @@ impl MongoStore {
                 _ => StoreError::Other(anyhow!("MONGODB_URI cannot be used: {e}")),
             })?;
         options.app_name = Some("herald".to_owned());
+        options.command_event_handler = commands;
         if config.max_pool_size.is_some() {
             options.max_pool_size = config.max_pool_size;
         }
@@ -535,37 +550,191 @@ impl MongoStore {
         }
     }
 
-    /// The body of the batch transaction: replays resolve to the job already holding
-    /// the key (including one inserted earlier in this batch), the rest are inserted.
+    /// The body of the batch transaction, in a fixed number of round trips whatever the
+    /// batch size (`core/tests/mongo_round_trips.rs`): one query finds every key already
+    /// held (replays resolve to that job, as does a key repeated inside the batch), one
+    /// `update` command upserts the rest at the server's time, one query reads them back.
     async fn insert_in(
         &self,
         session: &mut ClientSession,
         jobs: &[NewJob],
     ) -> Result<Vec<Inserted>, TxnError> {
-        let mut out = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            if let Some(key) = &job.idempotency_key {
-                let existing = self
-                    .jobs
-                    .find_one(doc! { "tenant": job.tenant.as_str(), "idempotencyKey": key })
-                    .session(&mut *session)
-                    .await?;
-                if let Some(doc) = existing {
-                    out.push(Inserted::Existing(codec::job_from_doc(&doc)?));
-                    continue;
+        let key_of = |job: &NewJob| {
+            job.idempotency_key
+                .as_ref()
+                .map(|key| (job.tenant.as_str().to_owned(), key.clone()))
+        };
+        let keyed: Vec<Document> = jobs
+            .iter()
+            .filter_map(|job| {
+                let key = job.idempotency_key.as_ref()?;
+                Some(doc! { "tenant": job.tenant.as_str(), "idempotencyKey": key })
+            })
+            .collect();
+        let mut held: HashMap<(String, String), Job> = HashMap::new();
+        if !keyed.is_empty() {
+            for job in self.find_in(session, doc! { "$or": keyed }).await? {
+                if let Some(key) = &job.idempotency_key {
+                    held.insert((job.tenant.as_str().to_owned(), key.clone()), job.clone());
                 }
             }
-            let doc = self
-                .jobs
-                .find_one_and_update(q::insert_filter(job.id.as_str()), Self::insert_update(job)?)
-                .upsert(true)
-                .return_document(ReturnDocument::After)
-                .session(&mut *session)
+        }
+        // Each job is a replay of a held key, a repeat of a key earlier in this batch
+        // (the index of that job), or new.
+        enum Slot {
+            Held(Job),
+            SameAs(usize),
+            New,
+        }
+        let mut first_with_key: HashMap<(String, String), usize> = HashMap::new();
+        let mut slots = Vec::with_capacity(jobs.len());
+        let mut statements = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            let key = key_of(job);
+            if let Some(existing) = key.as_ref().and_then(|k| held.get(k)) {
+                slots.push(Slot::Held(existing.clone()));
+                continue;
+            }
+            if let Some(&first) = key.as_ref().and_then(|k| first_with_key.get(k)) {
+                slots.push(Slot::SameAs(first));
+                continue;
+            }
+            if let Some(key) = key {
+                first_with_key.insert(key, i);
+            }
+            statements.push(doc! {
+                "q": q::insert_filter(job.id.as_str()),
+                "u": Self::insert_update(job)?,
+                "upsert": true,
+            });
+            slots.push(Slot::New);
+        }
+        let ids: Vec<&str> = jobs
+            .iter()
+            .zip(&slots)
+            .filter(|(_, slot)| matches!(slot, Slot::New))
+            .map(|(job, _)| job.id.as_str())
+            .collect();
+        let mut created: HashMap<String, Job> = HashMap::new();
+        if !statements.is_empty() {
+            self.update_batch(Some(&mut *session), statements).await?;
+            for job in self
+                .find_in(session, doc! { "_id": { "$in": &ids } })
                 .await?
-                .ok_or_else(|| StoreError::Other(anyhow!("upsert returned no document")))?;
-            out.push(Inserted::Created(codec::job_from_doc(&doc)?));
+            {
+                created.insert(job.id.as_str().to_owned(), job);
+            }
+        }
+        let mut out: Vec<Inserted> = Vec::with_capacity(jobs.len());
+        for (job, slot) in jobs.iter().zip(slots) {
+            let inserted = match slot {
+                Slot::Held(existing) => Inserted::Existing(existing),
+                Slot::SameAs(first) => Inserted::Existing(out[first].job().clone()),
+                Slot::New => match created.remove(job.id.as_str()) {
+                    Some(stored) => Inserted::Created(stored),
+                    None => {
+                        return Err(TxnError::Store(StoreError::Other(anyhow!(
+                            "job {} was upserted but not read back",
+                            job.id
+                        ))))
+                    }
+                },
+            };
+            out.push(inserted);
         }
         Ok(out)
+    }
+
+    /// Every job matching `filter`, read inside `session`'s transaction in one round
+    /// trip (the server's 16 MiB reply limit aside).
+    async fn find_in(
+        &self,
+        session: &mut ClientSession,
+        filter: Document,
+    ) -> Result<Vec<Job>, TxnError> {
+        let mut cursor = self
+            .jobs
+            .find(filter)
+            .batch_size(u32::MAX >> 1)
+            .session(&mut *session)
+            .await?;
+        let mut jobs = Vec::new();
+        while let Some(doc) = cursor.next(&mut *session).await.transpose()? {
+            jobs.push(codec::job_from_doc(&doc)?);
+        }
+        Ok(jobs)
+    }
+
+    /// Every job matching `filter`, outside any transaction.
+    async fn find_all(&self, filter: Document, limit: usize) -> StoreResult<Vec<Job>> {
+        let docs: Vec<Document> = self
+            .jobs
+            .find(filter)
+            // One more than can match, so the first batch ends the cursor (no getMore).
+            .batch_size(u32::try_from(limit + 1).unwrap_or(u32::MAX >> 1))
+            .await
+            .map_err(mongo)?
+            .try_collect()
+            .await
+            .map_err(mongo)?;
+        docs.iter().map(codec::job_from_doc).collect()
+    }
+
+    /// Sends `statements` (`{q, u, upsert?}`) as one `update` command: one round trip
+    /// for the whole batch. Inside a transaction the session carries the write concern;
+    /// outside, the store's is sent with the command. Returns how many documents the
+    /// statements matched; a write error fails the whole call, and an idempotency-key
+    /// duplicate from a concurrent writer is a [`TxnError::Conflict`] (the transaction
+    /// re-runs and sees the winner's job).
+    async fn update_batch(
+        &self,
+        session: Option<&mut ClientSession>,
+        statements: Vec<Document>,
+    ) -> Result<u64, TxnError> {
+        let mut command = doc! {
+            "update": JOBS,
+            "updates": statements,
+            "ordered": true,
+        };
+        let sent = match session {
+            Some(session) => self.db.run_command(command).session(session).await?,
+            None => {
+                let concern = mongodb::bson::to_document(&self.write_concern).map_err(|e| {
+                    TxnError::Store(StoreError::Other(anyhow!("encoding the write concern: {e}")))
+                })?;
+                if !concern.is_empty() {
+                    command.insert("writeConcern", concern);
+                }
+                self.db.run_command(command).await?
+            }
+        };
+        if let Ok(errors) = sent.get_array("writeErrors") {
+            if let Some(first) = errors.first().and_then(Bson::as_document) {
+                let code = first.get_i32("code").unwrap_or_default();
+                let message = first.get_str("errmsg").unwrap_or_default().to_owned();
+                return Err(if code == DUPLICATE_KEY && message.contains(q::IDEMPOTENCY_INDEX) {
+                    TxnError::Conflict(message)
+                } else if code == DUPLICATE_KEY {
+                    TxnError::Store(StoreError::Other(anyhow!(DUPLICATE_ID_IN_BATCH)))
+                } else {
+                    TxnError::Store(StoreError::Other(anyhow!(
+                        "batched update failed (code {code}): {message}"
+                    )))
+                });
+            }
+        }
+        if let Ok(concern) = sent.get_document("writeConcernError") {
+            return Err(TxnError::Store(StoreError::Unavailable(anyhow!(
+                "write concern not satisfied: {concern}"
+            ))));
+        }
+        let matched = match sent.get("n") {
+            Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+            Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+            Some(Bson::Double(n)) => *n as u64,
+            _ => 0,
+        };
+        Ok(matched)
     }
 
     async fn insert_transaction(&self, jobs: Vec<NewJob>) -> StoreResult<Vec<Inserted>> {
@@ -631,6 +800,18 @@ impl MongoStore {
                         .max(1);
                     let pause = rand::random::<u64>() % u64::try_from(ceiling).unwrap_or(1);
                     tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+                TxnError::Conflict(_) if started.elapsed() < TRANSACTION_RETRY_BUDGET => {
+                    let ceiling = millis(TRANSACTION_BACKOFF_CAP)
+                        .min(10_i64 << attempt.min(10))
+                        .max(1);
+                    let pause = rand::random::<u64>() % u64::try_from(ceiling).unwrap_or(1);
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+                TxnError::Conflict(message) => {
+                    return Err(StoreError::Unavailable(anyhow!(
+                        "idempotency keys kept conflicting: {message}"
+                    )))
                 }
                 TxnError::Mongo(e) if duplicate(&e) == Some(Duplicate::Id) => {
                     return Err(StoreError::Other(anyhow!(DUPLICATE_ID_IN_BATCH)))
@@ -700,6 +881,9 @@ type TxnBody<'a, T> = futures::future::BoxFuture<'a, (ClientSession, Result<T, T
 enum TxnError {
     Mongo(mongodb::error::Error),
     Store(StoreError),
+    /// A concurrent writer took an idempotency key this transaction writes (reported
+    /// in a batched command's `writeErrors`): re-run the body, which then replays it.
+    Conflict(String),
 }
 
 impl From<mongodb::error::Error> for TxnError {
@@ -1079,6 +1263,132 @@ impl LeaseStore for MongoStore {
             Some(job) => NotClaimed::describe(&job),
         };
         Ok(ClaimOutcome::NotClaimed(why))
+    }
+
+    /// Three round trips for the whole batch (`core/tests/mongo_round_trips.rs`): read
+    /// each job's `leaseVersion`, claim every one still at that version in one
+    /// `updateMany` (the claim filter and update of [`LeaseStore::claim`]), read them
+    /// back. A job at `leaseVersion + 1` under this worker was claimed by this call —
+    /// the fencing token moves once per claim, so no other claim can look the same.
+    /// The rest (not claimable, changed in between, a repeated id) go through
+    /// [`LeaseStore::claim`] one by one, which also says why.
+    async fn claim_many(
+        &self,
+        ids: &[JobId],
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Vec<ClaimOutcome>> {
+        if ids.len() < 2 {
+            let mut outcomes = Vec::with_capacity(ids.len());
+            for id in ids {
+                outcomes.push(self.claim(id, worker, lease).await?);
+            }
+            return Ok(outcomes);
+        }
+        let wanted: Vec<&str> = ids.iter().map(JobId::as_str).collect();
+        let before: HashMap<String, u64> = self
+            .find_all(doc! { "_id": { "$in": &wanted } }, ids.len())
+            .await?
+            .into_iter()
+            .map(|job| (job.id.as_str().to_owned(), job.lease_version))
+            .collect();
+        let at_version: Vec<Document> = before
+            .iter()
+            .map(|(id, version)| {
+                doc! { "_id": id, "leaseVersion": i64::try_from(*version).unwrap_or(i64::MAX) }
+            })
+            .collect();
+        let mut claimed: HashMap<String, Job> = HashMap::new();
+        if !at_version.is_empty() {
+            let mut filter = q::claim_filter(None, None);
+            filter.insert("$or", at_version);
+            self.jobs
+                .update_many(filter, q::claim_update(worker, lease))
+                .await
+                .map_err(mongo)?;
+            for job in self
+                .find_all(doc! { "_id": { "$in": &wanted } }, ids.len())
+                .await?
+            {
+                let was = before.get(job.id.as_str()).copied();
+                let mine = job.status == JobStatus::Running
+                    && job.locked_by.as_ref() == Some(worker)
+                    && was.map(|v| v + 1) == Some(job.lease_version);
+                if mine {
+                    claimed.insert(job.id.as_str().to_owned(), job);
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        let mut outcomes = Vec::with_capacity(ids.len());
+        for id in ids {
+            let first = seen.insert(id.as_str());
+            let job = if first { claimed.remove(id.as_str()) } else { None };
+            let outcome = match job {
+                Some(job) => ClaimOutcome::Claimed(Box::new(
+                    ClaimedJob::from_claimed(job).ok_or_else(|| {
+                        StoreError::Corrupt("claimed job has no lease fields".into())
+                    })?,
+                )),
+                None => self.claim(id, worker, lease).await?,
+            };
+            outcomes.push(outcome);
+        }
+        Ok(outcomes)
+    }
+
+    /// One `update` command for the whole batch (`core/tests/mongo_round_trips.rs`),
+    /// each statement fenced on its own lease. When every statement matched, every
+    /// job is recorded; otherwise the jobs are read back, and a lease counts as
+    /// completed only if its job is `succeeded` at that lease's version with this
+    /// worker's attempt last in its history — else it was lost.
+    async fn complete_many(&self, leases: &[Lease]) -> StoreResult<Vec<StoreResult<()>>> {
+        if leases.len() < 2 {
+            let mut results = Vec::with_capacity(leases.len());
+            for lease in leases {
+                match self.complete(lease).await {
+                    Err(StoreError::Unavailable(e)) => return Err(StoreError::Unavailable(e)),
+                    other => results.push(other),
+                }
+            }
+            return Ok(results);
+        }
+        let statements = leases
+            .iter()
+            .map(|lease| doc! { "q": q::fence(lease), "u": q::complete_update() })
+            .collect();
+        let matched = match self.update_batch(None, statements).await {
+            Ok(n) => n,
+            Err(TxnError::Mongo(e)) => return Err(mongo(e)),
+            Err(TxnError::Store(e)) => return Err(e),
+            Err(TxnError::Conflict(m)) => return Err(StoreError::Other(anyhow!(m))),
+        };
+        if usize::try_from(matched).ok() == Some(leases.len()) {
+            return Ok(leases.iter().map(|_| Ok(())).collect());
+        }
+        let ids: Vec<&str> = leases.iter().map(|l| l.job_id.as_str()).collect();
+        let jobs: HashMap<String, Job> = self
+            .find_all(doc! { "_id": { "$in": &ids } }, leases.len())
+            .await?
+            .into_iter()
+            .map(|job| (job.id.as_str().to_owned(), job))
+            .collect();
+        Ok(leases
+            .iter()
+            .map(|lease| {
+                let done = jobs.get(lease.job_id.as_str()).is_some_and(|job| {
+                    job.status == JobStatus::Succeeded
+                        && job.lease_version == lease.version
+                        && job.history.last().and_then(|a| a.worker.as_deref())
+                            == Some(lease.worker.as_str())
+                });
+                if done {
+                    Ok(())
+                } else {
+                    Err(StoreError::LeaseLost)
+                }
+            })
+            .collect())
     }
 
     /// One `findOneAndUpdate` per job, in claim order across waiting jobs and expired

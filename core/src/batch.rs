@@ -1,19 +1,20 @@
-//! Folding concurrent store calls into one: the hot writes (claims by id, completions)
+//! Folding concurrent store calls into one: the hot writes (the worker's claims by id
+//! and completions, the API's single enqueues: group commit)
 //! each go through a [`Batcher`], whose loop takes whatever requests are waiting and
-//! makes one batched store call for them (`claim_many`, `complete_many`: one SQLite
-//! transaction, one MongoDB bulk write). Idle, a request is served at once on its own;
+//! makes one batched store call for them (`claim_many`, `complete_many`,
+//! `insert_many`: one SQLite transaction, a few MongoDB commands for the whole batch). Idle, a request is served at once on its own;
 //! busy, batches form by themselves, up to the batch size.
 
 use std::future::Future;
 
-use herald_core::store::{StoreError, StoreResult};
+use crate::store::{StoreError, StoreResult};
 use tokio::sync::{mpsc, oneshot};
 
 type Request<Req, Resp> = (Req, oneshot::Sender<StoreResult<Resp>>);
 
 /// The handle callers send requests through. Cheap to clone.
 #[derive(Debug)]
-pub(crate) struct Batcher<Req, Resp> {
+pub struct Batcher<Req, Resp> {
     tx: mpsc::Sender<Request<Req, Resp>>,
     /// What the batched call is, for errors ("claims", "completions").
     what: &'static str,
@@ -30,7 +31,7 @@ impl<Req, Resp> Clone for Batcher<Req, Resp> {
 
 /// The loop that serves a [`Batcher`]'s requests; spawned by whoever runs the worker.
 #[derive(Debug)]
-pub(crate) struct BatchLoop<Req, Resp> {
+pub struct BatchLoop<Req, Resp> {
     rx: mpsc::Receiver<Request<Req, Resp>>,
     batch: usize,
     what: &'static str,
@@ -38,14 +39,14 @@ pub(crate) struct BatchLoop<Req, Resp> {
 
 impl<Req, Resp> Batcher<Req, Resp> {
     /// A batcher of up to `batch` requests a call, and the loop that serves it.
-    pub(crate) fn new(what: &'static str, batch: usize) -> (Self, BatchLoop<Req, Resp>) {
+    pub fn new(what: &'static str, batch: usize) -> (Self, BatchLoop<Req, Resp>) {
         let batch = batch.max(1);
         let (tx, rx) = mpsc::channel(batch * 8);
         (Self { tx, what }, BatchLoop { rx, batch, what })
     }
 
     /// Sends one request and waits for its own answer.
-    pub(crate) async fn call(&self, request: Req) -> StoreResult<Resp> {
+    pub async fn call(&self, request: Req) -> StoreResult<Resp> {
         let (reply, answer) = oneshot::channel();
         let stopped = || StoreError::Other(anyhow::anyhow!("the batcher of {} stopped", self.what));
         self.tx
@@ -59,7 +60,7 @@ impl<Req, Resp> Batcher<Req, Resp> {
 impl<Req, Resp> BatchLoop<Req, Resp> {
     /// Serves requests until every [`Batcher`] handle is gone: each round, `call` gets
     /// the waiting requests in order and answers one result per request.
-    pub(crate) async fn run<F, Fut>(mut self, mut call: F)
+    pub async fn run<F, Fut>(mut self, mut call: F)
     where
         F: FnMut(Vec<Req>) -> Fut,
         Fut: Future<Output = StoreResult<Vec<StoreResult<Resp>>>>,

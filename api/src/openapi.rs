@@ -186,13 +186,11 @@ fn common(extra: &[(&str, Value)]) -> Map<String, Value> {
 /// The errors of a route that creates jobs under an `Idempotency-Key`.
 fn create_errors() -> Vec<(&'static str, Value)> {
     let mut errors = body_errors();
-    errors.push((
-        "409",
-        error_response(
-            "The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round)",
-            &["invalid_state"],
-        ),
-    ));
+    for (status, response) in &mut errors {
+        if *status == "422" {
+            *response = error_response("Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused)", &["validation_failed", "forbidden_target", "idempotency_key_reused"]);
+        }
+    }
     errors
 }
 
@@ -408,7 +406,7 @@ fn schemas() -> Map<String, Value> {
     put(
         "Error",
         json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string", "enum": ["malformed_json", "invalid_field", "unreadable_body", "invalid_query", "validation_failed", "forbidden_target", "unauthorized", "not_found", "method_not_allowed", "invalid_state", "match_ended", "payload_too_large", "request_timeout", "unsupported_media_type", "rate_limited", "unavailable", "internal"]},
+        "code": {"type": "string", "enum": ["malformed_json", "invalid_field", "unreadable_body", "invalid_query", "validation_failed", "forbidden_target", "idempotency_key_reused", "unauthorized", "not_found", "method_not_allowed", "invalid_state", "match_ended", "payload_too_large", "request_timeout", "unsupported_media_type", "rate_limited", "unavailable", "internal"]},
         "message": {"type": "string"},
         "field": {"type": "string", "description": "The failing field's path, e.g. recipient.address or notifications[3].channel"}}}}}),
     );
@@ -708,7 +706,7 @@ pub fn document() -> Value {
             json_response("Workers heard from within 3 heartbeat intervals", "Workers"),
         )],
     );
-    let idempotency = idempotency_param("Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing.");
+    let idempotency = idempotency_param("Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job.");
     let event_idempotency = idempotency_param("Replaying an event with a key already used on this match (across API instances) returns the first event's seq with 200 and appends nothing. Keys are per match.");
     let body = |schema: &str, example: Value| json!({"required": true, "content": {"application/json": {"schema": schema_ref(schema), "example": example}}});
     let notification_example = json!({"channel": "email", "recipient": {"address": "ada@example.com", "timezone": "Europe/London"},
@@ -802,6 +800,7 @@ mod tests {
             ApiError::UnsupportedMediaType,
             ApiError::Validation(invalid()),
             ApiError::ForbiddenTarget(invalid()),
+            ApiError::IdempotencyKeyReused,
             ApiError::MatchEnded(JobStatus::Succeeded),
             ApiError::RateLimited {
                 retry_after: Duration::from_secs(1),

@@ -11,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use herald_core::clock::Clock;
 use herald_core::store::conformance::{Harness, Scale};
+use herald_core::store::Lifecycle;
 use herald_core::store::mongo::{MongoConfig, MongoStore};
 use herald_core::Store;
 use herald_testkit::services::mongodb_uri;
@@ -39,8 +40,14 @@ impl Harness for Mongo {
     }
 
     async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+        self.open_with(clock, Lifecycle::default()).await
+    }
+
+    async fn open_with(&self, clock: Arc<dyn Clock>, lifecycle: Lifecycle) -> Arc<dyn Store> {
         // A separate client and pool, as another process would have.
-        Arc::new(MongoStore::open(self.config.clone(), clock).await.unwrap())
+        let mut config = self.config.clone();
+        config.lifecycle = lifecycle;
+        Arc::new(MongoStore::open(config, clock).await.unwrap())
     }
 
     fn child_env(&self) -> Vec<(String, String)> {

@@ -36,11 +36,13 @@ mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod keys;
+pub mod lifecycle;
 pub mod mongo;
 pub mod sqlite;
 
 pub use config::StoreConfig;
 pub use keys::{ApiKeyRecord, KeyStore, NewApiKey};
+pub use lifecycle::{KeyRoute, Lifecycle};
 
 /// Why a store call failed. Callers match on these; the API maps them to status codes.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +61,9 @@ pub enum StoreError {
     /// The match has finished (succeeded, dead or cancelled): it takes no more events.
     #[error("the match is {status}: it takes no more events")]
     MatchFinished { status: JobStatus },
+    /// The idempotency key names a live job stored for a request with another body.
+    #[error("the Idempotency-Key was used for a request with a different body")]
+    IdempotencyKeyReused,
     /// The store cannot be reached or is too busy to answer; worth retrying later.
     #[error("store unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -304,8 +309,11 @@ pub struct WorkerRecord {
 /// [`StoreError::NotFound`], never visible.
 #[async_trait]
 pub trait JobStore: Send + Sync {
-    /// Stores a new job durably. With an idempotency key already used by this tenant,
-    /// stores nothing and returns the existing job.
+    /// Stores a new job durably. With an idempotency key already used by this tenant
+    /// within [`Lifecycle::idempotency_ttl`], stores nothing and returns the existing
+    /// job — or [`StoreError::IdempotencyKeyReused`] when both carry a request digest
+    /// and they differ. A key older than the TTL is released from its job (which stays
+    /// until retention removes it) and the new job takes it.
     async fn insert(&self, job: NewJob) -> StoreResult<Inserted>;
 
     /// Stores several jobs in one atomic write: all or none.

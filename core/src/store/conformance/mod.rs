@@ -38,7 +38,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::job::{JobId, JobKind, NewJob, TenantId};
 use crate::lease::{ClaimedJob, WorkerId};
 
-use super::{ClaimOutcome, NotClaimed, Store};
+use super::{ClaimOutcome, Lifecycle, NotClaimed, Store};
 
 /// Volumes and timings for one backend. SQLite takes the full volumes; a slow test
 /// server takes smaller ones, with every property kept.
@@ -70,6 +70,8 @@ pub trait Harness: Sized + Send + Sync + 'static {
     async fn setup(name: &str) -> Self;
     /// A handle on this test's database whose client clock is `clock`.
     async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store>;
+    /// The same, with its own retention and idempotency-key life.
+    async fn open_with(&self, clock: Arc<dyn Clock>, lifecycle: Lifecycle) -> Arc<dyn Store>;
     /// Environment for a child process (`herald-conformance`) to open the same database.
     fn child_env(&self) -> Vec<(String, String)>;
     fn scale(&self) -> Scale;
@@ -103,6 +105,7 @@ macro_rules! conformance_suite {
             inserts: [
                 idempotency_key_replay_returns_the_same_job,
                 insert_many_is_all_or_nothing,
+                idempotency_keys_expire_and_are_bound_to_their_request,
             ],
             listing: [
                 tenants_are_isolated,

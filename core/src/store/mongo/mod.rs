@@ -42,7 +42,8 @@ use crate::lease::{ClaimedJob, Lease, WorkerId};
 
 use self::pipeline as q;
 use super::{
-    millis, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, ListFilter,
+    millis, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, Lifecycle,
+    ListFilter,
     NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError, StoreResult,
     WorkerHeartbeat, WorkerRecord, WorkerRegistry, REDRIVE_BATCH_MAX,
 };
@@ -124,6 +125,8 @@ pub struct MongoConfig {
     /// Overrides the URI's `serverSelectionTimeoutMS` (driver default 30 s): how long
     /// an operation waits for a reachable server before it is `Unavailable`.
     pub server_selection_timeout: Option<Duration>,
+    /// Retention (the `expireAt` set at terminal transitions) and idempotency-key life.
+    pub lifecycle: Lifecycle,
 }
 
 impl std::fmt::Debug for MongoConfig {
@@ -135,6 +138,7 @@ impl std::fmt::Debug for MongoConfig {
             .field("min_pool_size", &self.min_pool_size)
             .field("write_concern", &self.write_concern)
             .field("server_selection_timeout", &self.server_selection_timeout)
+            .field("lifecycle", &self.lifecycle)
             .finish()
     }
 }
@@ -152,6 +156,7 @@ impl MongoConfig {
             min_pool_size: None,
             write_concern: WriteConcernSetting::default(),
             server_selection_timeout: None,
+            lifecycle: Lifecycle::default(),
         }
     }
 
@@ -208,6 +213,7 @@ pub struct MongoStore {
     /// Queues this process's appends to one match (see `matches::AppendQueues`).
     append_queues: Arc<matches::AppendQueues>,
     write_concern: WriteConcern,
+    lifecycle: Lifecycle,
     clock: Arc<dyn Clock>,
 }
 
@@ -251,6 +257,7 @@ impl MongoStore {
             client,
             db,
             write_concern,
+            lifecycle: config.lifecycle,
             clock,
         };
         store.create_indexes().await?;
@@ -495,31 +502,47 @@ impl MongoStore {
         if let Some(key) = &job.idempotency_key {
             set.insert("idempotencyKey", q::lit(key.as_str()));
         }
+        if let Some(digest) = &job.request_digest {
+            set.insert("requestDigest", q::lit(digest.as_str()));
+        }
         Ok(vec![doc! { "$set": set }])
     }
 
     async fn insert_single(&self, job: NewJob) -> StoreResult<Inserted> {
         let update = Self::insert_update(&job)?;
-        let written = self
-            .jobs
-            .find_one_and_update(q::insert_filter(job.id.as_str()), update)
-            .upsert(true)
-            .return_document(ReturnDocument::After)
-            .await;
-        match written {
-            Ok(Some(doc)) => codec::job_from_doc(&doc).map(Inserted::Created),
-            Ok(None) => Err(StoreError::Other(anyhow!("upsert returned no document"))),
-            Err(e) => match duplicate(&e) {
+        // At most twice: a key found expired is released, then the insert runs again.
+        let mut released = false;
+        loop {
+            let written = self
+                .jobs
+                .find_one_and_update(q::insert_filter(job.id.as_str()), update.clone())
+                .upsert(true)
+                .return_document(ReturnDocument::After)
+                .await;
+            let e = match written {
+                Ok(Some(doc)) => return codec::job_from_doc(&doc).map(Inserted::Created),
+                Ok(None) => return Err(StoreError::Other(anyhow!("upsert returned no document"))),
+                Err(e) => e,
+            };
+            return match duplicate(&e) {
                 Some(Duplicate::IdempotencyKey) => match &job.idempotency_key {
-                    Some(key) => self
-                        .find_job(doc! { "tenant": job.tenant.as_str(), "idempotencyKey": key })
-                        .await?
-                        .map(Inserted::Existing)
-                        .ok_or_else(|| {
-                            StoreError::Other(anyhow!(
-                                "duplicate idempotency key, but no job holds it"
-                            ))
-                        }),
+                    Some(key) => {
+                        if !released && self.release_expired_key(None, &job.tenant, key).await? {
+                            released = true;
+                            continue;
+                        }
+                        let holder = self
+                            .jobs
+                            .find_one(doc! { "tenant": job.tenant.as_str(), "idempotencyKey": key })
+                            .await
+                            .map_err(mongo)?
+                            .ok_or_else(|| {
+                                StoreError::Other(anyhow!(
+                                    "duplicate idempotency key, but no job holds it"
+                                ))
+                            })?;
+                        replay(&holder, &job)
+                    }
                     None => Err(mongo(e)),
                 },
                 Some(Duplicate::Id) => Err(StoreError::Other(anyhow!(
@@ -527,8 +550,35 @@ impl MongoStore {
                     job.id
                 ))),
                 Some(Duplicate::EventKey) | None => Err(mongo(e)),
-            },
+            };
         }
+    }
+
+    /// Takes `key` off the tenant's job that holds it when the key has outlived
+    /// `IDEMPOTENCY_TTL` by the server's clock; whether it did. The job itself stays
+    /// until its retention ends.
+    async fn release_expired_key(
+        &self,
+        session: Option<&mut ClientSession>,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<bool> {
+        let Some(ttl) = self.lifecycle.idempotency_ttl else {
+            return Ok(false);
+        };
+        let filter = doc! {
+            "tenant": tenant.as_str(),
+            "idempotencyKey": key,
+            "$expr": { "$lte": [{ "$add": ["$createdAt", millis(ttl)] }, q::now()] },
+        };
+        let update = doc! { "$unset": { "idempotencyKey": "" } };
+        let action = self.jobs.update_one(filter, update);
+        let result = match session {
+            Some(session) => action.session(session).await,
+            None => action.await,
+        }
+        .map_err(mongo)?;
+        Ok(result.modified_count == 1)
     }
 
     /// The body of the batch transaction: replays resolve to the job already holding
@@ -547,8 +597,13 @@ impl MongoStore {
                     .session(&mut *session)
                     .await?;
                 if let Some(doc) = existing {
-                    out.push(Inserted::Existing(codec::job_from_doc(&doc)?));
-                    continue;
+                    if !self
+                        .release_expired_key(Some(&mut *session), &job.tenant, key)
+                        .await?
+                    {
+                        out.push(replay(&doc, job)?);
+                        continue;
+                    }
                 }
             }
             let doc = self
@@ -696,6 +751,16 @@ type TxnBody<'a, T> = futures::future::BoxFuture<'a, (ClientSession, Result<T, T
 enum TxnError {
     Mongo(mongodb::error::Error),
     Store(StoreError),
+}
+
+/// The answer to a replayed key: the job that holds it, unless the two requests carry
+/// different digests.
+fn replay(holder: &Document, job: &NewJob) -> StoreResult<Inserted> {
+    let stored = holder.get_str("requestDigest").ok();
+    match (stored, job.request_digest.as_deref()) {
+        (Some(a), Some(b)) if a != b => Err(StoreError::IdempotencyKeyReused),
+        _ => codec::job_from_doc(holder).map(Inserted::Existing),
+    }
 }
 
 impl From<mongodb::error::Error> for TxnError {

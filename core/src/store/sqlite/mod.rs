@@ -43,7 +43,7 @@ use crate::lease::WorkerId;
 use self::codec::{corrupt, to_time};
 use self::schema::migrate;
 use super::{
-    millis, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, LIVE_HEARTBEATS,
+    millis, Lifecycle, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, LIVE_HEARTBEATS,
 };
 
 /// Default file, relative to the working directory (`SQLITE_PATH`).
@@ -79,6 +79,8 @@ pub struct SqliteConfig {
     pub pool_size: usize,
     pub busy_timeout: Duration,
     pub synchronous: Synchronous,
+    /// Retention and idempotency-key life (the pruner and inserts read it).
+    pub lifecycle: Lifecycle,
 }
 
 impl SqliteConfig {
@@ -88,6 +90,7 @@ impl SqliteConfig {
             pool_size: DEFAULT_POOL_SIZE,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             synchronous: Synchronous::default(),
+            lifecycle: Lifecycle::default(),
         }
     }
 }

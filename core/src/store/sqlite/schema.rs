@@ -117,6 +117,12 @@ CREATE INDEX jobs_tenant_summary ON jobs (tenant, kind, priority, status, runAt)
 CREATE INDEX jobs_tenant_finished ON jobs (tenant, kind, priority, status, completedAt)
     WHERE completedAt IS NOT NULL;
 "#,
+    // Idempotency (DESIGN §13): the digest of the request that first used a key, so a
+    // replay with another body is refused. Keys are namespaced by route in the value
+    // itself; the unique `jobs_tenant_idempotency` index is unchanged.
+    r#"
+ALTER TABLE jobs ADD COLUMN requestDigest TEXT;
+"#,
 ];
 
 impl Pool {

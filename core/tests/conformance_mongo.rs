@@ -50,6 +50,17 @@ impl Harness for Mongo {
         Arc::new(MongoStore::open(config, clock).await.unwrap())
     }
 
+    /// SecantusDB's TTL sweeper runs every 60 s like mongod's; its
+    /// `secantusAdmin.pruneTtl` command runs one pass now. On a real MongoDB the
+    /// command fails and the test waits for the monitor (within its patience).
+    async fn run_ttl_monitor(&self) {
+        let client = mongodb::Client::with_uri_str(&self.config.uri).await.unwrap();
+        let _ = client
+            .database("admin")
+            .run_command(mongodb::bson::doc! { "secantusAdmin.pruneTtl": 1 })
+            .await;
+    }
+
     fn child_env(&self) -> Vec<(String, String)> {
         vec![
             ("MONGODB_URI".into(), self.config.uri.clone()),
@@ -62,7 +73,7 @@ impl Harness for Mongo {
             jobs: 200,
             tasks: 4,
             short_lease: Duration::from_secs(1),
-            patience: Duration::from_secs(60),
+            patience: Duration::from_secs(90),
         }
     }
 }

@@ -541,14 +541,83 @@ pub trait MatchStore: Send + Sync {
     ) -> StoreResult<Vec<Inserted>>;
 }
 
+/// The name of the lease the pruner runs under (one worker at a time).
+pub const PRUNER_DUTY: &str = "pruner";
+
+/// A store-wide duty held by one worker at a time (the pruner), under the same fenced
+/// protocol as a job's lease: taken when free or expired by the store's clock, the
+/// version bumped on every change of holder, every write fenced on
+/// `{name, holder, version}` and live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyLease {
+    pub name: String,
+    pub holder: WorkerId,
+    pub version: u64,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What one prune batch deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    /// Jobs deleted, by kind and terminal state.
+    pub jobs: BTreeMap<(JobKind, JobStatus), u64>,
+    /// Match events deleted (their match ended longer than `RETENTION_MATCH_EVENTS` ago,
+    /// or the match itself was deleted).
+    pub events: u64,
+}
+
+impl PruneReport {
+    pub fn total(&self) -> u64 {
+        self.jobs.values().sum::<u64>() + self.events
+    }
+}
+
+/// Retention (DESIGN §13): the duty lease, and deleting what outlived its retention.
+#[async_trait]
+pub trait MaintenanceStore: Send + Sync {
+    /// Takes the duty `name` for `lease` when it is free or expired, or extends it when
+    /// `worker` holds it (same version); `None` while another live holder has it.
+    async fn acquire_duty(
+        &self,
+        name: &str,
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Option<DutyLease>>;
+
+    /// Gives the duty back at once (graceful shutdown); a lease no longer held is a no-op.
+    async fn release_duty(&self, lease: &DutyLease) -> StoreResult<()>;
+
+    /// One short batch: deletes at most `limit` jobs that outlived their state's
+    /// retention (with their match events) and at most `limit` events of matches that
+    /// ended longer than `RETENTION_MATCH_EVENTS` ago, in one write transaction fenced
+    /// on `lease` ([`StoreError::LeaseLost`] when it is not live, and then nothing is
+    /// deleted). MongoDB deletes through its TTL indexes on `expireAt` instead and
+    /// answers an empty report (after checking the lease).
+    async fn prune(&self, lease: &DutyLease, limit: usize) -> StoreResult<PruneReport>;
+}
+
 /// Everything a Herald process needs from its store.
 pub trait Store:
-    JobStore + LeaseStore + WorkerRegistry + MatchStore + KeyStore + std::fmt::Debug + 'static
+    JobStore
+    + LeaseStore
+    + WorkerRegistry
+    + MatchStore
+    + KeyStore
+    + MaintenanceStore
+    + std::fmt::Debug
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: JobStore + LeaseStore + WorkerRegistry + MatchStore + KeyStore + std::fmt::Debug + 'static
+    T: JobStore
+        + LeaseStore
+        + WorkerRegistry
+        + MatchStore
+        + KeyStore
+        + MaintenanceStore
+        + std::fmt::Debug
+        + 'static
 {
 }
 

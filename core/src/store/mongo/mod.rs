@@ -65,6 +65,7 @@ const DUPLICATE_ID_IN_BATCH: &str =
 const JOBS: &str = "jobs";
 const WORKERS: &str = "workers";
 const MATCH_EVENTS: &str = "match_events";
+const LEASES: &str = "leases";
 
 /// `MONGODB_WRITE_CONCERN`: `majority` (the default) or a number of nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -210,6 +211,8 @@ pub struct MongoStore {
     workers: Collection<Document>,
     /// The matches' event logs (see `matches`).
     events: Collection<Document>,
+    /// Duty leases (the pruner's), one document per duty.
+    leases: Collection<Document>,
     /// Queues this process's appends to one match (see `matches::AppendQueues`).
     append_queues: Arc<matches::AppendQueues>,
     write_concern: WriteConcern,
@@ -253,6 +256,7 @@ impl MongoStore {
             jobs: db.collection(JOBS),
             workers: db.collection(WORKERS),
             events: db.collection(MATCH_EVENTS),
+            leases: db.collection(LEASES),
             append_queues: Arc::default(),
             client,
             db,
@@ -272,6 +276,13 @@ impl MongoStore {
             clock,
             ..self.clone()
         }
+    }
+
+    /// `update` followed by the stage that sets or removes `expireAt` for the status
+    /// the job ends with ([`q::expiry_stage`]).
+    fn expiring(&self, mut update: Vec<Document>) -> Vec<Document> {
+        update.push(q::expiry_stage(&self.lifecycle));
+        update
     }
 
     /// The database this store uses (tests inspect it directly).
@@ -354,6 +365,28 @@ impl MongoStore {
             .create_index(ttl)
             .await
             .map_err(|e| context(e, "creating the workers TTL index"))?;
+        // Retention (DESIGN §13): the engine deletes a finished job, and an ended
+        // match's events, at their `expireAt` (set at the terminal transition from
+        // RETENTION_*; absent = kept for ever).
+        let expiry = |name: &str| {
+            IndexModel::builder()
+                .keys(doc! { "expireAt": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .name(name.to_owned())
+                        .expire_after(Duration::ZERO)
+                        .build(),
+                )
+                .build()
+        };
+        self.jobs
+            .create_index(expiry(q::JOBS_EXPIRY_INDEX))
+            .await
+            .map_err(|e| context(e, "creating the jobs TTL index"))?;
+        self.events
+            .create_index(expiry(q::EVENTS_EXPIRY_INDEX))
+            .await
+            .map_err(|e| context(e, "creating the match_events TTL index"))?;
         // One event per (match, seq): a second writer of a seq fails instead of
         // overwriting, and `events_after` is a range scan of this index.
         let seq = IndexModel::builder()
@@ -464,7 +497,7 @@ impl MongoStore {
     async fn bury_exhausted(&self, id: Option<&str>, kind: Option<JobKind>) -> StoreResult<u64> {
         let result = self
             .jobs
-            .update_many(q::exhausted_filter(id, kind), q::bury_update())
+            .update_many(q::exhausted_filter(id, kind), self.expiring(q::bury_update()))
             .hint(Hint::Name(q::LEASE_EXPIRY_INDEX.to_owned()))
             .await
             .map_err(mongo)?;
@@ -709,9 +742,9 @@ impl MongoStore {
         let (from, update): (&[JobStatus], Vec<Document>) = match transition {
             Transition::Cancel => (
                 &[JobStatus::Pending, JobStatus::Scheduled],
-                q::cancel_update(),
+                self.expiring(q::cancel_update()),
             ),
-            Transition::Redrive => (&[JobStatus::Dead], q::redrive_update()),
+            Transition::Redrive => (&[JobStatus::Dead], self.expiring(q::redrive_update())),
             other => {
                 return Err(StoreError::Other(anyhow!(
                     "{other:?} is not a client transition"
@@ -1085,7 +1118,7 @@ impl JobStore for MongoStore {
         // The same write as one re-drive, conditional on each job still being dead; the
         // ones another caller moved first are simply not in the answer.
         let stamp = mongodb::bson::oid::ObjectId::new().to_hex();
-        let mut update = q::redrive_update();
+        let mut update = self.expiring(q::redrive_update());
         if let Some(Ok(set)) = update
             .first_mut()
             .map(|stage| stage.get_document_mut("$set"))
@@ -1187,7 +1220,9 @@ impl LeaseStore for MongoStore {
     }
 
     async fn complete(&self, lease: &Lease) -> StoreResult<()> {
-        self.fenced(lease, q::complete_update()).await.map(|_| ())
+        self.fenced(lease, self.expiring(q::complete_update()))
+            .await
+            .map(|_| ())
     }
 
     async fn fail(&self, lease: &Lease, error: &str, retry: Retry) -> StoreResult<FailOutcome> {
@@ -1197,7 +1232,7 @@ impl LeaseStore for MongoStore {
             Retry::Never => None,
         };
         let job = self
-            .fenced(lease, q::fail_update(&error, retry_after))
+            .fenced(lease, self.expiring(q::fail_update(&error, retry_after)))
             .await?;
         match job.status {
             JobStatus::Scheduled => Ok(FailOutcome::Scheduled { run_at: job.run_at }),
@@ -1309,5 +1344,96 @@ mod tests {
         assert_eq!("2".parse(), Ok(WriteConcernSetting::Nodes(2)));
         assert!("0".parse::<WriteConcernSetting>().is_err());
         assert!("all".parse::<WriteConcernSetting>().is_err());
+    }
+}
+
+/// Retention on MongoDB: the TTL indexes on `expireAt` delete; the duty lease is the
+/// same fenced protocol as SQLite's, decided on the server's clock.
+#[async_trait]
+impl crate::store::MaintenanceStore for MongoStore {
+    async fn acquire_duty(
+        &self,
+        name: &str,
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Option<crate::store::DutyLease>> {
+        let me = worker.as_str();
+        // One upsert that changes the holder only when the duty is free, expired, or
+        // already ours; the document after it says whether we hold it.
+        let takeable = doc! { "$or": [
+            { "$eq": [{ "$ifNull": ["$holder", Bson::Null] }, Bson::Null] },
+            { "$lt": [{ "$ifNull": ["$expiresAt", q::date(DateTime::<Utc>::UNIX_EPOCH)] }, q::now()] },
+            { "$eq": ["$holder", q::lit(me)] },
+        ] };
+        let renewal = doc! { "$and": [
+            { "$eq": ["$holder", q::lit(me)] },
+            { "$gte": ["$expiresAt", q::now()] },
+        ] };
+        let update = vec![doc! { "$set": {
+            "version": { "$cond": [
+                renewal,
+                "$version",
+                { "$cond": [takeable.clone(), { "$add": [{ "$ifNull": ["$version", 0_i64] }, 1_i64] }, "$version"] },
+            ] },
+            "holder": { "$cond": [takeable.clone(), q::lit(me), "$holder"] },
+            "expiresAt": { "$cond": [takeable, q::now_plus(lease), "$expiresAt"] },
+        } }];
+        let doc = self
+            .leases
+            .find_one_and_update(doc! { "_id": name }, update)
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(mongo)?
+            .ok_or_else(|| StoreError::Other(anyhow!("duty upsert returned no document")))?;
+        if doc.get_str("holder").ok() != Some(me) {
+            return Ok(None);
+        }
+        let version = match doc.get("version") {
+            Some(Bson::Int64(v)) => u64::try_from(*v).unwrap_or(0),
+            Some(Bson::Int32(v)) => u64::try_from(*v).unwrap_or(0),
+            _ => return Err(StoreError::Corrupt("duty lease without a version".into())),
+        };
+        let expires_at = doc
+            .get_datetime("expiresAt")
+            .map_err(|e| StoreError::Corrupt(format!("duty lease expiry: {e}")))?;
+        Ok(Some(crate::store::DutyLease {
+            name: name.to_owned(),
+            holder: worker.clone(),
+            version,
+            expires_at: DateTime::from_timestamp_millis(expires_at.timestamp_millis()).unwrap_or_default(),
+        }))
+    }
+
+    async fn release_duty(&self, lease: &crate::store::DutyLease) -> StoreResult<()> {
+        self.leases
+            .update_one(
+                duty_fence(lease),
+                doc! { "$set": { "holder": Bson::Null, "expiresAt": q::date(DateTime::<Utc>::UNIX_EPOCH) } },
+            )
+            .await
+            .map_err(mongo)?;
+        Ok(())
+    }
+
+    async fn prune(
+        &self,
+        lease: &crate::store::DutyLease,
+        _limit: usize,
+    ) -> StoreResult<crate::store::PruneReport> {
+        let mut live = duty_fence(lease);
+        live.insert("$expr", doc! { "$gte": ["$expiresAt", q::now()] });
+        match self.leases.find_one(live).await.map_err(mongo)? {
+            Some(_) => Ok(crate::store::PruneReport::default()),
+            None => Err(StoreError::LeaseLost),
+        }
+    }
+}
+
+fn duty_fence(lease: &crate::store::DutyLease) -> Document {
+    doc! {
+        "_id": lease.name.as_str(),
+        "holder": lease.holder.as_str(),
+        "version": i64::try_from(lease.version).unwrap_or(i64::MAX),
     }
 }

@@ -24,6 +24,7 @@ mod jobs;
 mod keys;
 mod leases;
 mod matches;
+mod prune;
 mod schema;
 
 use std::path::{Path, PathBuf};

@@ -123,6 +123,18 @@ CREATE INDEX jobs_tenant_finished ON jobs (tenant, kind, priority, status, compl
     r#"
 ALTER TABLE jobs ADD COLUMN requestDigest TEXT;
 "#,
+    // Retention (DESIGN §13): the pruner finds what outlived its state's retention by
+    // `(status, completedAt)`, and holds its duty lease in `leases` (one row per duty,
+    // fenced like a job's lease: holder, version, expiry).
+    r#"
+CREATE INDEX jobs_finished ON jobs (status, completedAt) WHERE completedAt IS NOT NULL;
+CREATE TABLE leases (
+    name      TEXT PRIMARY KEY,
+    holder    TEXT,
+    version   INTEGER NOT NULL DEFAULT 0,
+    expiresAt INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 impl Pool {

@@ -594,6 +594,11 @@ pub trait MaintenanceStore: Send + Sync {
     /// deleted). MongoDB deletes through its TTL indexes on `expireAt` instead and
     /// answers an empty report (after checking the lease).
     async fn prune(&self, lease: &DutyLease, limit: usize) -> StoreResult<PruneReport>;
+
+    /// Across tenants, per kind × priority that has one: the run time of the oldest job
+    /// that is due and not running (pending or scheduled with `runAt <= now`). One
+    /// indexed read per kind × priority, whatever the backlog.
+    async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>>;
 }
 
 /// Everything a Herald process needs from its store.

@@ -1428,6 +1428,49 @@ impl crate::store::MaintenanceStore for MongoStore {
             None => Err(StoreError::LeaseLost),
         }
     }
+
+    async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {
+        self.oldest_ready_rows().await
+    }
+}
+
+impl MongoStore {
+    /// The oldest due waiting job of each kind × priority: the claim index's range of
+    /// one status and priority, in run-time order, first match of the kind. "Due" is by
+    /// this host's clock here (a metric, not a lease decision), so the range stays
+    /// indexed.
+    async fn oldest_ready_rows(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {
+        let now = q::date(self.clock.now());
+        let mut out = Vec::new();
+        for &kind in JobKind::ALL {
+            for &priority in Priority::ALL {
+                let mut oldest: Option<DateTime<Utc>> = None;
+                for status in [JobStatus::Pending, JobStatus::Scheduled] {
+                    let found = self
+                        .jobs
+                        .find_one(doc! {
+                            "status": status.as_str(),
+                            "priorityRank": priority.rank(),
+                            "runAt": { "$lte": now.clone() },
+                            "kind": kind.as_str(),
+                        })
+                        .sort(doc! { "runAt": 1 })
+                        .hint(Hint::Name(q::CLAIM_INDEX.to_owned()))
+                        .await
+                        .map_err(mongo)?;
+                    if let Some(at) = found.as_ref().and_then(|d| d.get_datetime("runAt").ok()) {
+                        let at = DateTime::from_timestamp_millis(at.timestamp_millis())
+                            .unwrap_or_default();
+                        oldest = Some(oldest.map_or(at, |o| o.min(at)));
+                    }
+                }
+                if let Some(at) = oldest {
+                    out.push((kind, priority, at));
+                }
+            }
+        }
+        Ok(out)
+    }
 }
 
 fn duty_fence(lease: &crate::store::DutyLease) -> Document {

@@ -11,12 +11,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use rusqlite::{named_params, OptionalExtension};
 
 use super::codec::corrupt;
 use super::{immediate, sql, SqliteStore};
-use crate::job::{JobKind, JobStatus};
+use crate::job::{JobKind, JobStatus, Priority};
 use crate::lease::WorkerId;
 use crate::store::{millis, DutyLease, MaintenanceStore, PruneReport, StoreError, StoreResult};
 
@@ -184,6 +184,37 @@ impl MaintenanceStore for SqliteStore {
                 }
                 tx.commit().map_err(sql)?;
                 Ok(report)
+            })
+            .await
+    }
+
+    async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {
+        let now = self.now().ms;
+        self.pool
+            .run(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT runAt FROM jobs INDEXED BY jobs_ready WHERE kind = :kind \
+                         AND priorityRank = :rank AND status IN ('pending', 'scheduled') \
+                         AND runAt <= :now ORDER BY runAt LIMIT 1",
+                    )
+                    .map_err(sql)?;
+                let mut out = Vec::new();
+                for &kind in JobKind::ALL {
+                    for &priority in Priority::ALL {
+                        let at: Option<i64> = stmt
+                            .query_row(
+                                named_params! {":kind": kind.as_str(), ":rank": priority.rank(), ":now": now},
+                                |r| r.get(0),
+                            )
+                            .optional()
+                            .map_err(sql)?;
+                        if let Some(at) = at.and_then(DateTime::from_timestamp_millis) {
+                            out.push((kind, priority, at));
+                        }
+                    }
+                }
+                Ok(out)
             })
             .await
     }

@@ -135,6 +135,11 @@ CREATE TABLE leases (
     expiresAt INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    // Queue lag (`herald_queue_oldest_ready_seconds{kind,priority}`): the oldest due job
+    // of one kind and priority is the first entry of its range here.
+    r#"
+CREATE INDEX jobs_ready ON jobs (kind, priorityRank, runAt) WHERE status IN ('pending', 'scheduled');
+"#,
 ];
 
 impl Pool {

@@ -266,7 +266,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "malformed_json" | "invalid_field" | "unreadable_body" | "invalid_query" | "validation_failed" | "forbidden_target" | "unauthorized" | "not_found" | "method_not_allowed" | "invalid_state" | "match_ended" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+                code: "malformed_json" | "invalid_field" | "unreadable_body" | "invalid_query" | "validation_failed" | "forbidden_target" | "idempotency_key_reused" | "unauthorized" | "not_found" | "method_not_allowed" | "invalid_state" | "match_ended" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
                 message: string;
                 /** @description The failing field's path, e.g. recipient.address or notifications[3].channel */
                 field?: string;
@@ -834,7 +834,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing. An invalid key is a 422 (error.field Idempotency-Key). */
+                /** @description Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job. An invalid key is a 422 (error.field Idempotency-Key). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -922,20 +922,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {string} */
-                            code?: "invalid_state";
-                        };
-                    };
-                };
-            };
             /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
             413: {
                 headers: {
@@ -964,7 +950,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -973,7 +959,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {string} */
-                            code?: "validation_failed" | "forbidden_target";
+                            code?: "validation_failed" | "forbidden_target" | "idempotency_key_reused";
                         };
                     };
                 };
@@ -1027,7 +1013,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing. An invalid key is a 422 (error.field Idempotency-Key). */
+                /** @description Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job. An invalid key is a 422 (error.field Idempotency-Key). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1126,20 +1112,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {string} */
-                            code?: "invalid_state";
-                        };
-                    };
-                };
-            };
             /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
             413: {
                 headers: {
@@ -1168,7 +1140,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1177,7 +1149,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {string} */
-                            code?: "validation_failed" | "forbidden_target";
+                            code?: "validation_failed" | "forbidden_target" | "idempotency_key_reused";
                         };
                     };
                 };
@@ -1231,7 +1203,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing. An invalid key is a 422 (error.field Idempotency-Key). */
+                /** @description Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job. An invalid key is a 422 (error.field Idempotency-Key). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1329,20 +1301,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {string} */
-                            code?: "invalid_state";
-                        };
-                    };
-                };
-            };
             /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
             413: {
                 headers: {
@@ -1371,7 +1329,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1380,7 +1338,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {string} */
-                            code?: "validation_failed" | "forbidden_target";
+                            code?: "validation_failed" | "forbidden_target" | "idempotency_key_reused";
                         };
                     };
                 };

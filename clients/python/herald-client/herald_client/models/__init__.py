@@ -64,9 +64,6 @@ from .create_match_response_401_error_code import CreateMatchResponse401ErrorCod
 from .create_match_response_408 import CreateMatchResponse408
 from .create_match_response_408_error import CreateMatchResponse408Error
 from .create_match_response_408_error_code import CreateMatchResponse408ErrorCode
-from .create_match_response_409 import CreateMatchResponse409
-from .create_match_response_409_error import CreateMatchResponse409Error
-from .create_match_response_409_error_code import CreateMatchResponse409ErrorCode
 from .create_match_response_413 import CreateMatchResponse413
 from .create_match_response_413_error import CreateMatchResponse413Error
 from .create_match_response_413_error_code import CreateMatchResponse413ErrorCode
@@ -94,9 +91,6 @@ from .create_notification_batch_response_401_error_code import CreateNotificatio
 from .create_notification_batch_response_408 import CreateNotificationBatchResponse408
 from .create_notification_batch_response_408_error import CreateNotificationBatchResponse408Error
 from .create_notification_batch_response_408_error_code import CreateNotificationBatchResponse408ErrorCode
-from .create_notification_batch_response_409 import CreateNotificationBatchResponse409
-from .create_notification_batch_response_409_error import CreateNotificationBatchResponse409Error
-from .create_notification_batch_response_409_error_code import CreateNotificationBatchResponse409ErrorCode
 from .create_notification_batch_response_413 import CreateNotificationBatchResponse413
 from .create_notification_batch_response_413_error import CreateNotificationBatchResponse413Error
 from .create_notification_batch_response_413_error_code import CreateNotificationBatchResponse413ErrorCode
@@ -124,9 +118,6 @@ from .create_notification_response_401_error_code import CreateNotificationRespo
 from .create_notification_response_408 import CreateNotificationResponse408
 from .create_notification_response_408_error import CreateNotificationResponse408Error
 from .create_notification_response_408_error_code import CreateNotificationResponse408ErrorCode
-from .create_notification_response_409 import CreateNotificationResponse409
-from .create_notification_response_409_error import CreateNotificationResponse409Error
-from .create_notification_response_409_error_code import CreateNotificationResponse409ErrorCode
 from .create_notification_response_413 import CreateNotificationResponse413
 from .create_notification_response_413_error import CreateNotificationResponse413Error
 from .create_notification_response_413_error_code import CreateNotificationResponse413ErrorCode
@@ -378,9 +369,6 @@ __all__ = (
     "CreateMatchResponse408",
     "CreateMatchResponse408Error",
     "CreateMatchResponse408ErrorCode",
-    "CreateMatchResponse409",
-    "CreateMatchResponse409Error",
-    "CreateMatchResponse409ErrorCode",
     "CreateMatchResponse413",
     "CreateMatchResponse413Error",
     "CreateMatchResponse413ErrorCode",
@@ -408,9 +396,6 @@ __all__ = (
     "CreateNotificationBatchResponse408",
     "CreateNotificationBatchResponse408Error",
     "CreateNotificationBatchResponse408ErrorCode",
-    "CreateNotificationBatchResponse409",
-    "CreateNotificationBatchResponse409Error",
-    "CreateNotificationBatchResponse409ErrorCode",
     "CreateNotificationBatchResponse413",
     "CreateNotificationBatchResponse413Error",
     "CreateNotificationBatchResponse413ErrorCode",
@@ -438,9 +423,6 @@ __all__ = (
     "CreateNotificationResponse408",
     "CreateNotificationResponse408Error",
     "CreateNotificationResponse408ErrorCode",
-    "CreateNotificationResponse409",
-    "CreateNotificationResponse409Error",
-    "CreateNotificationResponse409ErrorCode",
     "CreateNotificationResponse413",
     "CreateNotificationResponse413Error",
     "CreateNotificationResponse413ErrorCode",

@@ -24,6 +24,7 @@ use herald_core::notification::{
     MAX_SCHEDULE_DAYS, MAX_SMS_BODY_CHARS, MAX_SUBJECT_CHARS, MAX_TEMPLATE_CHARS,
 };
 use herald_core::store::PageRequest;
+use herald_core::JobStatus;
 
 use crate::notifications::{MAX_BATCH, MAX_IDEMPOTENCY_KEY_LEN};
 use herald_core::storable::MAX_JSON_DEPTH;
@@ -589,6 +590,18 @@ fn schemas() -> Map<String, Value> {
         "createdAt": time, "completedAt": nullable_time}}),
     );
     put(
+        "Queues",
+        json!({"type": "object", "required": ["countCap", "generatedAt", "queues"], "properties": {
+            "countCap": {"type": "integer", "minimum": 1, "description": "A count equal to this means at least this many"},
+            "generatedAt": time,
+            "queues": {"type": "array", "items": {"type": "object", "required": ["kind", "priority", "counts", "oldestReadyAgeSeconds"], "properties": {
+                "kind": schema_ref("JobKind"), "priority": schema_ref("Priority"),
+                "counts": {"type": "object", "required": JobStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(), "properties": JobStatus::ALL.iter().map(|s| (s.as_str().to_owned(), json!({"type": "integer", "minimum": 0}))).collect::<Map<String, Value>>(), "additionalProperties": false},
+                "oldestReadyAgeSeconds": {"type": ["number", "null"], "minimum": 0, "description": "Age of the oldest pending or scheduled job that is due; null when none"}
+            }, "additionalProperties": false}}
+        }, "additionalProperties": false}),
+    );
+    put(
         "Workers",
         json!({"type": "object", "required": ["totalWorkers", "activeWorkers", "idleWorkers", "totalMatches", "generatedAt", "workers"], "properties": {
         "totalWorkers": {"type": "integer", "minimum": 0}, "activeWorkers": {"type": "integer", "minimum": 0, "description": "With jobs in flight or matches hosted"},
@@ -699,6 +712,13 @@ pub fn document() -> Value {
         common(&[not_found("match")]),
         &[("200", json_response("The match", "MatchView"))],
     );
+    let queues_responses = with(
+        common(&[]),
+        &[(
+            "200",
+            json_response("The tenant's queues: counts by state (each up to countCap) and the oldest ready job's age, per kind and priority", "Queues"),
+        )],
+    );
     let workers_responses = with(
         common(&[]),
         &[(
@@ -758,6 +778,7 @@ pub fn document() -> Value {
             "/v1/jobs/{id}/cancel": {"post": {"operationId": "cancelJob", "summary": "Cancel a waiting job", "parameters": [job_id_param("job")], "responses": cancel_responses}},
             "/v1/jobs/{id}/retry": {"post": {"operationId": "retryJob", "summary": "Re-drive a dead job", "parameters": [job_id_param("job")], "responses": retry_responses}},
             "/v1/dead-letters": {"get": {"operationId": "listDeadLetters", "summary": "This tenant's dead jobs, newest first", "parameters": page_params(false), "responses": list_responses}},
+            "/v1/queues": {"get": {"operationId": "listQueues", "summary": "This tenant's queues per kind and priority: counts by state and queue lag", "responses": queues_responses}},
             "/v1/workers": {"get": {"operationId": "listWorkers", "summary": "Live workers from the registry", "responses": workers_responses}},
             "/health": {"get": {"operationId": "health", "summary": "Liveness", "security": [], "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}}}}}}}},
             "/ready": {"get": {"operationId": "ready", "summary": "Readiness: store and (unless embedded) broker reachable", "security": [],

@@ -573,6 +573,72 @@ async fn idempotency_keys_are_namespaced_by_route_and_bound_to_their_body() {
     h.finish().await;
 }
 
+/// `GET /v1/queues`: the tenant's counts per kind × priority × state and the age of
+/// its oldest ready job; another tenant's jobs are not in it.
+#[tokio::test]
+async fn queues_show_the_tenants_counts_and_lag() {
+    let h = Harness::with(
+        "queues",
+        Options {
+            broker: Broker::Embedded,
+            ..Options::default()
+        },
+    )
+    .await;
+    for (key, n) in [(ACME_KEY, 3), (GLOBEX_KEY, 1)] {
+        for _ in 0..n {
+            let r = h
+                .post_json("/v1/notifications", key, &notification("https://example.com/q"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 202);
+        }
+    }
+    let mut critical = notification("https://example.com/c");
+    critical["priority"] = json!("critical");
+    critical["sendAt"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    let r = h
+        .post_json("/v1/notifications", ACME_KEY, &critical)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let r = h.get("/v1/queues", ACME_KEY).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v = body(r).await;
+    assert_eq!(v["countCap"], 10_000);
+    let queues = v["queues"].as_array().unwrap();
+    assert_eq!(queues.len(), 8, "2 kinds x 4 priorities: {v}");
+    let row = |kind: &str, priority: &str| {
+        queues
+            .iter()
+            .find(|q| q["kind"] == kind && q["priority"] == priority)
+            .unwrap()
+            .clone()
+    };
+    let normal = row("notification", "normal");
+    assert_eq!(normal["counts"]["pending"], 3, "{normal}");
+    assert_eq!(normal["counts"]["succeeded"], 0);
+    assert!(normal["oldestReadyAgeSeconds"].as_f64().unwrap() >= 0.0);
+    let critical = row("notification", "critical");
+    assert_eq!(critical["counts"]["scheduled"], 1);
+    assert!(critical["oldestReadyAgeSeconds"].is_null(), "not due yet: {critical}");
+    assert!(row("match", "normal")["oldestReadyAgeSeconds"].is_null());
+    let r = h.get("/v1/queues", GLOBEX_KEY).send().await.unwrap();
+    let v = body(r).await;
+    let globex = v["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"] == "notification" && q["priority"] == "normal")
+        .unwrap()
+        .clone();
+    assert_eq!(globex["counts"]["pending"], 1);
+    assert_eq!(h.get("/v1/queues", "nope").send().await.unwrap().status(), 401);
+    h.finish().await;
+}
+
 #[tokio::test]
 async fn another_tenants_job_is_404_everywhere() {
     let h = Harness::start("tenants").await;

@@ -174,6 +174,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This tenant's queues per kind and priority: counts by state and queue lag */
+        get: operations["listQueues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workers": {
         parameters: {
             query?: never;
@@ -787,6 +804,26 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             completedAt: string | null;
+        };
+        Queues: {
+            /** @description A count equal to this means at least this many */
+            countCap: number;
+            /** Format: date-time */
+            generatedAt: string;
+            queues: {
+                kind: components["schemas"]["JobKind"];
+                priority: components["schemas"]["Priority"];
+                counts: {
+                    pending: number;
+                    scheduled: number;
+                    running: number;
+                    succeeded: number;
+                    dead: number;
+                    cancelled: number;
+                };
+                /** @description Age of the oldest pending or scheduled job that is due; null when none */
+                oldestReadyAgeSeconds: number | null;
+            }[];
         };
         Workers: {
             totalWorkers: number;
@@ -2129,6 +2166,83 @@ export interface operations {
                             code?: "invalid_field" | "invalid_query";
                         };
                     };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description Store unavailable; nothing was done */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listQueues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's queues: counts by state (each up to countCap) and the oldest ready job's age, per kind and priority */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queues"];
                 };
             };
             /** @description Missing or unknown API key */

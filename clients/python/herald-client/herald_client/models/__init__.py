@@ -219,6 +219,18 @@ from .list_jobs_response_503 import ListJobsResponse503
 from .list_jobs_response_503_error import ListJobsResponse503Error
 from .list_jobs_response_503_error_code import ListJobsResponse503ErrorCode
 from .list_jobs_view import ListJobsView
+from .list_queues_response_401 import ListQueuesResponse401
+from .list_queues_response_401_error import ListQueuesResponse401Error
+from .list_queues_response_401_error_code import ListQueuesResponse401ErrorCode
+from .list_queues_response_429 import ListQueuesResponse429
+from .list_queues_response_429_error import ListQueuesResponse429Error
+from .list_queues_response_429_error_code import ListQueuesResponse429ErrorCode
+from .list_queues_response_500 import ListQueuesResponse500
+from .list_queues_response_500_error import ListQueuesResponse500Error
+from .list_queues_response_500_error_code import ListQueuesResponse500ErrorCode
+from .list_queues_response_503 import ListQueuesResponse503
+from .list_queues_response_503_error import ListQueuesResponse503Error
+from .list_queues_response_503_error_code import ListQueuesResponse503ErrorCode
 from .list_workers_response_401 import ListWorkersResponse401
 from .list_workers_response_401_error import ListWorkersResponse401Error
 from .list_workers_response_401_error_code import ListWorkersResponse401ErrorCode
@@ -261,6 +273,9 @@ from .push_recipient import PushRecipient
 from .push_template_notification import PushTemplateNotification
 from .push_template_notification_data import PushTemplateNotificationData
 from .push_template_notification_metadata import PushTemplateNotificationMetadata
+from .queues import Queues
+from .queues_queues_item import QueuesQueuesItem
+from .queues_queues_item_counts import QueuesQueuesItemCounts
 from .quiet_hours import QuietHours
 from .ready import Ready
 from .ready_broker import ReadyBroker
@@ -524,6 +539,18 @@ __all__ = (
     "ListJobsResponse503Error",
     "ListJobsResponse503ErrorCode",
     "ListJobsView",
+    "ListQueuesResponse401",
+    "ListQueuesResponse401Error",
+    "ListQueuesResponse401ErrorCode",
+    "ListQueuesResponse429",
+    "ListQueuesResponse429Error",
+    "ListQueuesResponse429ErrorCode",
+    "ListQueuesResponse500",
+    "ListQueuesResponse500Error",
+    "ListQueuesResponse500ErrorCode",
+    "ListQueuesResponse503",
+    "ListQueuesResponse503Error",
+    "ListQueuesResponse503ErrorCode",
     "ListWorkersResponse401",
     "ListWorkersResponse401Error",
     "ListWorkersResponse401ErrorCode",
@@ -566,6 +593,9 @@ __all__ = (
     "PushTemplateNotification",
     "PushTemplateNotificationData",
     "PushTemplateNotificationMetadata",
+    "Queues",
+    "QueuesQueuesItem",
+    "QueuesQueuesItemCounts",
     "QuietHours",
     "Ready",
     "ReadyBroker",

@@ -123,7 +123,10 @@ pub(crate) fn check_target(state: &AppState, address: &Address) -> Result<(), Ap
 /// Stores one job and, when it is new, publishes it; a replayed key stores and
 /// publishes nothing. Records the id on the request span. The job carries its
 /// namespaced key and request digest already ([`keyed`]).
-pub(crate) async fn store_and_dispatch(state: &AppState, job: NewJob) -> Result<Inserted, ApiError> {
+pub(crate) async fn store_and_dispatch(
+    state: &AppState,
+    job: NewJob,
+) -> Result<Inserted, ApiError> {
     let inserted = state.store.insert(job).await?;
     tracing::Span::current().record("job_id", inserted.job().id.as_str());
     if let Inserted::Created(job) = &inserted {

@@ -514,7 +514,11 @@ async fn idempotency_keys_are_namespaced_by_route_and_bound_to_their_body() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 202, "the batch is new, whatever single job used k#0");
+    assert_eq!(
+        r.status(),
+        202,
+        "the batch is new, whatever single job used k#0"
+    );
     let ids: Vec<String> = body(r).await["ids"]
         .as_array()
         .unwrap()
@@ -524,8 +528,15 @@ async fn idempotency_keys_are_namespaced_by_route_and_bound_to_their_body() {
     assert_eq!(ids.len(), 2);
     assert!(!ids.contains(&single_id), "{ids:?} names the single job");
     // Item 0 is stored, as the client was told.
-    let item0 = h.store.get(&tenant(ACME), &ids[0].parse().unwrap()).await.unwrap();
-    assert_eq!(item0.payload["recipient"]["address"], "https://example.com/item-0");
+    let item0 = h
+        .store
+        .get(&tenant(ACME), &ids[0].parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        item0.payload["recipient"]["address"],
+        "https://example.com/item-0"
+    );
     assert_eq!(h.stored().await, 3);
 
     // A replay with the same body is the same answer...
@@ -588,7 +599,11 @@ async fn queues_show_the_tenants_counts_and_lag() {
     for (key, n) in [(ACME_KEY, 3), (GLOBEX_KEY, 1)] {
         for _ in 0..n {
             let r = h
-                .post_json("/v1/notifications", key, &notification("https://example.com/q"))
+                .post_json(
+                    "/v1/notifications",
+                    key,
+                    &notification("https://example.com/q"),
+                )
                 .send()
                 .await
                 .unwrap();
@@ -623,7 +638,10 @@ async fn queues_show_the_tenants_counts_and_lag() {
     assert!(normal["oldestReadyAgeSeconds"].as_f64().unwrap() >= 0.0);
     let critical = row("notification", "critical");
     assert_eq!(critical["counts"]["scheduled"], 1);
-    assert!(critical["oldestReadyAgeSeconds"].is_null(), "not due yet: {critical}");
+    assert!(
+        critical["oldestReadyAgeSeconds"].is_null(),
+        "not due yet: {critical}"
+    );
     assert!(row("match", "normal")["oldestReadyAgeSeconds"].is_null());
     let r = h.get("/v1/queues", GLOBEX_KEY).send().await.unwrap();
     let v = body(r).await;
@@ -635,7 +653,10 @@ async fn queues_show_the_tenants_counts_and_lag() {
         .unwrap()
         .clone();
     assert_eq!(globex["counts"]["pending"], 1);
-    assert_eq!(h.get("/v1/queues", "nope").send().await.unwrap().status(), 401);
+    assert_eq!(
+        h.get("/v1/queues", "nope").send().await.unwrap().status(),
+        401
+    );
     h.finish().await;
 }
 

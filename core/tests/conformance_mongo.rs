@@ -11,8 +11,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use herald_core::clock::Clock;
 use herald_core::store::conformance::{Harness, Scale};
-use herald_core::store::Lifecycle;
 use herald_core::store::mongo::{MongoConfig, MongoStore};
+use herald_core::store::Lifecycle;
 use herald_core::Store;
 use herald_testkit::services::mongodb_uri;
 
@@ -54,7 +54,9 @@ impl Harness for Mongo {
     /// `secantusAdmin.pruneTtl` command runs one pass now. On a real MongoDB the
     /// command fails and the test waits for the monitor (within its patience).
     async fn run_ttl_monitor(&self) {
-        let client = mongodb::Client::with_uri_str(&self.config.uri).await.unwrap();
+        let client = mongodb::Client::with_uri_str(&self.config.uri)
+            .await
+            .unwrap();
         let _ = client
             .database("admin")
             .run_command(mongodb::bson::doc! { "secantusAdmin.pruneTtl": 1 })

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use herald_core::clock::Clock;
 use herald_core::store::conformance::{Harness, Scale};
-use herald_core::store::Lifecycle;
 use herald_core::store::sqlite::{SqliteConfig, SqliteStore};
+use herald_core::store::Lifecycle;
 use herald_core::Store;
 
 /// Each test gets its own database file in its own temporary directory.

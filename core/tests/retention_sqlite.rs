@@ -58,8 +58,12 @@ fn fill_day(conn: &Connection, day: i64, start_ms: i64, n: i64) {
 }
 
 fn pages(conn: &Connection) -> (i64, i64) {
-    let count = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
-    let free = conn.query_row("PRAGMA freelist_count", [], |r| r.get(0)).unwrap();
+    let count = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    let free = conn
+        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+        .unwrap();
     (count, free)
 }
 
@@ -92,7 +96,9 @@ async fn ten_simulated_days_leave_exactly_the_retention_window() {
     let clock = ManualClock::new(day0 + chrono::Duration::days(10));
     let mut config = SqliteConfig::new(&path);
     config.lifecycle = Lifecycle::default();
-    let store = SqliteStore::open(config, Arc::new(clock.clone())).await.unwrap();
+    let store = SqliteStore::open(config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
     let conn = Connection::open(&path).unwrap();
 
     let filled = Instant::now();
@@ -129,9 +135,15 @@ async fn ten_simulated_days_leave_exactly_the_retention_window() {
         .query_row("SELECT COUNT(*) FROM match_events", [], |r| r.get(0))
         .unwrap();
     let matches_left: i64 = conn
-        .query_row("SELECT COUNT(*) FROM jobs WHERE kind = 'match'", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM jobs WHERE kind = 'match'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
-    assert_eq!(events_left, 3 * matches_left, "every kept match keeps its log");
+    assert_eq!(
+        events_left,
+        3 * matches_left,
+        "every kept match keeps its log"
+    );
     assert!(events > 0, "the deleted matches' events went with them");
     let after = pages(&conn);
     let size_after = std::fs::metadata(&path).unwrap().len();

@@ -59,6 +59,7 @@ pub mod resources;
 pub mod retention;
 pub mod stats;
 pub mod store_retry;
+pub mod turns;
 
 pub use config::Config;
 pub use context::WorkerContext;

@@ -31,10 +31,17 @@ pub async fn run(ctx: Arc<WorkerContext>, mut stop: watch::Receiver<bool>) {
     let mut held: Option<DutyLease> = None;
     loop {
         refresh_gauges(&ctx).await;
-        match ctx.store.acquire_duty(PRUNER_DUTY, &ctx.id, lease_for).await {
+        match ctx
+            .store
+            .acquire_duty(PRUNER_DUTY, &ctx.id, lease_for)
+            .await
+        {
             Ok(Some(lease)) => {
                 if held.is_none() {
-                    tracing::info!(version = lease.version, "this worker holds the pruner lease");
+                    tracing::info!(
+                        version = lease.version,
+                        "this worker holds the pruner lease"
+                    );
                 }
                 prune_run(&ctx, &lease, &mut stop).await;
                 held = Some(lease);
@@ -98,7 +105,11 @@ async fn prune_run(ctx: &WorkerContext, lease: &DutyLease, stop: &mut watch::Rec
         .prune_run_seconds
         .observe(started.elapsed().as_secs_f64());
     if total > 0 {
-        tracing::info!(deleted = total, elapsed_ms = started.elapsed().as_millis() as u64, "pruned");
+        tracing::info!(
+            deleted = total,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "pruned"
+        );
     }
 }
 

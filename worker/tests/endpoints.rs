@@ -96,7 +96,10 @@ async fn single_step_and_endpoints() {
         if metrics.contains("notification_queue_depth{state=\"dead\"} 1") {
             break metrics;
         }
-        assert!(std::time::Instant::now() < deadline, "the queue gauges never refreshed:\n{metrics}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the queue gauges never refreshed:\n{metrics}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     for name in [

@@ -99,7 +99,10 @@ impl Lifecycle {
 
     /// Whether a key first used at `created_at` has expired at `now`.
     pub fn key_expired(&self, created_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-        match self.idempotency_ttl.and_then(|t| chrono::Duration::from_std(t).ok()) {
+        match self
+            .idempotency_ttl
+            .and_then(|t| chrono::Duration::from_std(t).ok())
+        {
             Some(ttl) => created_at + ttl <= now,
             None => false,
         }
@@ -108,7 +111,10 @@ impl Lifecycle {
     /// One line for the start-up log.
     pub fn describe(&self) -> String {
         let show = |d: Option<Duration>| {
-            d.map_or_else(|| "forever".to_owned(), |d| humantime::format_duration(d).to_string())
+            d.map_or_else(
+                || "forever".to_owned(),
+                |d| humantime::format_duration(d).to_string(),
+            )
         };
         format!(
             "retention: succeeded {}, dead {}, cancelled {}, match events {}; idempotency keys {}",
@@ -136,10 +142,16 @@ fn keep(
     }
     match humantime::parse_duration(value) {
         Ok(d) if d.is_zero() => Ok(None),
-        Ok(d) if chrono::Duration::from_std(d).is_ok() && d < Duration::from_secs(100 * 365 * 86_400) => {
+        Ok(d)
+            if chrono::Duration::from_std(d).is_ok()
+                && d < Duration::from_secs(100 * 365 * 86_400) =>
+        {
             Ok(Some(d))
         }
-        Ok(_) => Err(ConfigError::new(name, format!("{value:?} is longer than 100 years; use `off` to keep forever"))),
+        Ok(_) => Err(ConfigError::new(
+            name,
+            format!("{value:?} is longer than 100 years; use `off` to keep forever"),
+        )),
         Err(e) => Err(ConfigError::new(
             name,
             format!("{value:?}: {e} (expected a duration such as 7d, 36h or 90m, or `off`)"),
@@ -227,7 +239,10 @@ mod tests {
         assert_eq!((l.dead, l.cancelled), (None, None));
         assert_eq!(l.match_events, Some(DEFAULT_RETENTION_MATCH_EVENTS));
         assert_eq!(l.idempotency_ttl, Some(Duration::from_secs(90 * 60)));
-        assert_eq!(Lifecycle::from_env(&Env::default()).unwrap(), Lifecycle::default());
+        assert_eq!(
+            Lifecycle::from_env(&Env::default()).unwrap(),
+            Lifecycle::default()
+        );
         for (var, bad) in [
             ("RETENTION_SUCCEEDED", "7 days please"),
             ("RETENTION_DEAD", "-1d"),
@@ -245,7 +260,9 @@ mod tests {
             dead: None,
             ..Lifecycle::default()
         };
-        let now = DateTime::parse_from_rfc3339("2026-01-31T00:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-01-31T00:00:00Z")
+            .unwrap()
+            .to_utc();
         let cutoffs = l.cutoffs(now);
         assert_eq!(
             cutoffs,
@@ -263,7 +280,10 @@ mod tests {
 
     #[test]
     fn keys_are_namespaced_by_route() {
-        assert_ne!(KeyRoute::Batch.scope("k#0"), KeyRoute::Notification.scope("k#0"));
+        assert_ne!(
+            KeyRoute::Batch.scope("k#0"),
+            KeyRoute::Notification.scope("k#0")
+        );
         assert_eq!(KeyRoute::client_key(&KeyRoute::Match.scope("k")), "k");
         assert_eq!(KeyRoute::client_key("match:1:result:p"), "match:1:result:p");
         assert_eq!(

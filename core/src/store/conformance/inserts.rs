@@ -144,7 +144,11 @@ pub async fn idempotency_keys_expire_and_are_bound_to_their_request(h: &impl Har
         started.elapsed() < ttl,
         "the checks within the TTL took longer than it; the test proves nothing"
     );
-    assert_eq!(store.counts().await.unwrap().total(), 3, "a refused replay stored something");
+    assert_eq!(
+        store.counts().await.unwrap().total(),
+        3,
+        "a refused replay stored something"
+    );
 
     // After the TTL the same key, with any body, is a new job.
     let deadline = std::time::Instant::now() + h.scale().patience;
@@ -152,7 +156,10 @@ pub async fn idempotency_keys_expire_and_are_bound_to_their_request(h: &impl Har
         match store.insert(keyed(9, "k", "other")).await {
             Ok(Inserted::Created(job)) => break job,
             Err(StoreError::IdempotencyKeyReused) => {
-                assert!(std::time::Instant::now() < deadline, "the key never expired");
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the key never expired"
+                );
                 tokio::time::sleep(std::time::Duration::from_millis(200)).await;
             }
             other => panic!("unexpected answer: {other:?}"),
@@ -161,10 +168,20 @@ pub async fn idempotency_keys_expire_and_are_bound_to_their_request(h: &impl Har
     assert!(started.elapsed() >= ttl, "the key expired before its TTL");
     assert_ne!(second.id, first.id);
     let old = store.get(&first.tenant, &first.id).await.unwrap();
-    assert_eq!(old.idempotency_key, None, "the expired key stays on its old job");
-    assert_eq!(old.status, first.status, "releasing the key changed the job");
     assert_eq!(
-        store.find_by_idempotency_key(&first.tenant, "k").await.unwrap().id,
+        old.idempotency_key, None,
+        "the expired key stays on its old job"
+    );
+    assert_eq!(
+        old.status, first.status,
+        "releasing the key changed the job"
+    );
+    assert_eq!(
+        store
+            .find_by_idempotency_key(&first.tenant, "k")
+            .await
+            .unwrap()
+            .id,
         second.id
     );
     // The new holder replays, and a batch's expired keys are taken over whole.

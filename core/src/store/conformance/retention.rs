@@ -34,25 +34,44 @@ pub async fn pruner_duty_is_held_by_one_worker_at_a_time(h: &impl Harness) {
         .await
         .unwrap()
         .expect("the holder renews");
-    assert_eq!(renewed.version, first.version, "a live renewal keeps the version");
+    assert_eq!(
+        renewed.version, first.version,
+        "a live renewal keeps the version"
+    );
 
     let deadline = Instant::now() + h.scale().patience;
     let taken = loop {
-        if let Some(lease) = b.acquire_duty(PRUNER_DUTY, &wb, Duration::from_secs(60)).await.unwrap() {
+        if let Some(lease) = b
+            .acquire_duty(PRUNER_DUTY, &wb, Duration::from_secs(60))
+            .await
+            .unwrap()
+        {
             break lease;
         }
-        assert!(Instant::now() < deadline, "the lapsed duty was never taken over");
+        assert!(
+            Instant::now() < deadline,
+            "the lapsed duty was never taken over"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(taken.holder, wb);
-    assert!(taken.version > first.version, "a new holder bumps the version");
-    assert!(matches!(a.prune(&renewed, 10).await, Err(StoreError::LeaseLost)));
+    assert!(
+        taken.version > first.version,
+        "a new holder bumps the version"
+    );
+    assert!(matches!(
+        a.prune(&renewed, 10).await,
+        Err(StoreError::LeaseLost)
+    ));
     // The old holder cannot take it back while it is live, nor release it.
     assert_eq!(a.acquire_duty(PRUNER_DUTY, &wa, short).await.unwrap(), None);
     a.release_duty(&renewed).await.unwrap();
     b.prune(&taken, 10).await.unwrap();
     b.release_duty(&taken).await.unwrap();
-    assert!(matches!(b.prune(&taken, 10).await, Err(StoreError::LeaseLost)));
+    assert!(matches!(
+        b.prune(&taken, 10).await,
+        Err(StoreError::LeaseLost)
+    ));
     let after = a
         .acquire_duty(PRUNER_DUTY, &wa, short)
         .await
@@ -73,7 +92,9 @@ pub async fn finished_jobs_expire_per_state(h: &impl Harness) {
         match_events: Some(keep),
         idempotency_ttl: None,
     };
-    let store = h.open_with(Arc::new(SystemClock::default()), lifecycle).await;
+    let store = h
+        .open_with(Arc::new(SystemClock::default()), lifecycle)
+        .await;
     let worker = WorkerId::generate();
     let t = tenant("t1");
     let lease = Duration::from_secs(60);
@@ -101,7 +122,10 @@ pub async fn finished_jobs_expire_per_state(h: &impl Harness) {
         loop {
             // Batches of 1 prove the batches add up.
             let report = store.prune(&duty, 1).await.unwrap();
-            assert!(report.jobs.values().sum::<u64>() <= 1, "over the limit: {report:?}");
+            assert!(
+                report.jobs.values().sum::<u64>() <= 1,
+                "over the limit: {report:?}"
+            );
             if report.total() == 0 {
                 break pruned;
             }
@@ -112,12 +136,17 @@ pub async fn finished_jobs_expire_per_state(h: &impl Harness) {
     loop {
         prune_all().await;
         h.run_ttl_monitor().await;
-        let gone = matches!(store.get(&t, &succeeded.id).await, Err(StoreError::NotFound))
-            && matches!(store.get(&t, &dead.id).await, Err(StoreError::NotFound));
+        let gone = matches!(
+            store.get(&t, &succeeded.id).await,
+            Err(StoreError::NotFound)
+        ) && matches!(store.get(&t, &dead.id).await, Err(StoreError::NotFound));
         if gone {
             break;
         }
-        assert!(Instant::now() < deadline, "the expired jobs were never deleted");
+        assert!(
+            Instant::now() < deadline,
+            "the expired jobs were never deleted"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // Finished just now: inside the window, kept by the same pass.
@@ -135,9 +164,15 @@ pub async fn finished_jobs_expire_per_state(h: &impl Harness) {
         store.get(&t, &cancelled.id).await.unwrap().status,
         JobStatus::Cancelled
     );
-    assert_eq!(store.get(&t, &waiting.id).await.unwrap().status, JobStatus::Pending);
-    assert_eq!(store.get(&t, &redriven.id).await.unwrap().status, JobStatus::Pending);
+    assert_eq!(
+        store.get(&t, &waiting.id).await.unwrap().status,
+        JobStatus::Pending
+    );
+    assert_eq!(
+        store.get(&t, &redriven.id).await.unwrap().status,
+        JobStatus::Pending
+    );
     let counts = store.counts().await.unwrap();
     assert_eq!(counts.get(JobStatus::Dead), 0);
     assert_eq!(counts.get(JobStatus::Pending), 2);
-    }
+}

@@ -263,7 +263,10 @@ impl MatchStore for MongoStore {
     ) -> StoreResult<Vec<Inserted>> {
         let state = codec::to_bson(&snapshot.state, "the match state")?;
         let result = codec::to_bson(result, "the match result")?;
-        let update = self.expiring(q::finish_update(q::snapshot_fields(snapshot, state), result));
+        let update = self.expiring(q::finish_update(
+            q::snapshot_fields(snapshot, state),
+            result,
+        ));
         let (update, notifications) = (&update, &notifications);
         self.transaction(|mut session| {
             Box::pin(async move {

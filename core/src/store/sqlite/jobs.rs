@@ -12,8 +12,8 @@ use crate::job::{
     InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, Priority, TenantId, Transition,
 };
 use crate::store::{
-    Inserted, JobStore, Lifecycle, ListFilter, Page, PageRequest, QueueRow, StateCounts, StoreError,
-    StoreResult, REDRIVE_BATCH_MAX,
+    Inserted, JobStore, Lifecycle, ListFilter, Page, PageRequest, QueueRow, StateCounts,
+    StoreError, StoreResult, REDRIVE_BATCH_MAX,
 };
 
 pub(super) fn insert_one(

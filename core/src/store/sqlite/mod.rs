@@ -44,7 +44,8 @@ use crate::lease::WorkerId;
 use self::codec::{corrupt, to_time};
 use self::schema::migrate;
 use super::{
-    millis, Lifecycle, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, LIVE_HEARTBEATS,
+    millis, Lifecycle, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry,
+    LIVE_HEARTBEATS,
 };
 
 /// Default file, relative to the working directory (`SQLITE_PATH`).
@@ -389,6 +390,8 @@ mod tests {
             lease: Duration::from_secs(5),
             limit: 10,
             kind: None,
+            priority: None,
+            fairness: Default::default(),
         };
         assert!(store.claim_due(&req).await.unwrap().is_empty());
         clock.advance(chrono::Duration::minutes(10));

@@ -1297,48 +1297,6 @@ impl WorkerRegistry for MongoStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn passwords_never_reach_the_log() {
-        assert_eq!(
-            redact_uri("mongodb://herald:s3cr%40t@db1:27017,db2/herald?replicaSet=rs0"),
-            "mongodb://herald:***@db1:27017,db2/herald?replicaSet=rs0"
-        );
-        assert_eq!(
-            redact_uri("mongodb+srv://u:p@cluster.example.net"),
-            "mongodb+srv://u:***@cluster.example.net"
-        );
-        assert_eq!(
-            redact_uri("mongodb://127.0.0.1:27017/?directConnection=true"),
-            "mongodb://127.0.0.1:27017/?directConnection=true"
-        );
-        let config = MongoConfig::new("mongodb://u:hunter2@h/app");
-        assert!(!config.describe().contains("hunter2"));
-        assert!(!format!("{config:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn database_comes_from_the_uri_path_else_herald() {
-        assert_eq!(MongoConfig::new("mongodb://h/app?w=1").database, "app");
-        assert_eq!(MongoConfig::new("mongodb://h/?w=1").database, "herald");
-        assert_eq!(MongoConfig::new("mongodb://h").database, "herald");
-        assert_eq!(MongoConfig::new("mongodb://u:p/w@h/app").database, "app");
-        assert!(check_database_name("a.b").is_err());
-        assert!(check_database_name("herald_test_1").is_ok());
-    }
-
-    #[test]
-    fn write_concern_is_majority_or_a_node_count() {
-        assert_eq!("majority".parse(), Ok(WriteConcernSetting::Majority));
-        assert_eq!("2".parse(), Ok(WriteConcernSetting::Nodes(2)));
-        assert!("0".parse::<WriteConcernSetting>().is_err());
-        assert!("all".parse::<WriteConcernSetting>().is_err());
-    }
-}
-
 /// Retention on MongoDB: the TTL indexes on `expireAt` delete; the duty lease is the
 /// same fenced protocol as SQLite's, decided on the server's clock.
 #[async_trait]
@@ -1471,5 +1429,47 @@ fn duty_fence(lease: &crate::store::DutyLease) -> Document {
         "_id": lease.name.as_str(),
         "holder": lease.holder.as_str(),
         "version": i64::try_from(lease.version).unwrap_or(i64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_the_log() {
+        assert_eq!(
+            redact_uri("mongodb://herald:s3cr%40t@db1:27017,db2/herald?replicaSet=rs0"),
+            "mongodb://herald:***@db1:27017,db2/herald?replicaSet=rs0"
+        );
+        assert_eq!(
+            redact_uri("mongodb+srv://u:p@cluster.example.net"),
+            "mongodb+srv://u:***@cluster.example.net"
+        );
+        assert_eq!(
+            redact_uri("mongodb://127.0.0.1:27017/?directConnection=true"),
+            "mongodb://127.0.0.1:27017/?directConnection=true"
+        );
+        let config = MongoConfig::new("mongodb://u:hunter2@h/app");
+        assert!(!config.describe().contains("hunter2"));
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn database_comes_from_the_uri_path_else_herald() {
+        assert_eq!(MongoConfig::new("mongodb://h/app?w=1").database, "app");
+        assert_eq!(MongoConfig::new("mongodb://h/?w=1").database, "herald");
+        assert_eq!(MongoConfig::new("mongodb://h").database, "herald");
+        assert_eq!(MongoConfig::new("mongodb://u:p/w@h/app").database, "app");
+        assert!(check_database_name("a.b").is_err());
+        assert!(check_database_name("herald_test_1").is_ok());
+    }
+
+    #[test]
+    fn write_concern_is_majority_or_a_node_count() {
+        assert_eq!("majority".parse(), Ok(WriteConcernSetting::Majority));
+        assert_eq!("2".parse(), Ok(WriteConcernSetting::Nodes(2)));
+        assert!("0".parse::<WriteConcernSetting>().is_err());
+        assert!("all".parse::<WriteConcernSetting>().is_err());
     }
 }

@@ -44,6 +44,11 @@ pub enum ApiError {
     /// own code so a client can tell "fix the URL" from "ask the operator".
     #[error(transparent)]
     ForbiddenTarget(ValidationError),
+    /// A replay of an `Idempotency-Key` whose body differs from the first request's
+    /// (Stripe's rule): answering with the first job's id would tell the client a
+    /// request it never made was stored.
+    #[error("this Idempotency-Key was already used with a different request body")]
+    IdempotencyKeyReused,
     /// An event for a match that has finished (succeeded, dead or cancelled).
     #[error("the match is {0}: it takes no more events")]
     MatchEnded(herald_core::JobStatus),
@@ -93,9 +98,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) | ApiError::ForbiddenTarget(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ApiError::Validation(_)
+            | ApiError::ForbiddenTarget(_)
+            | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MatchEnded(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -114,6 +119,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
             ApiError::ForbiddenTarget(_) => "forbidden_target",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::MatchEnded(_) => "match_ended",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
@@ -132,6 +138,7 @@ impl From<StoreError> for ApiError {
                 conflict_reason(t.from)
             )),
             StoreError::MatchFinished { status } => ApiError::MatchEnded(status),
+            StoreError::IdempotencyKeyReused => ApiError::IdempotencyKeyReused,
             StoreError::Unavailable(cause) => ApiError::Unavailable(cause),
             other => ApiError::Internal(anyhow::Error::new(other)),
         }

@@ -71,6 +71,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod probes;
+pub mod queues;
 pub mod serve;
 pub mod workers;
 
@@ -178,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs/{id}/retry", post(jobs::retry))
         .route("/v1/dead-letters", get(jobs::dead_letters))
         .route("/v1/workers", get(workers::list))
+        .route("/v1/queues", get(queues::list))
         // Authentication and rate limiting run before any body is read.
         .route_layer(from_fn_with_state(state.clone(), auth::require_key));
     let open = Router::new()

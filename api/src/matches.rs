@@ -22,15 +22,15 @@ use herald_core::matches::{
     engine_for, EventRequest, MatchRecord, MatchRequest, MatchResult, MatchType, Player,
 };
 use herald_core::notification::Address;
-use herald_core::store::Inserted;
-use herald_core::{JobId, JobKind, JobStatus, WorkerId};
+use herald_core::store::{Inserted, KeyRoute};
+use herald_core::{JobId, JobStatus, WorkerId};
 use serde::Serialize;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
 use crate::jobs::job_id;
-use crate::notifications::{check_target, idempotency_key, store_and_dispatch, Accepted};
+use crate::notifications::{check_target, idempotency_key, keyed, store_and_dispatch, Accepted};
 use crate::AppState;
 
 /// `POST /v1/matches/{id}/events` → 202 (200 for an idempotent replay).
@@ -133,17 +133,11 @@ pub async fn create(
     let job = request
         .to_new_job(caller.tenant.clone())
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("encoding the payload")))?;
-    let inserted = store_and_dispatch(&state, job, key).await?;
+    let job = keyed(job, key.as_deref(), KeyRoute::Match, &request);
+    let inserted = store_and_dispatch(&state, job).await?;
     let status = match &inserted {
         Inserted::Created(_) => StatusCode::ACCEPTED,
-        Inserted::Existing(job) if job.kind == JobKind::Match => StatusCode::OK,
-        // Keys are per tenant across kinds; replaying one as a match cannot answer
-        // with a notification's id.
-        Inserted::Existing(_) => {
-            return Err(ApiError::Conflict(
-                "this Idempotency-Key already names a notification, not a match".into(),
-            ))
-        }
+        Inserted::Existing(_) => StatusCode::OK,
     };
     let job = inserted.into_job();
     Ok(Accepted::response(status, &job))

@@ -13,8 +13,9 @@ use axum::{Extension, Json};
 use herald_core::dispatch::JobMessage;
 use herald_core::notification::{Address, NotificationRequest, ValidationError};
 use herald_core::ssrf::Refused;
-use herald_core::store::Inserted;
-use herald_core::{Job, JobKind, JobStatus, NewJob};
+use herald_core::store::lifecycle::request_digest;
+use herald_core::store::{Inserted, KeyRoute};
+use herald_core::{Job, JobStatus, NewJob};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Caller;
@@ -119,16 +120,13 @@ pub(crate) fn check_target(state: &AppState, address: &Address) -> Result<(), Ap
     }
 }
 
-/// Stores one job under its `Idempotency-Key` (if any) and, when it is new, publishes
-/// it; a replayed key stores and publishes nothing. Records the id on the request span.
+/// Stores one job and, when it is new, publishes it; a replayed key stores and
+/// publishes nothing. Records the id on the request span. The job carries its
+/// namespaced key and request digest already ([`keyed`]).
 pub(crate) async fn store_and_dispatch(
     state: &AppState,
-    mut job: NewJob,
-    key: Option<String>,
+    job: NewJob,
 ) -> Result<Inserted, ApiError> {
-    if let Some(key) = key {
-        job = job.idempotency_key(key);
-    }
     let inserted = state.store.insert(job).await?;
     tracing::Span::current().record("job_id", inserted.job().id.as_str());
     if let Inserted::Created(job) = &inserted {
@@ -136,6 +134,22 @@ pub(crate) async fn store_and_dispatch(
         dispatch(state, &[job]).await;
     }
     Ok(inserted)
+}
+
+/// `job` under the client's `Idempotency-Key`, namespaced by `route`, with the digest
+/// of the request that carried it (DESIGN §13).
+pub(crate) fn keyed(
+    job: NewJob,
+    key: Option<&str>,
+    route: KeyRoute,
+    request: &impl Serialize,
+) -> NewJob {
+    match key {
+        Some(key) => job
+            .idempotency_key(route.scope(key))
+            .request_digest(request_digest(request)),
+        None => job,
+    }
 }
 
 /// Publishes the new jobs that are due now. A scheduled job is left to the poller,
@@ -160,10 +174,6 @@ pub(crate) async fn dispatch(state: &AppState, created: &[&Job]) {
     }
 }
 
-fn not_a_notification() -> ApiError {
-    ApiError::Conflict("this Idempotency-Key already names a match, not a notification".into())
-}
-
 #[tracing::instrument(skip_all, fields(tenant = %caller.tenant, job_id))]
 pub async fn create(
     State(state): State<AppState>,
@@ -173,14 +183,12 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(&headers)?;
     let job = new_job(&state, &caller, &request)?;
-    let inserted = store_and_dispatch(&state, job, key).await?;
+    let job = keyed(job, key.as_deref(), KeyRoute::Notification, &request);
+    let inserted = store_and_dispatch(&state, job).await?;
     let status = match &inserted {
         Inserted::Created(_) => StatusCode::ACCEPTED,
         // A replay: the first request's job, nothing new stored or published.
-        Inserted::Existing(job) if job.kind == JobKind::Notification => StatusCode::OK,
-        // Keys are per tenant across kinds: a match's key replayed as a notification
-        // cannot answer with the match's id.
-        Inserted::Existing(_) => return Err(not_a_notification()),
+        Inserted::Existing(_) => StatusCode::OK,
     };
     let job = inserted.into_job();
     Ok(Accepted::response(status, &job))
@@ -212,23 +220,22 @@ pub async fn create_batch(
         .try_acquire(&caller.key, cost - 1, std::time::Instant::now())?;
     // All or nothing: every item is checked before anything is stored.
     let mut jobs = Vec::with_capacity(n);
+    // Every item carries the whole batch's digest: a replay with any item changed
+    // (or added, or dropped) is refused.
+    let digest = key.as_ref().map(|_| request_digest(&batch.notifications));
     for (i, request) in batch.notifications.iter().enumerate() {
         let mut job = new_job(&state, &caller, request)
             .map_err(|e| e.within(&format!("notifications[{i}]")))?;
-        // One key for the batch names each item by position, so a replayed batch
-        // finds every job it created.
-        if let Some(key) = &key {
-            job = job.idempotency_key(format!("{key}#{i}"));
+        // One key for the batch names each item by position (in the batch route's
+        // namespace), so a replayed batch finds every job it created.
+        if let (Some(key), Some(digest)) = (&key, &digest) {
+            job = job
+                .idempotency_key(KeyRoute::Batch.scope(&format!("{key}#{i}")))
+                .request_digest(digest.clone());
         }
         jobs.push(job);
     }
     let inserted = state.store.insert_many(jobs).await?;
-    if inserted
-        .iter()
-        .any(|i| i.job().kind != JobKind::Notification)
-    {
-        return Err(not_a_notification());
-    }
     let created: Vec<&Job> = inserted
         .iter()
         .filter_map(|i| match i {

@@ -24,6 +24,7 @@ use herald_core::notification::{
     MAX_SCHEDULE_DAYS, MAX_SMS_BODY_CHARS, MAX_SUBJECT_CHARS, MAX_TEMPLATE_CHARS,
 };
 use herald_core::store::PageRequest;
+use herald_core::JobStatus;
 
 use crate::notifications::{MAX_BATCH, MAX_IDEMPOTENCY_KEY_LEN};
 use herald_core::storable::MAX_JSON_DEPTH;
@@ -186,13 +187,11 @@ fn common(extra: &[(&str, Value)]) -> Map<String, Value> {
 /// The errors of a route that creates jobs under an `Idempotency-Key`.
 fn create_errors() -> Vec<(&'static str, Value)> {
     let mut errors = body_errors();
-    errors.push((
-        "409",
-        error_response(
-            "The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round)",
-            &["invalid_state"],
-        ),
-    ));
+    for (status, response) in &mut errors {
+        if *status == "422" {
+            *response = error_response("Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused)", &["validation_failed", "forbidden_target", "idempotency_key_reused"]);
+        }
+    }
     errors
 }
 
@@ -408,7 +407,7 @@ fn schemas() -> Map<String, Value> {
     put(
         "Error",
         json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string", "enum": ["malformed_json", "invalid_field", "unreadable_body", "invalid_query", "validation_failed", "forbidden_target", "unauthorized", "not_found", "method_not_allowed", "invalid_state", "match_ended", "payload_too_large", "request_timeout", "unsupported_media_type", "rate_limited", "unavailable", "internal"]},
+        "code": {"type": "string", "enum": ["malformed_json", "invalid_field", "unreadable_body", "invalid_query", "validation_failed", "forbidden_target", "idempotency_key_reused", "unauthorized", "not_found", "method_not_allowed", "invalid_state", "match_ended", "payload_too_large", "request_timeout", "unsupported_media_type", "rate_limited", "unavailable", "internal"]},
         "message": {"type": "string"},
         "field": {"type": "string", "description": "The failing field's path, e.g. recipient.address or notifications[3].channel"}}}}}),
     );
@@ -591,6 +590,18 @@ fn schemas() -> Map<String, Value> {
         "createdAt": time, "completedAt": nullable_time}}),
     );
     put(
+        "Queues",
+        json!({"type": "object", "required": ["countCap", "generatedAt", "queues"], "properties": {
+            "countCap": {"type": "integer", "minimum": 1, "description": "A count equal to this means at least this many"},
+            "generatedAt": time,
+            "queues": {"type": "array", "items": {"type": "object", "required": ["kind", "priority", "counts", "oldestReadyAgeSeconds"], "properties": {
+                "kind": schema_ref("JobKind"), "priority": schema_ref("Priority"),
+                "counts": {"type": "object", "required": JobStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(), "properties": JobStatus::ALL.iter().map(|s| (s.as_str().to_owned(), json!({"type": "integer", "minimum": 0}))).collect::<Map<String, Value>>(), "additionalProperties": false},
+                "oldestReadyAgeSeconds": {"type": ["number", "null"], "minimum": 0, "description": "Age of the oldest pending or scheduled job that is due; null when none"}
+            }, "additionalProperties": false}}
+        }, "additionalProperties": false}),
+    );
+    put(
         "Workers",
         json!({"type": "object", "required": ["totalWorkers", "activeWorkers", "idleWorkers", "totalMatches", "generatedAt", "workers"], "properties": {
         "totalWorkers": {"type": "integer", "minimum": 0}, "activeWorkers": {"type": "integer", "minimum": 0, "description": "With jobs in flight or matches hosted"},
@@ -701,6 +712,13 @@ pub fn document() -> Value {
         common(&[not_found("match")]),
         &[("200", json_response("The match", "MatchView"))],
     );
+    let queues_responses = with(
+        common(&[]),
+        &[(
+            "200",
+            json_response("The tenant's queues: counts by state (each up to countCap) and the oldest ready job's age, per kind and priority", "Queues"),
+        )],
+    );
     let workers_responses = with(
         common(&[]),
         &[(
@@ -708,7 +726,7 @@ pub fn document() -> Value {
             json_response("Workers heard from within 3 heartbeat intervals", "Workers"),
         )],
     );
-    let idempotency = idempotency_param("Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing.");
+    let idempotency = idempotency_param("Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job.");
     let event_idempotency = idempotency_param("Replaying an event with a key already used on this match (across API instances) returns the first event's seq with 200 and appends nothing. Keys are per match.");
     let body = |schema: &str, example: Value| json!({"required": true, "content": {"application/json": {"schema": schema_ref(schema), "example": example}}});
     let notification_example = json!({"channel": "email", "recipient": {"address": "ada@example.com", "timezone": "Europe/London"},
@@ -760,6 +778,7 @@ pub fn document() -> Value {
             "/v1/jobs/{id}/cancel": {"post": {"operationId": "cancelJob", "summary": "Cancel a waiting job", "parameters": [job_id_param("job")], "responses": cancel_responses}},
             "/v1/jobs/{id}/retry": {"post": {"operationId": "retryJob", "summary": "Re-drive a dead job", "parameters": [job_id_param("job")], "responses": retry_responses}},
             "/v1/dead-letters": {"get": {"operationId": "listDeadLetters", "summary": "This tenant's dead jobs, newest first", "parameters": page_params(false), "responses": list_responses}},
+            "/v1/queues": {"get": {"operationId": "listQueues", "summary": "This tenant's queues per kind and priority: counts by state and queue lag", "responses": queues_responses}},
             "/v1/workers": {"get": {"operationId": "listWorkers", "summary": "Live workers from the registry", "responses": workers_responses}},
             "/health": {"get": {"operationId": "health", "summary": "Liveness", "security": [], "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}}}}}}}},
             "/ready": {"get": {"operationId": "ready", "summary": "Readiness: store and (unless embedded) broker reachable", "security": [],
@@ -802,6 +821,7 @@ mod tests {
             ApiError::UnsupportedMediaType,
             ApiError::Validation(invalid()),
             ApiError::ForbiddenTarget(invalid()),
+            ApiError::IdempotencyKeyReused,
             ApiError::MatchEnded(JobStatus::Succeeded),
             ApiError::RateLimited {
                 retry_after: Duration::from_secs(1),

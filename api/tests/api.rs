@@ -488,6 +488,178 @@ async fn batch_is_validated_all_or_nothing() {
     h.finish().await;
 }
 
+/// The reproduction of issue 16: a batch under key `k` was answered with the id of an
+/// earlier single job keyed `k#0`, and its own item 0 was never stored. Keys are now
+/// namespaced by route, and a replay with another body is a 422.
+#[tokio::test]
+async fn idempotency_keys_are_namespaced_by_route_and_bound_to_their_body() {
+    let h = Harness::start("idempotency-scope").await;
+    let single = notification("https://example.com/single");
+    let r = h
+        .post_json("/v1/notifications", ACME_KEY, &single)
+        .header("idempotency-key", "k#0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let single_id = body(r).await["id"].as_str().unwrap().to_owned();
+
+    let batch = json!({"notifications": [
+        notification("https://example.com/item-0"),
+        notification("https://example.com/item-1"),
+    ]});
+    let r = h
+        .post_json("/v1/notifications/batch", ACME_KEY, &batch)
+        .header("idempotency-key", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        202,
+        "the batch is new, whatever single job used k#0"
+    );
+    let ids: Vec<String> = body(r).await["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert!(!ids.contains(&single_id), "{ids:?} names the single job");
+    // Item 0 is stored, as the client was told.
+    let item0 = h
+        .store
+        .get(&tenant(ACME), &ids[0].parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        item0.payload["recipient"]["address"],
+        "https://example.com/item-0"
+    );
+    assert_eq!(h.stored().await, 3);
+
+    // A replay with the same body is the same answer...
+    let r = h
+        .post_json("/v1/notifications/batch", ACME_KEY, &batch)
+        .header("idempotency-key", "k")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // ...one with another body is refused, for a batch and for a single job.
+    let mut changed = batch.clone();
+    changed["notifications"][1]["body"] = json!("changed");
+    let r = h
+        .post_json("/v1/notifications/batch", ACME_KEY, &changed)
+        .header("idempotency-key", "k")
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (422, "idempotency_key_reused"));
+    let mut other = single.clone();
+    other["body"] = json!("another body");
+    let r = h
+        .post_json("/v1/notifications", ACME_KEY, &other)
+        .header("idempotency-key", "k#0")
+        .send()
+        .await
+        .unwrap();
+    let (status, code, _) = error_of(r).await;
+    assert_eq!((status, code.as_str()), (422, "idempotency_key_reused"));
+    // Whitespace and field order are not a different body.
+    let reordered = r#"{"body":"hello","recipient":{"address":"https://example.com/single"},"channel":"webhook"}"#;
+    let r = h
+        .post("/v1/notifications", ACME_KEY)
+        .header("idempotency-key", "k#0")
+        .header("content-type", "application/json")
+        .body(reordered)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["id"], single_id.as_str());
+    assert_eq!(h.stored().await, 3);
+    h.finish().await;
+}
+
+/// `GET /v1/queues`: the tenant's counts per kind × priority × state and the age of
+/// its oldest ready job; another tenant's jobs are not in it.
+#[tokio::test]
+async fn queues_show_the_tenants_counts_and_lag() {
+    let h = Harness::with(
+        "queues",
+        Options {
+            broker: Broker::Embedded,
+            ..Options::default()
+        },
+    )
+    .await;
+    for (key, n) in [(ACME_KEY, 3), (GLOBEX_KEY, 1)] {
+        for _ in 0..n {
+            let r = h
+                .post_json(
+                    "/v1/notifications",
+                    key,
+                    &notification("https://example.com/q"),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 202);
+        }
+    }
+    let mut critical = notification("https://example.com/c");
+    critical["priority"] = json!("critical");
+    critical["sendAt"] = json!((chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339());
+    let r = h
+        .post_json("/v1/notifications", ACME_KEY, &critical)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let r = h.get("/v1/queues", ACME_KEY).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let v = body(r).await;
+    assert_eq!(v["countCap"], 10_000);
+    let queues = v["queues"].as_array().unwrap();
+    assert_eq!(queues.len(), 8, "2 kinds x 4 priorities: {v}");
+    let row = |kind: &str, priority: &str| {
+        queues
+            .iter()
+            .find(|q| q["kind"] == kind && q["priority"] == priority)
+            .unwrap()
+            .clone()
+    };
+    let normal = row("notification", "normal");
+    assert_eq!(normal["counts"]["pending"], 3, "{normal}");
+    assert_eq!(normal["counts"]["succeeded"], 0);
+    assert!(normal["oldestReadyAgeSeconds"].as_f64().unwrap() >= 0.0);
+    let critical = row("notification", "critical");
+    assert_eq!(critical["counts"]["scheduled"], 1);
+    assert!(
+        critical["oldestReadyAgeSeconds"].is_null(),
+        "not due yet: {critical}"
+    );
+    assert!(row("match", "normal")["oldestReadyAgeSeconds"].is_null());
+    let r = h.get("/v1/queues", GLOBEX_KEY).send().await.unwrap();
+    let v = body(r).await;
+    let globex = v["queues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["kind"] == "notification" && q["priority"] == "normal")
+        .unwrap()
+        .clone();
+    assert_eq!(globex["counts"]["pending"], 1);
+    assert_eq!(
+        h.get("/v1/queues", "nope").send().await.unwrap().status(),
+        401
+    );
+    h.finish().await;
+}
+
 #[tokio::test]
 async fn another_tenants_job_is_404_everywhere() {
     let h = Harness::start("tenants").await;

@@ -48,7 +48,8 @@ def main():
 
         job = get_job.sync_detailed(job_id, client=client)
         assert job.status_code == 200 and isinstance(job.parsed, Job), job.content
-        assert job.parsed.idempotency_key == key
+        # Keys are stored in their route's namespace (docs/api.md, Idempotency).
+        assert job.parsed.idempotency_key == f"notification/{key}"
 
         page = list_jobs.sync_detailed(client=client, status="scheduled", kind="notification", limit=50)
         assert page.status_code == 200 and isinstance(page.parsed, JobPage), page.content

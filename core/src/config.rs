@@ -300,6 +300,13 @@ pub const SHARED_ENV_HELP: &str = "  MONGODB_URI              MongoDB job store;
   SQLITE_SYNCHRONOUS       normal (default) | full: SQLite durability, see docs/lease-protocol.md
   SQLITE_POOL_SIZE         SQLite connections per process (8)
   SQLITE_BUSY_TIMEOUT_MS   how long a writer waits for SQLite's write lock (10000)
+  RETENTION_SUCCEEDED      how long a succeeded job (and a finished match) is kept: 7d; humantime
+                           (36h, 90m), 0 or off keeps forever
+  RETENTION_DEAD           how long a dead job is kept (30d)
+  RETENTION_CANCELLED      how long a cancelled job is kept (7d)
+  RETENTION_MATCH_EVENTS   how long an ended match keeps its event log (7d)
+  IDEMPOTENCY_TTL          how long an Idempotency-Key names its job (24h); after it the key
+                           creates a new job
   RABBITMQ_URL             amqp://user:pass@host:5672/%2f; unset = embedded mode (no broker: the
                            workers' poller alone dispatches)
   RABBITMQ_CONSUMER_GROUP  queue/exchange name prefix shared by the group, 1-200 of A-Z a-z 0-9 - _ .

@@ -322,6 +322,10 @@ pub struct NewJob {
     pub run_at: Option<DateTime<Utc>>,
     pub max_attempts: u32,
     pub idempotency_key: Option<String>,
+    /// The digest of the request that carried the key
+    /// ([`crate::store::lifecycle::request_digest`]): a replay with another digest is
+    /// refused. `None` accepts any replay.
+    pub request_digest: Option<String>,
 }
 
 impl NewJob {
@@ -335,6 +339,7 @@ impl NewJob {
             run_at: None,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             idempotency_key: None,
+            request_digest: None,
         }
     }
 
@@ -355,6 +360,11 @@ impl NewJob {
 
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
+        self
+    }
+
+    pub fn request_digest(mut self, digest: impl Into<String>) -> Self {
+        self.request_digest = Some(digest.into());
         self
     }
 

@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use herald_core::clock::Clock;
 use herald_core::store::conformance::{Harness, Scale};
 use herald_core::store::mongo::{MongoConfig, MongoStore};
+use herald_core::store::Lifecycle;
 use herald_core::Store;
 use herald_testkit::services::mongodb_uri;
 
@@ -39,8 +40,27 @@ impl Harness for Mongo {
     }
 
     async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+        self.open_with(clock, Lifecycle::default()).await
+    }
+
+    async fn open_with(&self, clock: Arc<dyn Clock>, lifecycle: Lifecycle) -> Arc<dyn Store> {
         // A separate client and pool, as another process would have.
-        Arc::new(MongoStore::open(self.config.clone(), clock).await.unwrap())
+        let mut config = self.config.clone();
+        config.lifecycle = lifecycle;
+        Arc::new(MongoStore::open(config, clock).await.unwrap())
+    }
+
+    /// SecantusDB's TTL sweeper runs every 60 s like mongod's; its
+    /// `secantusAdmin.pruneTtl` command runs one pass now. On a real MongoDB the
+    /// command fails and the test waits for the monitor (within its patience).
+    async fn run_ttl_monitor(&self) {
+        let client = mongodb::Client::with_uri_str(&self.config.uri)
+            .await
+            .unwrap();
+        let _ = client
+            .database("admin")
+            .run_command(mongodb::bson::doc! { "secantusAdmin.pruneTtl": 1 })
+            .await;
     }
 
     fn child_env(&self) -> Vec<(String, String)> {
@@ -55,7 +75,7 @@ impl Harness for Mongo {
             jobs: 200,
             tasks: 4,
             short_lease: Duration::from_secs(1),
-            patience: Duration::from_secs(60),
+            patience: Duration::from_secs(90),
         }
     }
 }

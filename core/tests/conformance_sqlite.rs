@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use herald_core::clock::Clock;
 use herald_core::store::conformance::{Harness, Scale};
 use herald_core::store::sqlite::{SqliteConfig, SqliteStore};
+use herald_core::store::Lifecycle;
 use herald_core::Store;
 
 /// Each test gets its own database file in its own temporary directory.
@@ -38,12 +39,14 @@ impl Harness for Sqlite {
     }
 
     async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+        self.open_with(clock, Lifecycle::default()).await
+    }
+
+    async fn open_with(&self, clock: Arc<dyn Clock>, lifecycle: Lifecycle) -> Arc<dyn Store> {
         // A separate pool on the same file, as another process would have.
-        Arc::new(
-            SqliteStore::open(SqliteConfig::new(self.path()), clock)
-                .await
-                .unwrap(),
-        )
+        let mut config = SqliteConfig::new(self.path());
+        config.lifecycle = lifecycle;
+        Arc::new(SqliteStore::open(config, clock).await.unwrap())
     }
 
     fn child_env(&self) -> Vec<(String, String)> {

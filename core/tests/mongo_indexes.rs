@@ -105,6 +105,8 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
         q::TENANT_STATUS_CHANNEL_LIST_INDEX,
         q::TENANT_SUMMARY_INDEX,
         q::TENANT_FINISHED_INDEX,
+        // Retention: the engine deletes at expireAt.
+        q::JOBS_EXPIRY_INDEX,
     ];
     expected.sort_unstable();
     assert_eq!(names, expected);
@@ -148,14 +150,28 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
         other => panic!("TTL index without expireAfterSeconds: {other:?}"),
     };
     assert_eq!(expire, 86_400);
+    let ttl_of = |index: &Document| match index.get("expireAfterSeconds") {
+        Some(Bson::Int32(n)) => i64::from(*n),
+        Some(Bson::Int64(n)) => *n,
+        other => panic!("TTL index without expireAfterSeconds: {other:?}"),
+    };
+    let expiry = named(&jobs, q::JOBS_EXPIRY_INDEX);
+    assert_eq!(expiry.get_document("key").unwrap(), &doc! { "expireAt": 1 });
+    assert_eq!(ttl_of(expiry), 0, "a job goes at its expireAt");
 
     let events = indexes(db, "match_events").await;
     let mut names: Vec<&str> = events.iter().map(|i| i.get_str("name").unwrap()).collect();
     names.sort_unstable();
     assert_eq!(
         names,
-        vec!["_id_", q::EVENT_IDEMPOTENCY_INDEX, q::MATCH_EVENTS_INDEX]
+        vec![
+            "_id_",
+            q::EVENTS_EXPIRY_INDEX,
+            q::EVENT_IDEMPOTENCY_INDEX,
+            q::MATCH_EVENTS_INDEX
+        ]
     );
+    assert_eq!(ttl_of(named(&events, q::EVENTS_EXPIRY_INDEX)), 0);
     let seq = named(&events, q::MATCH_EVENTS_INDEX);
     assert_eq!(
         seq.get_document("key").unwrap(),

@@ -35,6 +35,17 @@ fn the_dashboard_has_every_panel_of_the_issue_on_the_right_metric() {
         ("Success rate", &["herald_jobs_processed_total"]),
         ("Queue depth by state", &["notification_queue_depth"]),
         (
+            "Queue lag (oldest ready job)",
+            &["herald_queue_oldest_ready_seconds"],
+        ),
+        (
+            "Pruned jobs",
+            &[
+                "herald_pruned_total",
+                "herald_prune_run_duration_seconds_bucket",
+            ],
+        ),
+        (
             "End-to-end latency",
             &["herald_job_end_to_end_seconds_bucket"],
         ),

@@ -38,6 +38,9 @@ pub const DEFAULT_CONCURRENCY: usize = 64;
 /// and the one compose sets from the same variable.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// `PRUNE_INTERVAL_MS` when unset.
+pub const DEFAULT_PRUNE_INTERVAL: Duration = Duration::from_secs(60);
+
 /// The worker's own variables, with what they mean; `--help` prints them, then the
 /// shared ones ([`env_help`]), so operators see one source of truth.
 const OWN_ENV_HELP: &str = "\
@@ -58,6 +61,9 @@ Environment (every value is checked at start-up; a bad one names the variable):
                            orchestrator at least this grace period
   HEARTBEAT_INTERVAL_MS    registry heartbeat period; GET /v1/workers lists this worker while
                            heard from within 3 of its own intervals (5000)
+  PRUNE_INTERVAL_MS        how often this worker refreshes the queue depth and lag gauges and, when
+                           it holds the pruner lease (one worker at a time), deletes what outlived
+                           RETENTION_* in short batches (60000)
   WEBHOOK_SECRETS          tenant:secret,... HMAC-SHA256 keys for X-Herald-Signature
   WEBHOOK_TIMEOUT_MS       per-request webhook timeout (10000)
   SMTP_HOST                SMTP relay of the email channel; unset = no email channel
@@ -109,6 +115,8 @@ pub struct Config {
     pub metrics_port: u16,
     pub shutdown_timeout: Duration,
     pub heartbeat_interval: Duration,
+    /// `PRUNE_INTERVAL_MS`: the pruner's and the queue gauges' period.
+    pub prune_interval: Duration,
     pub retry: RetryPolicy,
     /// `WEBHOOK_ALLOWED_CIDRS`: the internal ranges a tenant's webhook, and the sms and
     /// push providers, may still reach.
@@ -180,6 +188,7 @@ impl Config {
             metrics_port: env.parse_or("METRICS_PORT", DEFAULT_METRICS_PORT)?,
             shutdown_timeout: env.millis_or("SHUTDOWN_TIMEOUT_MS", DEFAULT_SHUTDOWN_TIMEOUT)?,
             heartbeat_interval: config::heartbeat_interval(env)?,
+            prune_interval: env.millis_or("PRUNE_INTERVAL_MS", DEFAULT_PRUNE_INTERVAL)?,
             retry,
             ssrf,
             webhook: WebhookConfig::from_env(env)?,
@@ -207,6 +216,7 @@ impl Config {
             metrics_port: 0,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             heartbeat_interval: config::DEFAULT_HEARTBEAT_INTERVAL,
+            prune_interval: DEFAULT_PRUNE_INTERVAL,
             retry: RetryPolicy::default(),
             ssrf: TargetGuard::default(),
             webhook: WebhookConfig::default(),

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use herald_core::store::StoreConfig;
-use herald_core::JobStatus;
 use serde_json::json;
 
 use crate::context::WorkerContext;
@@ -125,14 +124,8 @@ async fn metrics(State(state): State<AppState>) -> Response {
         m.database_connections
             .set(i64::try_from(size).unwrap_or(i64::MAX));
     }
-    // Store-derived gauges keep their last value when the store is slow or down.
-    if let Ok(Ok(counts)) = tokio::time::timeout(STORE_CHECK_TIMEOUT, ctx.store.counts()).await {
-        for status in JobStatus::ALL {
-            m.queue_depth
-                .with_label_values(&[status.as_str()])
-                .set(i64::try_from(counts.get(*status)).unwrap_or(i64::MAX));
-        }
-    }
+    // The queue depth and lag gauges are refreshed by `retention` once per
+    // PRUNE_INTERVAL_MS: a scrape never counts the jobs.
     if let Ok(Ok(workers)) =
         tokio::time::timeout(STORE_CHECK_TIMEOUT, ctx.store.live_workers(LIVE_WITHIN)).await
     {

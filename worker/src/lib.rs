@@ -24,6 +24,8 @@
 //! - [`delivery`] — the `Transport` seam (one per channel), the `log`, `webhook`,
 //!   `email`, `sms` and `push` transports with their settings, and the delivery
 //!   policies (quiet hours, circuit breakers);
+//! - [`retention`] — every `PRUNE_INTERVAL_MS`: the cached queue depth and lag gauges,
+//!   and the pruner on the holder of the store's pruner lease;
 //! - [`http`], [`metrics`], [`stats`], [`resources`] — `/health`, `/metrics`,
 //!   `/stats`, `/resources`;
 //! - [`demo`] — `herald-worker demo`: the whole pipeline on a throwaway SQLite file.
@@ -53,6 +55,7 @@ pub mod matches;
 pub mod metrics;
 pub mod poller;
 pub mod resources;
+pub mod retention;
 pub mod stats;
 pub mod store_retry;
 pub mod turns;
@@ -190,6 +193,7 @@ impl WorkerBuilder {
             poller::Poller::new(engine.clone(), slots.clone()).run(stop_rx.clone()),
         ));
         background.push(tokio::spawn(heartbeat(ctx.clone(), stop_rx.clone())));
+        background.push(tokio::spawn(retention::run(ctx.clone(), stop_rx.clone())));
         let consumer = broker.clone().map(|broker| {
             let session = consumer::Consumer::new(engine.clone(), slots.clone());
             let stop = stop_rx.clone();

@@ -5,8 +5,8 @@
 use herald_core::store::{StoreError, StoreResult};
 use herald_core::supervise::SessionObserver;
 use prometheus::{
-    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Gauge, GaugeVec, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec,
+    IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 /// Latency buckets, seconds: fine below 50 ms where the targets are, coarse above.
@@ -52,6 +52,9 @@ pub struct Metrics {
     pub heap_bytes: IntGauge,
     pub database_connections: IntGauge,
     pub queue_depth: IntGaugeVec,
+    pub queue_oldest_ready_seconds: GaugeVec,
+    pub pruned: IntCounterVec,
+    pub prune_run_seconds: Histogram,
     pub uptime_seconds: Gauge,
     pub active_workers: IntGauge,
     pub active_matches: IntGauge,
@@ -142,6 +145,17 @@ impl Metrics {
                 let g = IntGaugeVec::new(Opts::new("notification_queue_depth", "Jobs in the store by state"), &["state"])?;
                 r.register(Box::new(g.clone()))?;
                 g
+            },
+            queue_oldest_ready_seconds: {
+                let g = GaugeVec::new(Opts::new("herald_queue_oldest_ready_seconds", "Age of the oldest job that is due and not running, by kind and priority (0 when none); refreshed every PRUNE_INTERVAL_MS"), &["kind", "priority"])?;
+                r.register(Box::new(g.clone()))?;
+                g
+            },
+            pruned: counter_vec(&r, "herald_pruned_total", "Jobs deleted by the SQLite pruner after their retention, by kind and state (match events as kind match_event)", &["kind", "state"])?,
+            prune_run_seconds: {
+                let h = Histogram::with_opts(HistogramOpts::new("herald_prune_run_duration_seconds", "Duration of one pruner run (all its batches) on the lease holder"))?;
+                r.register(Box::new(h.clone()))?;
+                h
             },
             uptime_seconds: gauge(&r, "worker_uptime_seconds", "Seconds since this worker started")?,
             active_workers: int_gauge(&r, "matchserver_active_workers", "Live workers (registry) with work in hand")?,

@@ -24,6 +24,8 @@ async fn single_step_and_endpoints() {
     let mut config = Config::embedded(store_config);
     // Keep the poller out of the way so the single step is what processes the jobs.
     config.poll_interval = Duration::from_secs(3600);
+    // The queue gauges are refreshed every PRUNE_INTERVAL_MS, not per scrape.
+    config.prune_interval = Duration::from_millis(100);
     let worker = Worker::builder(config)
         .store(store.clone())
         .start()
@@ -87,8 +89,22 @@ async fn single_step_and_endpoints() {
     assert!(res["threads"].as_u64().unwrap() > 0, "{res}");
     assert_eq!(res["storePool"]["kind"], "sqlite");
 
-    let (_, metrics) = get(addr, "/metrics").await;
+    // The gauges follow within an interval; a scrape itself reads no counts.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let metrics = loop {
+        let (_, metrics) = get(addr, "/metrics").await;
+        if metrics.contains("notification_queue_depth{state=\"dead\"} 1") {
+            break metrics;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the queue gauges never refreshed:\n{metrics}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     for name in [
+        "herald_queue_oldest_ready_seconds{kind=\"notification\",priority=\"normal\"} 0",
+        "herald_prune_run_duration_seconds_count",
         "worker_cpu_usage_percent",
         "worker_memory_usage_bytes",
         "worker_heap_usage_bytes",

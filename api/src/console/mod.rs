@@ -30,7 +30,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use herald_core::notification::Channel;
-use herald_core::store::{ListFilter, PageRequest, REDRIVE_BATCH_MAX};
+use herald_core::store::{KeyRoute, ListFilter, PageRequest, REDRIVE_BATCH_MAX};
 use herald_core::{JobId, JobKind, JobStatus, Priority};
 use sha2::{Digest, Sha256};
 
@@ -618,11 +618,26 @@ async fn find(
                 Err(e) => return Err(e.into()),
             }
         }
-        let job = state
-            .store
-            .find_by_idempotency_key(&v.session.tenant, &wanted)
-            .await?;
-        Ok(see_other(&format!("/console/jobs/{}", job.id)))
+        // Keys are stored in their route's namespace (`notification/k`): the key as
+        // typed, then as each route stores it.
+        let candidates = [
+            wanted.clone(),
+            KeyRoute::Notification.scope(&wanted),
+            KeyRoute::Match.scope(&wanted),
+            KeyRoute::Batch.scope(&wanted),
+        ];
+        for key in &candidates {
+            match state
+                .store
+                .find_by_idempotency_key(&v.session.tenant, key)
+                .await
+            {
+                Ok(job) => return Ok(see_other(&format!("/console/jobs/{}", job.id))),
+                Err(herald_core::StoreError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(herald_core::StoreError::NotFound.into())
     }
     .await;
     finish(result, anonymous_nav)

@@ -174,6 +174,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This tenant's queues per kind and priority: counts by state and queue lag */
+        get: operations["listQueues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workers": {
         parameters: {
             query?: never;
@@ -266,7 +283,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "malformed_json" | "invalid_field" | "unreadable_body" | "invalid_query" | "validation_failed" | "forbidden_target" | "unauthorized" | "not_found" | "method_not_allowed" | "invalid_state" | "match_ended" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+                code: "malformed_json" | "invalid_field" | "unreadable_body" | "invalid_query" | "validation_failed" | "forbidden_target" | "idempotency_key_reused" | "unauthorized" | "not_found" | "method_not_allowed" | "invalid_state" | "match_ended" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
                 message: string;
                 /** @description The failing field's path, e.g. recipient.address or notifications[3].channel */
                 field?: string;
@@ -788,6 +805,26 @@ export interface components {
             /** Format: date-time */
             completedAt: string | null;
         };
+        Queues: {
+            /** @description A count equal to this means at least this many */
+            countCap: number;
+            /** Format: date-time */
+            generatedAt: string;
+            queues: {
+                kind: components["schemas"]["JobKind"];
+                priority: components["schemas"]["Priority"];
+                counts: {
+                    pending: number;
+                    scheduled: number;
+                    running: number;
+                    succeeded: number;
+                    dead: number;
+                    cancelled: number;
+                };
+                /** @description Age of the oldest pending or scheduled job that is due; null when none */
+                oldestReadyAgeSeconds: number | null;
+            }[];
+        };
         Workers: {
             totalWorkers: number;
             /** @description With jobs in flight or matches hosted */
@@ -834,7 +871,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing. An invalid key is a 422 (error.field Idempotency-Key). */
+                /** @description Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job. An invalid key is a 422 (error.field Idempotency-Key). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -922,20 +959,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {string} */
-                            code?: "invalid_state";
-                        };
-                    };
-                };
-            };
             /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
             413: {
                 headers: {
@@ -964,7 +987,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -973,7 +996,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {string} */
-                            code?: "validation_failed" | "forbidden_target";
+                            code?: "validation_failed" | "forbidden_target" | "idempotency_key_reused";
                         };
                     };
                 };
@@ -1027,7 +1050,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing. An invalid key is a 422 (error.field Idempotency-Key). */
+                /** @description Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job. An invalid key is a 422 (error.field Idempotency-Key). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1126,20 +1149,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {string} */
-                            code?: "invalid_state";
-                        };
-                    };
-                };
-            };
             /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
             413: {
                 headers: {
@@ -1168,7 +1177,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1177,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {string} */
-                            code?: "validation_failed" | "forbidden_target";
+                            code?: "validation_failed" | "forbidden_target" | "idempotency_key_reused";
                         };
                     };
                 };
@@ -1231,7 +1240,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Replaying a request with the same key (per tenant, across API instances) returns the first request's job(s) with 200 and creates nothing. An invalid key is a 422 (error.field Idempotency-Key). */
+                /** @description Replaying a request with the same key and body (per tenant and route, across API instances, within IDEMPOTENCY_TTL, 24 h by default) returns the first request's job(s) with 200 and creates nothing; the same key with another body is a 422 idempotency_key_reused; after the TTL the key creates a new job. An invalid key is a 422 (error.field Idempotency-Key). */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1329,20 +1338,6 @@ export interface operations {
                     };
                 };
             };
-            /** @description The Idempotency-Key already names a job of another kind (a notification's key replayed as a match, or the other way round) */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"] & {
-                        error?: {
-                            /** @enum {string} */
-                            code?: "invalid_state";
-                        };
-                    };
-                };
-            };
             /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
             413: {
                 headers: {
@@ -1371,7 +1366,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), a webhook URL naming an internal address (forbidden_target), or an Idempotency-Key replayed within IDEMPOTENCY_TTL with a different body (idempotency_key_reused) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1380,7 +1375,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error?: {
                             /** @enum {string} */
-                            code?: "validation_failed" | "forbidden_target";
+                            code?: "validation_failed" | "forbidden_target" | "idempotency_key_reused";
                         };
                     };
                 };
@@ -2171,6 +2166,83 @@ export interface operations {
                             code?: "invalid_field" | "invalid_query";
                         };
                     };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description Store unavailable; nothing was done */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listQueues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's queues: counts by state (each up to countCap) and the oldest ready job's age, per kind and priority */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Queues"];
                 };
             };
             /** @description Missing or unknown API key */

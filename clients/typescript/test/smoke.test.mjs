@@ -27,7 +27,8 @@ test("a notification: create with a key, replay, read, list, cancel", async () =
 
   const job = await herald.GET("/v1/jobs/{id}", { params: { path: { id } } });
   assert.equal(job.response.status, 200);
-  assert.equal(job.data?.idempotencyKey, key);
+  // Keys are stored in their route's namespace (docs/api.md, Idempotency).
+  assert.equal(job.data?.idempotencyKey, `notification/${key}`);
   assert.equal(job.data?.payload.body, "hello from TypeScript");
 
   const page = await herald.GET("/v1/jobs", { params: { query: { status: "scheduled", kind: "notification", limit: 50 } } });

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::mongo::{self, MongoConfig, WriteConcernSetting};
 use super::sqlite::{self, SqliteConfig};
+use super::Lifecycle;
 use crate::config::{ConfigError, Env};
 
 /// Which store to use: MongoDB when `MONGODB_URI` is set, otherwise SQLite.
@@ -17,8 +18,11 @@ pub enum StoreConfig {
 
 impl StoreConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let lifecycle = Lifecycle::from_env(env)?;
         if let Some(uri) = env.var("MONGODB_URI") {
-            return mongo_from_env(env, uri.trim()).map(StoreConfig::Mongo);
+            let mut config = mongo_from_env(env, uri.trim())?;
+            config.lifecycle = lifecycle;
+            return Ok(StoreConfig::Mongo(config));
         }
         let mut config = SqliteConfig::new(
             env.var("SQLITE_PATH")
@@ -30,7 +34,16 @@ impl StoreConfig {
         config.pool_size =
             usize::try_from(env.positive_or("SQLITE_POOL_SIZE", config.pool_size as u64)?)
                 .unwrap_or(sqlite::DEFAULT_POOL_SIZE);
+        config.lifecycle = lifecycle;
         Ok(StoreConfig::Sqlite(config))
+    }
+
+    /// What the store keeps, and for how long.
+    pub fn lifecycle(&self) -> &Lifecycle {
+        match self {
+            StoreConfig::Sqlite(c) => &c.lifecycle,
+            StoreConfig::Mongo(c) => &c.lifecycle,
+        }
     }
 
     /// One line for the start-up log (no secrets).

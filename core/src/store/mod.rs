@@ -37,12 +37,14 @@ mod config;
 pub mod conformance;
 pub mod fairness;
 pub mod keys;
+pub mod lifecycle;
 pub mod mongo;
 pub mod sqlite;
 
 pub use config::StoreConfig;
 pub use fairness::{FairClaim, Fairness, TenantLimits};
 pub use keys::{ApiKeyRecord, KeyStore, NewApiKey};
+pub use lifecycle::{KeyRoute, Lifecycle};
 
 /// Why a store call failed. Callers match on these; the API maps them to status codes.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,9 @@ pub enum StoreError {
     /// The match has finished (succeeded, dead or cancelled): it takes no more events.
     #[error("the match is {status}: it takes no more events")]
     MatchFinished { status: JobStatus },
+    /// The idempotency key names a live job stored for a request with another body.
+    #[error("the Idempotency-Key was used for a request with a different body")]
+    IdempotencyKeyReused,
     /// The store cannot be reached or is too busy to answer; worth retrying later.
     #[error("store unavailable: {0}")]
     Unavailable(#[source] anyhow::Error),
@@ -315,8 +320,11 @@ pub struct WorkerRecord {
 /// [`StoreError::NotFound`], never visible.
 #[async_trait]
 pub trait JobStore: Send + Sync {
-    /// Stores a new job durably. With an idempotency key already used by this tenant,
-    /// stores nothing and returns the existing job.
+    /// Stores a new job durably. With an idempotency key already used by this tenant
+    /// within [`Lifecycle::idempotency_ttl`], stores nothing and returns the existing
+    /// job — or [`StoreError::IdempotencyKeyReused`] when both carry a request digest
+    /// and they differ. A key older than the TTL is released from its job (which stays
+    /// until retention removes it) and the new job takes it.
     async fn insert(&self, job: NewJob) -> StoreResult<Inserted>;
 
     /// Stores several jobs in one atomic write: all or none.
@@ -559,14 +567,88 @@ pub trait MatchStore: Send + Sync {
     ) -> StoreResult<Vec<Inserted>>;
 }
 
+/// The name of the lease the pruner runs under (one worker at a time).
+pub const PRUNER_DUTY: &str = "pruner";
+
+/// A store-wide duty held by one worker at a time (the pruner), under the same fenced
+/// protocol as a job's lease: taken when free or expired by the store's clock, the
+/// version bumped on every change of holder, every write fenced on
+/// `{name, holder, version}` and live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DutyLease {
+    pub name: String,
+    pub holder: WorkerId,
+    pub version: u64,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What one prune batch deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    /// Jobs deleted, by kind and terminal state.
+    pub jobs: BTreeMap<(JobKind, JobStatus), u64>,
+    /// Match events deleted (their match ended longer than `RETENTION_MATCH_EVENTS` ago,
+    /// or the match itself was deleted).
+    pub events: u64,
+}
+
+impl PruneReport {
+    pub fn total(&self) -> u64 {
+        self.jobs.values().sum::<u64>() + self.events
+    }
+}
+
+/// Retention (DESIGN §13): the duty lease, and deleting what outlived its retention.
+#[async_trait]
+pub trait MaintenanceStore: Send + Sync {
+    /// Takes the duty `name` for `lease` when it is free or expired, or extends it when
+    /// `worker` holds it (same version); `None` while another live holder has it.
+    async fn acquire_duty(
+        &self,
+        name: &str,
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Option<DutyLease>>;
+
+    /// Gives the duty back at once (graceful shutdown); a lease no longer held is a no-op.
+    async fn release_duty(&self, lease: &DutyLease) -> StoreResult<()>;
+
+    /// One short batch: deletes at most `limit` jobs that outlived their state's
+    /// retention (with their match events) and at most `limit` events of matches that
+    /// ended longer than `RETENTION_MATCH_EVENTS` ago, in one write transaction fenced
+    /// on `lease` ([`StoreError::LeaseLost`] when it is not live, and then nothing is
+    /// deleted). MongoDB deletes through its TTL indexes on `expireAt` instead and
+    /// answers an empty report (after checking the lease).
+    async fn prune(&self, lease: &DutyLease, limit: usize) -> StoreResult<PruneReport>;
+
+    /// Across tenants, per kind × priority that has one: the run time of the oldest job
+    /// that is due and not running (pending or scheduled with `runAt <= now`). One
+    /// indexed read per kind × priority, whatever the backlog.
+    async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>>;
+}
+
 /// Everything a Herald process needs from its store.
 pub trait Store:
-    JobStore + LeaseStore + WorkerRegistry + MatchStore + KeyStore + std::fmt::Debug + 'static
+    JobStore
+    + LeaseStore
+    + WorkerRegistry
+    + MatchStore
+    + KeyStore
+    + MaintenanceStore
+    + std::fmt::Debug
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: JobStore + LeaseStore + WorkerRegistry + MatchStore + KeyStore + std::fmt::Debug + 'static
+    T: JobStore
+        + LeaseStore
+        + WorkerRegistry
+        + MatchStore
+        + KeyStore
+        + MaintenanceStore
+        + std::fmt::Debug
+        + 'static
 {
 }
 

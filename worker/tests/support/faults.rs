@@ -10,9 +10,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use herald_core::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
 use herald_core::store::{
-    ApiKeyRecord, Appended, ClaimOutcome, ClaimRequest, FailOutcome, FairClaim, Inserted, JobStore,
-    KeyStore, LeaseStore, ListFilter, MatchStore, NewApiKey, Page, PageRequest, Retry, StateCounts,
-    StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry,
+    ApiKeyRecord, Appended, ClaimOutcome, ClaimRequest, DutyLease, FailOutcome, FairClaim,
+    Inserted, JobStore, KeyStore, LeaseStore, ListFilter, MaintenanceStore, MatchStore, NewApiKey,
+    Page, PageRequest, PruneReport, Retry, StateCounts, StoreResult, WorkerHeartbeat, WorkerRecord,
+    WorkerRegistry,
 };
 use herald_core::{
     Job, JobId, JobKind, Lease, NewJob, Priority, Store, StoreError, TenantId, WorkerId,
@@ -267,5 +268,29 @@ impl KeyStore for LostAnswers {
     }
     async fn touch_keys(&self, used: &[(String, DateTime<Utc>)]) -> StoreResult<()> {
         self.answer("touch_keys", self.inner.touch_keys(used).await)
+    }
+}
+
+#[async_trait]
+impl MaintenanceStore for LostAnswers {
+    async fn acquire_duty(
+        &self,
+        name: &str,
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Option<DutyLease>> {
+        self.answer(
+            "acquire_duty",
+            self.inner.acquire_duty(name, worker, lease).await,
+        )
+    }
+    async fn release_duty(&self, lease: &DutyLease) -> StoreResult<()> {
+        self.answer("release_duty", self.inner.release_duty(lease).await)
+    }
+    async fn prune(&self, lease: &DutyLease, limit: usize) -> StoreResult<PruneReport> {
+        self.answer("prune", self.inner.prune(lease, limit).await)
+    }
+    async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {
+        self.answer("oldest_ready", self.inner.oldest_ready().await)
     }
 }

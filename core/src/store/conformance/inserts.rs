@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::clock::SystemClock;
 use crate::job::JobStatus;
-use crate::store::Inserted;
+use crate::store::{Inserted, Lifecycle, StoreError};
 
 use super::{note, real, Harness};
 
@@ -97,4 +97,102 @@ pub async fn insert_many_is_all_or_nothing(h: &impl Harness) {
         .unwrap();
     assert_eq!(ok.len(), 10);
     assert_eq!(store.counts().await.unwrap().get(JobStatus::Pending), 10);
+}
+
+/// A key lasts `IDEMPOTENCY_TTL` by the store's clock: within it a replay with the
+/// request's digest is the first job, one with another digest is refused; after it
+/// the key is released from its job (which stays) and names a new one. Batches too.
+pub async fn idempotency_keys_expire_and_are_bound_to_their_request(h: &impl Harness) {
+    let ttl = std::time::Duration::from_secs(2);
+    let lifecycle = Lifecycle {
+        idempotency_ttl: Some(ttl),
+        ..Lifecycle::FOREVER
+    };
+    let store = h
+        .open_with(Arc::new(SystemClock::default()), lifecycle)
+        .await;
+    let keyed = |n: usize, key: &str, digest: &str| {
+        note("t1", n).idempotency_key(key).request_digest(digest)
+    };
+    let started = std::time::Instant::now();
+    let first = store.insert(keyed(1, "k", "a")).await.unwrap().into_job();
+    let batch = store
+        .insert_many(vec![keyed(2, "b#0", "x"), keyed(3, "b#1", "x")])
+        .await
+        .unwrap();
+    assert!(batch.iter().all(Inserted::is_created));
+
+    let replay = store.insert(keyed(4, "k", "a")).await.unwrap();
+    assert_eq!(replay, Inserted::Existing(first.clone()));
+    // A request without a digest (stored before digests) replays whatever it names.
+    assert!(!store
+        .insert(note("t1", 5).idempotency_key("k"))
+        .await
+        .unwrap()
+        .is_created());
+    assert!(matches!(
+        store.insert(keyed(6, "k", "other")).await,
+        Err(StoreError::IdempotencyKeyReused)
+    ));
+    assert!(matches!(
+        store
+            .insert_many(vec![keyed(7, "b#0", "y"), keyed(8, "b#1", "y")])
+            .await,
+        Err(StoreError::IdempotencyKeyReused)
+    ));
+    assert!(
+        started.elapsed() < ttl,
+        "the checks within the TTL took longer than it; the test proves nothing"
+    );
+    assert_eq!(
+        store.counts().await.unwrap().total(),
+        3,
+        "a refused replay stored something"
+    );
+
+    // After the TTL the same key, with any body, is a new job.
+    let deadline = std::time::Instant::now() + h.scale().patience;
+    let second = loop {
+        match store.insert(keyed(9, "k", "other")).await {
+            Ok(Inserted::Created(job)) => break job,
+            Err(StoreError::IdempotencyKeyReused) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the key never expired"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            other => panic!("unexpected answer: {other:?}"),
+        }
+    };
+    assert!(started.elapsed() >= ttl, "the key expired before its TTL");
+    assert_ne!(second.id, first.id);
+    let old = store.get(&first.tenant, &first.id).await.unwrap();
+    assert_eq!(
+        old.idempotency_key, None,
+        "the expired key stays on its old job"
+    );
+    assert_eq!(
+        old.status, first.status,
+        "releasing the key changed the job"
+    );
+    assert_eq!(
+        store
+            .find_by_idempotency_key(&first.tenant, "k")
+            .await
+            .unwrap()
+            .id,
+        second.id
+    );
+    // The new holder replays, and a batch's expired keys are taken over whole.
+    assert_eq!(
+        store.insert(keyed(10, "k", "other")).await.unwrap(),
+        Inserted::Existing(second)
+    );
+    let again = store
+        .insert_many(vec![keyed(11, "b#0", "y"), keyed(12, "b#1", "y")])
+        .await
+        .unwrap();
+    assert!(again.iter().all(Inserted::is_created), "{again:?}");
+    assert_eq!(store.counts().await.unwrap().total(), 6);
 }

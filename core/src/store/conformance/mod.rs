@@ -17,6 +17,7 @@
 //! - [`inserts`] — idempotency keys and all-or-nothing batches;
 //! - [`listing`] — tenant-scoped reads, pages and filters, counts by state;
 //! - [`registry`] — worker heartbeats;
+//! - [`retention`] — expiry per state, the pruner's duty lease;
 //! - [`keys`] — API keys in the store;
 //! - [`mod@matches`] — event logs, snapshots and the fenced finish of a match.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -29,6 +30,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod matches;
 pub mod registry;
+pub mod retention;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,7 +42,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::job::{JobId, JobKind, NewJob, TenantId};
 use crate::lease::{ClaimedJob, WorkerId};
 
-use super::{ClaimOutcome, NotClaimed, Store};
+use super::{ClaimOutcome, Lifecycle, NotClaimed, Store};
 
 /// Volumes and timings for one backend. SQLite takes the full volumes; a slow test
 /// server takes smaller ones, with every property kept.
@@ -72,6 +74,11 @@ pub trait Harness: Sized + Send + Sync + 'static {
     async fn setup(name: &str) -> Self;
     /// A handle on this test's database whose client clock is `clock`.
     async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store>;
+    /// The same, with its own retention and idempotency-key life.
+    async fn open_with(&self, clock: Arc<dyn Clock>, lifecycle: Lifecycle) -> Arc<dyn Store>;
+    /// Runs the engine's own expiry now where it has one (MongoDB's TTL monitor;
+    /// nothing for SQLite, whose pruner is [`super::MaintenanceStore::prune`]).
+    async fn run_ttl_monitor(&self) {}
     /// Environment for a child process (`herald-conformance`) to open the same database.
     fn child_env(&self) -> Vec<(String, String)>;
     fn scale(&self) -> Scale;
@@ -112,6 +119,7 @@ macro_rules! conformance_suite {
             inserts: [
                 idempotency_key_replay_returns_the_same_job,
                 insert_many_is_all_or_nothing,
+                idempotency_keys_expire_and_are_bound_to_their_request,
             ],
             listing: [
                 tenants_are_isolated,
@@ -122,6 +130,10 @@ macro_rules! conformance_suite {
             ],
             registry: [
                 worker_registry_heartbeats,
+            ],
+            retention: [
+                pruner_duty_is_held_by_one_worker_at_a_time,
+                finished_jobs_expire_per_state,
             ],
             keys: [
                 api_keys_are_created_listed_revoked_and_touched,

@@ -166,6 +166,17 @@ impl MongoStore {
         if finished.is_none() {
             return Err(TxnError::Store(StoreError::LeaseLost));
         }
+        // The log expires RETENTION_MATCH_EVENTS after the end (the TTL index on
+        // match_events; kept for ever when it is off).
+        if let Some(keep) = self.lifecycle.match_events {
+            self.events
+                .update_many(
+                    doc! { "matchId": lease.job_id.as_str() },
+                    vec![doc! { "$set": { "expireAt": q::now_plus(keep) } }],
+                )
+                .session(&mut *session)
+                .await?;
+        }
         self.insert_in(session, notifications).await
     }
 }
@@ -252,7 +263,10 @@ impl MatchStore for MongoStore {
     ) -> StoreResult<Vec<Inserted>> {
         let state = codec::to_bson(&snapshot.state, "the match state")?;
         let result = codec::to_bson(result, "the match result")?;
-        let update = q::finish_update(q::snapshot_fields(snapshot, state), result);
+        let update = self.expiring(q::finish_update(
+            q::snapshot_fields(snapshot, state),
+            result,
+        ));
         let (update, notifications) = (&update, &notifications);
         self.transaction(|mut session| {
             Box::pin(async move {

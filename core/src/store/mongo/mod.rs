@@ -47,7 +47,7 @@ use crate::lease::{ClaimedJob, Lease, WorkerId};
 use self::pipeline as q;
 use super::{
     millis, ClaimOutcome, ClaimRequest, FailOutcome, FairClaim, Inserted, JobStore, LeaseStore,
-    ListFilter, NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError,
+    Lifecycle, ListFilter, NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError,
     StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, REDRIVE_BATCH_MAX,
 };
 
@@ -68,6 +68,7 @@ const DUPLICATE_ID_IN_BATCH: &str =
 const JOBS: &str = "jobs";
 const WORKERS: &str = "workers";
 const MATCH_EVENTS: &str = "match_events";
+const LEASES: &str = "leases";
 
 /// `MONGODB_WRITE_CONCERN`: `majority` (the default) or a number of nodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -128,6 +129,8 @@ pub struct MongoConfig {
     /// Overrides the URI's `serverSelectionTimeoutMS` (driver default 30 s): how long
     /// an operation waits for a reachable server before it is `Unavailable`.
     pub server_selection_timeout: Option<Duration>,
+    /// Retention (the `expireAt` set at terminal transitions) and idempotency-key life.
+    pub lifecycle: Lifecycle,
 }
 
 impl std::fmt::Debug for MongoConfig {
@@ -139,6 +142,7 @@ impl std::fmt::Debug for MongoConfig {
             .field("min_pool_size", &self.min_pool_size)
             .field("write_concern", &self.write_concern)
             .field("server_selection_timeout", &self.server_selection_timeout)
+            .field("lifecycle", &self.lifecycle)
             .finish()
     }
 }
@@ -156,6 +160,7 @@ impl MongoConfig {
             min_pool_size: None,
             write_concern: WriteConcernSetting::default(),
             server_selection_timeout: None,
+            lifecycle: Lifecycle::default(),
         }
     }
 
@@ -209,9 +214,12 @@ pub struct MongoStore {
     workers: Collection<Document>,
     /// The matches' event logs (see `matches`).
     events: Collection<Document>,
+    /// Duty leases (the pruner's), one document per duty.
+    leases: Collection<Document>,
     /// Queues this process's appends to one match (see `matches::AppendQueues`).
     append_queues: Arc<matches::AppendQueues>,
     write_concern: WriteConcern,
+    lifecycle: Lifecycle,
     clock: Arc<dyn Clock>,
 }
 
@@ -263,10 +271,12 @@ impl MongoStore {
             jobs: db.collection(JOBS),
             workers: db.collection(WORKERS),
             events: db.collection(MATCH_EVENTS),
+            leases: db.collection(LEASES),
             append_queues: Arc::default(),
             client,
             db,
             write_concern,
+            lifecycle: config.lifecycle,
             clock,
         };
         store.create_indexes().await?;
@@ -281,6 +291,13 @@ impl MongoStore {
             clock,
             ..self.clone()
         }
+    }
+
+    /// `update` followed by the stage that sets or removes `expireAt` for the status
+    /// the job ends with ([`q::expiry_stage`]).
+    fn expiring(&self, mut update: Vec<Document>) -> Vec<Document> {
+        update.push(q::expiry_stage(&self.lifecycle));
+        update
     }
 
     /// The database this store uses (tests inspect it directly).
@@ -366,6 +383,28 @@ impl MongoStore {
             .create_index(ttl)
             .await
             .map_err(|e| context(e, "creating the workers TTL index"))?;
+        // Retention (DESIGN §13): the engine deletes a finished job, and an ended
+        // match's events, at their `expireAt` (set at the terminal transition from
+        // RETENTION_*; absent = kept for ever).
+        let expiry = |name: &str| {
+            IndexModel::builder()
+                .keys(doc! { "expireAt": 1 })
+                .options(
+                    IndexOptions::builder()
+                        .name(name.to_owned())
+                        .expire_after(Duration::ZERO)
+                        .build(),
+                )
+                .build()
+        };
+        self.jobs
+            .create_index(expiry(q::JOBS_EXPIRY_INDEX))
+            .await
+            .map_err(|e| context(e, "creating the jobs TTL index"))?;
+        self.events
+            .create_index(expiry(q::EVENTS_EXPIRY_INDEX))
+            .await
+            .map_err(|e| context(e, "creating the match_events TTL index"))?;
         // One event per (match, seq): a second writer of a seq fails instead of
         // overwriting, and `events_after` is a range scan of this index.
         let seq = IndexModel::builder()
@@ -476,7 +515,10 @@ impl MongoStore {
     async fn bury_exhausted(&self, id: Option<&str>, kind: Option<JobKind>) -> StoreResult<u64> {
         let result = self
             .jobs
-            .update_many(q::exhausted_filter(id, kind), q::bury_update())
+            .update_many(
+                q::exhausted_filter(id, kind),
+                self.expiring(q::bury_update()),
+            )
             .hint(Hint::Name(q::LEASE_EXPIRY_INDEX.to_owned()))
             .await
             .map_err(mongo)?;
@@ -514,31 +556,47 @@ impl MongoStore {
         if let Some(key) = &job.idempotency_key {
             set.insert("idempotencyKey", q::lit(key.as_str()));
         }
+        if let Some(digest) = &job.request_digest {
+            set.insert("requestDigest", q::lit(digest.as_str()));
+        }
         Ok(vec![doc! { "$set": set }])
     }
 
     async fn insert_single(&self, job: NewJob) -> StoreResult<Inserted> {
         let update = Self::insert_update(&job)?;
-        let written = self
-            .jobs
-            .find_one_and_update(q::insert_filter(job.id.as_str()), update)
-            .upsert(true)
-            .return_document(ReturnDocument::After)
-            .await;
-        match written {
-            Ok(Some(doc)) => codec::job_from_doc(&doc).map(Inserted::Created),
-            Ok(None) => Err(StoreError::Other(anyhow!("upsert returned no document"))),
-            Err(e) => match duplicate(&e) {
+        // At most twice: a key found expired is released, then the insert runs again.
+        let mut released = false;
+        loop {
+            let written = self
+                .jobs
+                .find_one_and_update(q::insert_filter(job.id.as_str()), update.clone())
+                .upsert(true)
+                .return_document(ReturnDocument::After)
+                .await;
+            let e = match written {
+                Ok(Some(doc)) => return codec::job_from_doc(&doc).map(Inserted::Created),
+                Ok(None) => return Err(StoreError::Other(anyhow!("upsert returned no document"))),
+                Err(e) => e,
+            };
+            return match duplicate(&e) {
                 Some(Duplicate::IdempotencyKey) => match &job.idempotency_key {
-                    Some(key) => self
-                        .find_job(doc! { "tenant": job.tenant.as_str(), "idempotencyKey": key })
-                        .await?
-                        .map(Inserted::Existing)
-                        .ok_or_else(|| {
-                            StoreError::Other(anyhow!(
-                                "duplicate idempotency key, but no job holds it"
-                            ))
-                        }),
+                    Some(key) => {
+                        if !released && self.release_expired_key(None, &job.tenant, key).await? {
+                            released = true;
+                            continue;
+                        }
+                        let holder = self
+                            .jobs
+                            .find_one(doc! { "tenant": job.tenant.as_str(), "idempotencyKey": key })
+                            .await
+                            .map_err(mongo)?
+                            .ok_or_else(|| {
+                                StoreError::Other(anyhow!(
+                                    "duplicate idempotency key, but no job holds it"
+                                ))
+                            })?;
+                        replay(&holder, &job)
+                    }
                     None => Err(mongo(e)),
                 },
                 Some(Duplicate::Id) => Err(StoreError::Other(anyhow!(
@@ -546,8 +604,35 @@ impl MongoStore {
                     job.id
                 ))),
                 Some(Duplicate::EventKey) | None => Err(mongo(e)),
-            },
+            };
         }
+    }
+
+    /// Takes `key` off the tenant's job that holds it when the key has outlived
+    /// `IDEMPOTENCY_TTL` by the server's clock; whether it did. The job itself stays
+    /// until its retention ends.
+    async fn release_expired_key(
+        &self,
+        session: Option<&mut ClientSession>,
+        tenant: &TenantId,
+        key: &str,
+    ) -> StoreResult<bool> {
+        let Some(ttl) = self.lifecycle.idempotency_ttl else {
+            return Ok(false);
+        };
+        let filter = doc! {
+            "tenant": tenant.as_str(),
+            "idempotencyKey": key,
+            "$expr": { "$lte": [{ "$add": ["$createdAt", millis(ttl)] }, q::now()] },
+        };
+        let update = doc! { "$unset": { "idempotencyKey": "" } };
+        let action = self.jobs.update_one(filter, update);
+        let result = match session {
+            Some(session) => action.session(session).await,
+            None => action.await,
+        }
+        .map_err(mongo)?;
+        Ok(result.modified_count == 1)
     }
 
     /// The body of the batch transaction, in a fixed number of round trips whatever the
@@ -571,18 +656,40 @@ impl MongoStore {
                 Some(doc! { "tenant": job.tenant.as_str(), "idempotencyKey": key })
             })
             .collect();
-        let mut held: HashMap<(String, String), Job> = HashMap::new();
+        // Held keys, as stored (a replay compares the request digest).
+        let mut held: HashMap<(String, String), Document> = HashMap::new();
         if !keyed.is_empty() {
-            for job in self.find_in(session, doc! { "$or": keyed }).await? {
-                if let Some(key) = &job.idempotency_key {
-                    held.insert((job.tenant.as_str().to_owned(), key.clone()), job.clone());
+            let mut cursor = self
+                .jobs
+                .find(doc! { "$or": keyed })
+                .batch_size(u32::MAX >> 1)
+                .session(&mut *session)
+                .await?;
+            while let Some(doc) = cursor.next(&mut *session).await.transpose()? {
+                if let (Ok(tenant), Ok(key)) = (doc.get_str("tenant"), doc.get_str("idempotencyKey")) {
+                    held.insert((tenant.to_owned(), key.to_owned()), doc.clone());
                 }
             }
+        }
+        // A key past IDEMPOTENCY_TTL is taken off its old job: the request is new.
+        let mut expired = Vec::new();
+        for (tenant, key) in held.keys() {
+            let tenant_id = TenantId::parse(tenant)
+                .map_err(|e| StoreError::Corrupt(format!("stored tenant {tenant:?}: {e}")))?;
+            if self
+                .release_expired_key(Some(&mut *session), &tenant_id, key)
+                .await?
+            {
+                expired.push((tenant.clone(), key.clone()));
+            }
+        }
+        for k in expired {
+            held.remove(&k);
         }
         // Each job is a replay of a held key, a repeat of a key earlier in this batch
         // (the index of that job), or new.
         enum Slot {
-            Held(Job),
+            Held(Inserted),
             SameAs(usize),
             New,
         }
@@ -592,7 +699,7 @@ impl MongoStore {
         for (i, job) in jobs.iter().enumerate() {
             let key = key_of(job);
             if let Some(existing) = key.as_ref().and_then(|k| held.get(k)) {
-                slots.push(Slot::Held(existing.clone()));
+                slots.push(Slot::Held(replay(existing, job)?));
                 continue;
             }
             if let Some(&first) = key.as_ref().and_then(|k| first_with_key.get(k)) {
@@ -628,7 +735,7 @@ impl MongoStore {
         let mut out: Vec<Inserted> = Vec::with_capacity(jobs.len());
         for (job, slot) in jobs.iter().zip(slots) {
             let inserted = match slot {
-                Slot::Held(existing) => Inserted::Existing(existing),
+                Slot::Held(replayed) => replayed,
                 Slot::SameAs(first) => Inserted::Existing(out[first].job().clone()),
                 Slot::New => match created.remove(job.id.as_str()) {
                     Some(stored) => Inserted::Created(stored),
@@ -839,9 +946,9 @@ impl MongoStore {
         let (from, update): (&[JobStatus], Vec<Document>) = match transition {
             Transition::Cancel => (
                 &[JobStatus::Pending, JobStatus::Scheduled],
-                q::cancel_update(),
+                self.expiring(q::cancel_update()),
             ),
-            Transition::Redrive => (&[JobStatus::Dead], q::redrive_update()),
+            Transition::Redrive => (&[JobStatus::Dead], self.expiring(q::redrive_update())),
             other => {
                 return Err(StoreError::Other(anyhow!(
                     "{other:?} is not a client transition"
@@ -884,6 +991,16 @@ enum TxnError {
     /// A concurrent writer took an idempotency key this transaction writes (reported
     /// in a batched command's `writeErrors`): re-run the body, which then replays it.
     Conflict(String),
+}
+
+/// The answer to a replayed key: the job that holds it, unless the two requests carry
+/// different digests.
+fn replay(holder: &Document, job: &NewJob) -> StoreResult<Inserted> {
+    let stored = holder.get_str("requestDigest").ok();
+    match (stored, job.request_digest.as_deref()) {
+        (Some(a), Some(b)) if a != b => Err(StoreError::IdempotencyKeyReused),
+        _ => codec::job_from_doc(holder).map(Inserted::Existing),
+    }
 }
 
 impl From<mongodb::error::Error> for TxnError {
@@ -1208,7 +1325,7 @@ impl JobStore for MongoStore {
         // The same write as one re-drive, conditional on each job still being dead; the
         // ones another caller moved first are simply not in the answer.
         let stamp = mongodb::bson::oid::ObjectId::new().to_hex();
-        let mut update = q::redrive_update();
+        let mut update = self.expiring(q::redrive_update());
         if let Some(Ok(set)) = update
             .first_mut()
             .map(|stage| stage.get_document_mut("$set"))
@@ -1422,7 +1539,9 @@ impl LeaseStore for MongoStore {
     }
 
     async fn complete(&self, lease: &Lease) -> StoreResult<()> {
-        self.fenced(lease, q::complete_update()).await.map(|_| ())
+        self.fenced(lease, self.expiring(q::complete_update()))
+            .await
+            .map(|_| ())
     }
 
     async fn fail(&self, lease: &Lease, error: &str, retry: Retry) -> StoreResult<FailOutcome> {
@@ -1432,7 +1551,7 @@ impl LeaseStore for MongoStore {
             Retry::Never => None,
         };
         let job = self
-            .fenced(lease, q::fail_update(&error, retry_after))
+            .fenced(lease, self.expiring(q::fail_update(&error, retry_after)))
             .await?;
         match job.status {
             JobStatus::Scheduled => Ok(FailOutcome::Scheduled { run_at: job.run_at }),
@@ -1502,6 +1621,141 @@ impl WorkerRegistry for MongoStore {
             .await
             .map_err(mongo)?;
         Ok(())
+    }
+}
+
+/// Retention on MongoDB: the TTL indexes on `expireAt` delete; the duty lease is the
+/// same fenced protocol as SQLite's, decided on the server's clock.
+#[async_trait]
+impl crate::store::MaintenanceStore for MongoStore {
+    async fn acquire_duty(
+        &self,
+        name: &str,
+        worker: &WorkerId,
+        lease: Duration,
+    ) -> StoreResult<Option<crate::store::DutyLease>> {
+        let me = worker.as_str();
+        // One upsert that changes the holder only when the duty is free, expired, or
+        // already ours; the document after it says whether we hold it.
+        let takeable = doc! { "$or": [
+            { "$eq": [{ "$ifNull": ["$holder", Bson::Null] }, Bson::Null] },
+            { "$lt": [{ "$ifNull": ["$expiresAt", q::date(DateTime::<Utc>::UNIX_EPOCH)] }, q::now()] },
+            { "$eq": ["$holder", q::lit(me)] },
+        ] };
+        let renewal = doc! { "$and": [
+            { "$eq": ["$holder", q::lit(me)] },
+            { "$gte": ["$expiresAt", q::now()] },
+        ] };
+        let update = vec![doc! { "$set": {
+            "version": { "$cond": [
+                renewal,
+                "$version",
+                { "$cond": [takeable.clone(), { "$add": [{ "$ifNull": ["$version", 0_i64] }, 1_i64] }, "$version"] },
+            ] },
+            "holder": { "$cond": [takeable.clone(), q::lit(me), "$holder"] },
+            "expiresAt": { "$cond": [takeable, q::now_plus(lease), "$expiresAt"] },
+        } }];
+        let doc = self
+            .leases
+            .find_one_and_update(doc! { "_id": name }, update)
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .await
+            .map_err(mongo)?
+            .ok_or_else(|| StoreError::Other(anyhow!("duty upsert returned no document")))?;
+        if doc.get_str("holder").ok() != Some(me) {
+            return Ok(None);
+        }
+        let version = match doc.get("version") {
+            Some(Bson::Int64(v)) => u64::try_from(*v).unwrap_or(0),
+            Some(Bson::Int32(v)) => u64::try_from(*v).unwrap_or(0),
+            _ => return Err(StoreError::Corrupt("duty lease without a version".into())),
+        };
+        let expires_at = doc
+            .get_datetime("expiresAt")
+            .map_err(|e| StoreError::Corrupt(format!("duty lease expiry: {e}")))?;
+        Ok(Some(crate::store::DutyLease {
+            name: name.to_owned(),
+            holder: worker.clone(),
+            version,
+            expires_at: DateTime::from_timestamp_millis(expires_at.timestamp_millis())
+                .unwrap_or_default(),
+        }))
+    }
+
+    async fn release_duty(&self, lease: &crate::store::DutyLease) -> StoreResult<()> {
+        self.leases
+            .update_one(
+                duty_fence(lease),
+                doc! { "$set": { "holder": Bson::Null, "expiresAt": q::date(DateTime::<Utc>::UNIX_EPOCH) } },
+            )
+            .await
+            .map_err(mongo)?;
+        Ok(())
+    }
+
+    async fn prune(
+        &self,
+        lease: &crate::store::DutyLease,
+        _limit: usize,
+    ) -> StoreResult<crate::store::PruneReport> {
+        let mut live = duty_fence(lease);
+        live.insert("$expr", doc! { "$gte": ["$expiresAt", q::now()] });
+        match self.leases.find_one(live).await.map_err(mongo)? {
+            Some(_) => Ok(crate::store::PruneReport::default()),
+            None => Err(StoreError::LeaseLost),
+        }
+    }
+
+    async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {
+        self.oldest_ready_rows().await
+    }
+}
+
+impl MongoStore {
+    /// The oldest due waiting job of each kind × priority: the claim index's range of
+    /// one status and priority, in run-time order, first match of the kind. "Due" is by
+    /// this host's clock here (a metric, not a lease decision), so the range stays
+    /// indexed.
+    async fn oldest_ready_rows(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {
+        let now = q::date(self.clock.now());
+        let mut out = Vec::new();
+        for &kind in JobKind::ALL {
+            for &priority in Priority::ALL {
+                let mut oldest: Option<DateTime<Utc>> = None;
+                for status in [JobStatus::Pending, JobStatus::Scheduled] {
+                    let found = self
+                        .jobs
+                        .find_one(doc! {
+                            "status": status.as_str(),
+                            "priorityRank": priority.rank(),
+                            "runAt": { "$lte": now.clone() },
+                            "kind": kind.as_str(),
+                        })
+                        .sort(doc! { "runAt": 1 })
+                        .hint(Hint::Name(q::CLAIM_INDEX.to_owned()))
+                        .await
+                        .map_err(mongo)?;
+                    if let Some(at) = found.as_ref().and_then(|d| d.get_datetime("runAt").ok()) {
+                        let at = DateTime::from_timestamp_millis(at.timestamp_millis())
+                            .unwrap_or_default();
+                        oldest = Some(oldest.map_or(at, |o| o.min(at)));
+                    }
+                }
+                if let Some(at) = oldest {
+                    out.push((kind, priority, at));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn duty_fence(lease: &crate::store::DutyLease) -> Document {
+    doc! {
+        "_id": lease.name.as_str(),
+        "holder": lease.holder.as_str(),
+        "version": i64::try_from(lease.version).unwrap_or(i64::MAX),
     }
 }
 

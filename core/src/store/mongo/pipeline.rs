@@ -31,6 +31,9 @@ pub const TENANT_FINISHED_INDEX: &str = "jobs_tenant_finished";
 pub const WORKER_TTL_INDEX: &str = "workers_heartbeat_ttl";
 pub const MATCH_EVENTS_INDEX: &str = "match_events_seq";
 pub const EVENT_IDEMPOTENCY_INDEX: &str = "match_events_idempotency";
+/// The TTL indexes on `expireAt` (retention, DESIGN §13).
+pub const JOBS_EXPIRY_INDEX: &str = "jobs_expire_at_ttl";
+pub const EVENTS_EXPIRY_INDEX: &str = "match_events_expire_at_ttl";
 
 /// Fields that only a lease holder has; every write that ends a lease removes them.
 pub const LOCK_FIELDS: [&str; 3] = ["lockedBy", "lockedAt", "lockExpiry"];
@@ -49,6 +52,25 @@ pub fn now() -> Bson {
 /// The server's time plus `d`.
 pub fn now_plus(d: Duration) -> Bson {
     Bson::Document(doc! { "$add": [now(), millis(d)] })
+}
+
+/// The stage that follows every write which can end a job: `expireAt` (the TTL
+/// index's field) is the server's time plus the retention of the status the job now
+/// has, and is removed for a non-terminal status or a state kept for ever (a
+/// re-driven job loses it).
+pub fn expiry_stage(lifecycle: &crate::store::Lifecycle) -> Document {
+    let mut expr = Bson::from("$$REMOVE");
+    for status in [JobStatus::Cancelled, JobStatus::Dead, JobStatus::Succeeded] {
+        let then = lifecycle
+            .retention(status)
+            .map_or_else(|| Bson::from("$$REMOVE"), now_plus);
+        expr = Bson::Document(doc! { "$cond": [
+            { "$eq": ["$status", status.as_str()] },
+            then,
+            expr,
+        ] });
+    }
+    doc! { "$set": { "expireAt": expr } }
 }
 
 /// A caller's value, taken literally inside an aggregation expression.

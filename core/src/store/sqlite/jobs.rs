@@ -12,8 +12,8 @@ use crate::job::{
     InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, Priority, TenantId, Transition,
 };
 use crate::store::{
-    Inserted, JobStore, ListFilter, Page, PageRequest, QueueRow, StateCounts, StoreError,
-    StoreResult, REDRIVE_BATCH_MAX,
+    Inserted, JobStore, Lifecycle, ListFilter, Page, PageRequest, QueueRow, StateCounts,
+    StoreError, StoreResult, REDRIVE_BATCH_MAX,
 };
 
 pub(super) fn insert_one(
@@ -21,15 +21,36 @@ pub(super) fn insert_one(
     job: NewJob,
     now: &Now,
     now_t: DateTime<Utc>,
+    lifecycle: &Lifecycle,
 ) -> StoreResult<Inserted> {
     if let Some(key) = &job.idempotency_key {
-        let existing = query_jobs(
-            tx,
-            &format!("SELECT {COLUMNS} FROM jobs WHERE tenant = :tenant AND idempotencyKey = :key"),
-            named_params! {":tenant": job.tenant.as_str(), ":key": key},
-        )?;
-        if let Some(existing) = existing.into_iter().next() {
-            return Ok(Inserted::Existing(existing));
+        let holder: Option<(String, Option<String>)> = tx
+            .prepare_cached(
+                "SELECT _id, requestDigest FROM jobs WHERE tenant = :tenant AND idempotencyKey = :key",
+            )
+            .map_err(sql)?
+            .query_row(named_params! {":tenant": job.tenant.as_str(), ":key": key}, |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(sql)?;
+        if let Some((id, digest)) = holder {
+            let existing = select_job(tx, None, &id)?.ok_or(StoreError::NotFound)?;
+            if lifecycle.key_expired(existing.created_at, now_t) {
+                // The key outlived IDEMPOTENCY_TTL: its job keeps running its course
+                // without it, and this request is new.
+                tx.prepare_cached("UPDATE jobs SET idempotencyKey = NULL WHERE _id = :id")
+                    .map_err(sql)?
+                    .execute(named_params! {":id": id})
+                    .map_err(sql)?;
+            } else if digest.is_some()
+                && job.request_digest.is_some()
+                && digest != job.request_digest
+            {
+                return Err(StoreError::IdempotencyKeyReused);
+            } else {
+                return Ok(Inserted::Existing(existing));
+            }
         }
     }
     let status = job.initial_status(now_t);
@@ -39,9 +60,10 @@ pub(super) fn insert_one(
         tx,
         &format!(
             "INSERT INTO jobs (_id, kind, tenant, priority, priorityRank, status, payload, runAt, \
-             attempts, maxAttempts, leaseVersion, idempotencyKey, createdAt, updatedAt, history) \
+             attempts, maxAttempts, leaseVersion, idempotencyKey, requestDigest, createdAt, \
+             updatedAt, history) \
              VALUES (:id, :kind, :tenant, :priority, :rank, :status, :payload, :runAt, 0, \
-             :maxAttempts, 0, :key, :now, :now, '[]') RETURNING {COLUMNS}"
+             :maxAttempts, 0, :key, :digest, :now, :now, '[]') RETURNING {COLUMNS}"
         ),
         named_params! {
             ":id": job.id.as_str(),
@@ -54,6 +76,7 @@ pub(super) fn insert_one(
             ":runAt": run_at,
             ":maxAttempts": job.max_attempts.max(1),
             ":key": job.idempotency_key,
+            ":digest": job.request_digest,
             ":now": now.ms,
         },
     )?;
@@ -74,13 +97,14 @@ impl JobStore for SqliteStore {
 
     async fn insert_many(&self, jobs: Vec<NewJob>) -> StoreResult<Vec<Inserted>> {
         let now_t = self.clock.now();
+        let lifecycle = self.pool.config.lifecycle;
         self.pool
             .run(move |conn| {
                 let now = Now::from(now_t);
                 let tx = immediate(conn)?;
                 let mut out = Vec::with_capacity(jobs.len());
                 for job in jobs {
-                    out.push(insert_one(&tx, job, &now, now_t)?);
+                    out.push(insert_one(&tx, job, &now, now_t, &lifecycle)?);
                 }
                 tx.commit().map_err(sql)?;
                 Ok(out)
@@ -140,11 +164,12 @@ impl JobStore for SqliteStore {
             .await
     }
 
+    /// Six rows of `job_counts`, kept by triggers on every status change.
     async fn counts(&self) -> StoreResult<StateCounts> {
         self.pool
             .run(|conn| {
                 let mut stmt = conn
-                    .prepare_cached("SELECT status, COUNT(*) FROM jobs GROUP BY status")
+                    .prepare_cached("SELECT status, n FROM job_counts WHERE n > 0")
                     .map_err(sql)?;
                 let mut rows = stmt.query([]).map_err(sql)?;
                 let mut counts = StateCounts::default();

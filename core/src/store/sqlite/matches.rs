@@ -333,6 +333,7 @@ impl MatchStore for SqliteStore {
         let values = SnapshotParams::new(snapshot)?;
         let result = serde_json::to_string(result).map_err(other)?;
         let now_t = self.clock.now();
+        let lifecycle = self.pool.config.lifecycle;
         self.pool
             .run(move |conn| {
                 let now = Now::from(now_t);
@@ -350,7 +351,7 @@ impl MatchStore for SqliteStore {
                 )?;
                 let mut inserted = Vec::with_capacity(notifications.len());
                 for job in notifications {
-                    inserted.push(insert_one(&tx, job, &now, now_t)?);
+                    inserted.push(insert_one(&tx, job, &now, now_t, &lifecycle)?);
                 }
                 tx.commit().map_err(sql)?;
                 Ok(inserted)

@@ -24,6 +24,7 @@ mod jobs;
 mod keys;
 mod leases;
 mod matches;
+mod prune;
 mod schema;
 
 use std::path::{Path, PathBuf};
@@ -43,7 +44,8 @@ use crate::lease::WorkerId;
 use self::codec::{corrupt, to_time};
 use self::schema::migrate;
 use super::{
-    millis, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, LIVE_HEARTBEATS,
+    millis, Lifecycle, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry,
+    LIVE_HEARTBEATS,
 };
 
 /// Default file, relative to the working directory (`SQLITE_PATH`).
@@ -79,6 +81,8 @@ pub struct SqliteConfig {
     pub pool_size: usize,
     pub busy_timeout: Duration,
     pub synchronous: Synchronous,
+    /// Retention and idempotency-key life (the pruner and inserts read it).
+    pub lifecycle: Lifecycle,
 }
 
 impl SqliteConfig {
@@ -88,6 +92,7 @@ impl SqliteConfig {
             pool_size: DEFAULT_POOL_SIZE,
             busy_timeout: DEFAULT_BUSY_TIMEOUT,
             synchronous: Synchronous::default(),
+            lifecycle: Lifecycle::default(),
         }
     }
 }

@@ -125,6 +125,49 @@ CREATE INDEX jobs_fair ON jobs (priorityRank, tenant, runAt)
     WHERE status IN ('pending', 'scheduled');
 CREATE INDEX jobs_tenant_running ON jobs (tenant, kind, lockExpiry) WHERE status = 'running';
 "#,
+    // Idempotency (DESIGN §13): the digest of the request that first used a key, so a
+    // replay with another body is refused. Keys are namespaced by route in the value
+    // itself; the unique `jobs_tenant_idempotency` index is unchanged.
+    r#"
+ALTER TABLE jobs ADD COLUMN requestDigest TEXT;
+"#,
+    // Retention (DESIGN §13): the pruner finds what outlived its state's retention by
+    // `(status, completedAt)`, and holds its duty lease in `leases` (one row per duty,
+    // fenced like a job's lease: holder, version, expiry).
+    r#"
+CREATE INDEX jobs_finished ON jobs (status, completedAt) WHERE completedAt IS NOT NULL;
+CREATE TABLE leases (
+    name      TEXT PRIMARY KEY,
+    holder    TEXT,
+    version   INTEGER NOT NULL DEFAULT 0,
+    expiresAt INTEGER NOT NULL DEFAULT 0
+);
+"#,
+    // Queue lag (`herald_queue_oldest_ready_seconds{kind,priority}`): the oldest due job
+    // of one kind and priority is the first entry of its range here.
+    r#"
+CREATE INDEX jobs_ready ON jobs (kind, priorityRank, runAt) WHERE status IN ('pending', 'scheduled');
+"#,
+    // Queue depth (`notification_queue_depth{state}`) without counting: every change of
+    // a job's status moves one count, in the same transaction, so reading the depth is
+    // six rows at any size (a GROUP BY over 10M jobs is a scan of the status index).
+    r#"
+CREATE TABLE job_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+INSERT INTO job_counts (status, n) SELECT status, COUNT(*) FROM jobs GROUP BY status;
+CREATE TRIGGER jobs_counted_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO job_counts (status, n) VALUES (NEW.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER jobs_counted_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
+END;
+CREATE TRIGGER jobs_counted_update AFTER UPDATE OF status ON jobs
+    WHEN OLD.status IS NOT NEW.status BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE status = OLD.status;
+    INSERT INTO job_counts (status, n) VALUES (NEW.status, 1)
+        ON CONFLICT (status) DO UPDATE SET n = n + 1;
+END;
+"#,
 ];
 
 impl Pool {

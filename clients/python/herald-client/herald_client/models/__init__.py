@@ -64,9 +64,6 @@ from .create_match_response_401_error_code import CreateMatchResponse401ErrorCod
 from .create_match_response_408 import CreateMatchResponse408
 from .create_match_response_408_error import CreateMatchResponse408Error
 from .create_match_response_408_error_code import CreateMatchResponse408ErrorCode
-from .create_match_response_409 import CreateMatchResponse409
-from .create_match_response_409_error import CreateMatchResponse409Error
-from .create_match_response_409_error_code import CreateMatchResponse409ErrorCode
 from .create_match_response_413 import CreateMatchResponse413
 from .create_match_response_413_error import CreateMatchResponse413Error
 from .create_match_response_413_error_code import CreateMatchResponse413ErrorCode
@@ -94,9 +91,6 @@ from .create_notification_batch_response_401_error_code import CreateNotificatio
 from .create_notification_batch_response_408 import CreateNotificationBatchResponse408
 from .create_notification_batch_response_408_error import CreateNotificationBatchResponse408Error
 from .create_notification_batch_response_408_error_code import CreateNotificationBatchResponse408ErrorCode
-from .create_notification_batch_response_409 import CreateNotificationBatchResponse409
-from .create_notification_batch_response_409_error import CreateNotificationBatchResponse409Error
-from .create_notification_batch_response_409_error_code import CreateNotificationBatchResponse409ErrorCode
 from .create_notification_batch_response_413 import CreateNotificationBatchResponse413
 from .create_notification_batch_response_413_error import CreateNotificationBatchResponse413Error
 from .create_notification_batch_response_413_error_code import CreateNotificationBatchResponse413ErrorCode
@@ -124,9 +118,6 @@ from .create_notification_response_401_error_code import CreateNotificationRespo
 from .create_notification_response_408 import CreateNotificationResponse408
 from .create_notification_response_408_error import CreateNotificationResponse408Error
 from .create_notification_response_408_error_code import CreateNotificationResponse408ErrorCode
-from .create_notification_response_409 import CreateNotificationResponse409
-from .create_notification_response_409_error import CreateNotificationResponse409Error
-from .create_notification_response_409_error_code import CreateNotificationResponse409ErrorCode
 from .create_notification_response_413 import CreateNotificationResponse413
 from .create_notification_response_413_error import CreateNotificationResponse413Error
 from .create_notification_response_413_error_code import CreateNotificationResponse413ErrorCode
@@ -228,6 +219,18 @@ from .list_jobs_response_503 import ListJobsResponse503
 from .list_jobs_response_503_error import ListJobsResponse503Error
 from .list_jobs_response_503_error_code import ListJobsResponse503ErrorCode
 from .list_jobs_view import ListJobsView
+from .list_queues_response_401 import ListQueuesResponse401
+from .list_queues_response_401_error import ListQueuesResponse401Error
+from .list_queues_response_401_error_code import ListQueuesResponse401ErrorCode
+from .list_queues_response_429 import ListQueuesResponse429
+from .list_queues_response_429_error import ListQueuesResponse429Error
+from .list_queues_response_429_error_code import ListQueuesResponse429ErrorCode
+from .list_queues_response_500 import ListQueuesResponse500
+from .list_queues_response_500_error import ListQueuesResponse500Error
+from .list_queues_response_500_error_code import ListQueuesResponse500ErrorCode
+from .list_queues_response_503 import ListQueuesResponse503
+from .list_queues_response_503_error import ListQueuesResponse503Error
+from .list_queues_response_503_error_code import ListQueuesResponse503ErrorCode
 from .list_workers_response_401 import ListWorkersResponse401
 from .list_workers_response_401_error import ListWorkersResponse401Error
 from .list_workers_response_401_error_code import ListWorkersResponse401ErrorCode
@@ -270,6 +273,9 @@ from .push_recipient import PushRecipient
 from .push_template_notification import PushTemplateNotification
 from .push_template_notification_data import PushTemplateNotificationData
 from .push_template_notification_metadata import PushTemplateNotificationMetadata
+from .queues import Queues
+from .queues_queues_item import QueuesQueuesItem
+from .queues_queues_item_counts import QueuesQueuesItemCounts
 from .quiet_hours import QuietHours
 from .ready import Ready
 from .ready_broker import ReadyBroker
@@ -378,9 +384,6 @@ __all__ = (
     "CreateMatchResponse408",
     "CreateMatchResponse408Error",
     "CreateMatchResponse408ErrorCode",
-    "CreateMatchResponse409",
-    "CreateMatchResponse409Error",
-    "CreateMatchResponse409ErrorCode",
     "CreateMatchResponse413",
     "CreateMatchResponse413Error",
     "CreateMatchResponse413ErrorCode",
@@ -408,9 +411,6 @@ __all__ = (
     "CreateNotificationBatchResponse408",
     "CreateNotificationBatchResponse408Error",
     "CreateNotificationBatchResponse408ErrorCode",
-    "CreateNotificationBatchResponse409",
-    "CreateNotificationBatchResponse409Error",
-    "CreateNotificationBatchResponse409ErrorCode",
     "CreateNotificationBatchResponse413",
     "CreateNotificationBatchResponse413Error",
     "CreateNotificationBatchResponse413ErrorCode",
@@ -438,9 +438,6 @@ __all__ = (
     "CreateNotificationResponse408",
     "CreateNotificationResponse408Error",
     "CreateNotificationResponse408ErrorCode",
-    "CreateNotificationResponse409",
-    "CreateNotificationResponse409Error",
-    "CreateNotificationResponse409ErrorCode",
     "CreateNotificationResponse413",
     "CreateNotificationResponse413Error",
     "CreateNotificationResponse413ErrorCode",
@@ -542,6 +539,18 @@ __all__ = (
     "ListJobsResponse503Error",
     "ListJobsResponse503ErrorCode",
     "ListJobsView",
+    "ListQueuesResponse401",
+    "ListQueuesResponse401Error",
+    "ListQueuesResponse401ErrorCode",
+    "ListQueuesResponse429",
+    "ListQueuesResponse429Error",
+    "ListQueuesResponse429ErrorCode",
+    "ListQueuesResponse500",
+    "ListQueuesResponse500Error",
+    "ListQueuesResponse500ErrorCode",
+    "ListQueuesResponse503",
+    "ListQueuesResponse503Error",
+    "ListQueuesResponse503ErrorCode",
     "ListWorkersResponse401",
     "ListWorkersResponse401Error",
     "ListWorkersResponse401ErrorCode",
@@ -584,6 +593,9 @@ __all__ = (
     "PushTemplateNotification",
     "PushTemplateNotificationData",
     "PushTemplateNotificationMetadata",
+    "Queues",
+    "QueuesQueuesItem",
+    "QueuesQueuesItemCounts",
     "QuietHours",
     "Ready",
     "ReadyBroker",

@@ -12,7 +12,6 @@ from ...models.accepted import Accepted
 from ...models.create_match_response_400 import CreateMatchResponse400
 from ...models.create_match_response_401 import CreateMatchResponse401
 from ...models.create_match_response_408 import CreateMatchResponse408
-from ...models.create_match_response_409 import CreateMatchResponse409
 from ...models.create_match_response_413 import CreateMatchResponse413
 from ...models.create_match_response_415 import CreateMatchResponse415
 from ...models.create_match_response_422 import CreateMatchResponse422
@@ -55,7 +54,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
     if response.status_code == 200:
         response_200 = Accepted.from_dict(response.json())
 
@@ -90,13 +89,6 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
         return response_408
-
-    if response.status_code == 409:
-        response_409 = CreateMatchResponse409.from_dict(response.json())
-
-
-
-        return response_409
 
     if response.status_code == 413:
         response_413 = CreateMatchResponse413.from_dict(response.json())
@@ -146,7 +138,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -161,7 +153,7 @@ def sync_detailed(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
+) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -173,7 +165,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]
+        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]
      """
 
 
@@ -195,7 +187,7 @@ def sync(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
+) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -207,7 +199,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503
+        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503
      """
 
 
@@ -224,7 +216,7 @@ async def asyncio_detailed(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
+) -> Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -236,7 +228,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]
+        Response[Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503]
      """
 
 
@@ -258,7 +250,7 @@ async def asyncio(
     body: Match,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
+) -> Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503 | None:
     """ Create a match; a worker hosts it until it ends
 
     Args:
@@ -270,7 +262,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse409 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503
+        Accepted | CreateMatchResponse400 | CreateMatchResponse401 | CreateMatchResponse408 | CreateMatchResponse413 | CreateMatchResponse415 | CreateMatchResponse422 | CreateMatchResponse429 | CreateMatchResponse500 | CreateMatchResponse503
      """
 
 

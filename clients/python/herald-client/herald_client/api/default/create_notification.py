@@ -12,7 +12,6 @@ from ...models.accepted import Accepted
 from ...models.create_notification_response_400 import CreateNotificationResponse400
 from ...models.create_notification_response_401 import CreateNotificationResponse401
 from ...models.create_notification_response_408 import CreateNotificationResponse408
-from ...models.create_notification_response_409 import CreateNotificationResponse409
 from ...models.create_notification_response_413 import CreateNotificationResponse413
 from ...models.create_notification_response_415 import CreateNotificationResponse415
 from ...models.create_notification_response_422 import CreateNotificationResponse422
@@ -85,7 +84,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
     if response.status_code == 200:
         response_200 = Accepted.from_dict(response.json())
 
@@ -120,13 +119,6 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
         return response_408
-
-    if response.status_code == 409:
-        response_409 = CreateNotificationResponse409.from_dict(response.json())
-
-
-
-        return response_409
 
     if response.status_code == 413:
         response_413 = CreateNotificationResponse413.from_dict(response.json())
@@ -176,7 +168,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -191,7 +183,7 @@ def sync_detailed(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
+) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
     """ Enqueue one notification
 
     Args:
@@ -207,7 +199,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]
+        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]
      """
 
 
@@ -229,7 +221,7 @@ def sync(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
+) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
     """ Enqueue one notification
 
     Args:
@@ -245,7 +237,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503
+        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503
      """
 
 
@@ -262,7 +254,7 @@ async def asyncio_detailed(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
+) -> Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]:
     """ Enqueue one notification
 
     Args:
@@ -278,7 +270,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]
+        Response[Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503]
      """
 
 
@@ -300,7 +292,7 @@ async def asyncio(
     body: EmailBodyNotification | EmailTemplateNotification | LogBodyNotification | LogTemplateNotification | PushBodyNotification | PushTemplateNotification | SmsBodyNotification | SmsTemplateNotification | WebhookBodyNotification | WebhookTemplateNotification,
     idempotency_key: str | Unset = UNSET,
 
-) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
+) -> Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503 | None:
     """ Enqueue one notification
 
     Args:
@@ -316,7 +308,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse409 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503
+        Accepted | CreateNotificationResponse400 | CreateNotificationResponse401 | CreateNotificationResponse408 | CreateNotificationResponse413 | CreateNotificationResponse415 | CreateNotificationResponse422 | CreateNotificationResponse429 | CreateNotificationResponse500 | CreateNotificationResponse503
      """
 
 

@@ -13,7 +13,6 @@ from ...models.batch_accepted import BatchAccepted
 from ...models.create_notification_batch_response_400 import CreateNotificationBatchResponse400
 from ...models.create_notification_batch_response_401 import CreateNotificationBatchResponse401
 from ...models.create_notification_batch_response_408 import CreateNotificationBatchResponse408
-from ...models.create_notification_batch_response_409 import CreateNotificationBatchResponse409
 from ...models.create_notification_batch_response_413 import CreateNotificationBatchResponse413
 from ...models.create_notification_batch_response_415 import CreateNotificationBatchResponse415
 from ...models.create_notification_batch_response_422 import CreateNotificationBatchResponse422
@@ -55,7 +54,7 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
     if response.status_code == 200:
         response_200 = BatchAccepted.from_dict(response.json())
 
@@ -90,13 +89,6 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
 
         return response_408
-
-    if response.status_code == 409:
-        response_409 = CreateNotificationBatchResponse409.from_dict(response.json())
-
-
-
-        return response_409
 
     if response.status_code == 413:
         response_413 = CreateNotificationBatchResponse413.from_dict(response.json())
@@ -146,7 +138,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -161,7 +153,7 @@ def sync_detailed(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
+) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -173,7 +165,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]
+        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]
      """
 
 
@@ -195,7 +187,7 @@ def sync(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
+) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -207,7 +199,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503
+        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503
      """
 
 
@@ -224,7 +216,7 @@ async def asyncio_detailed(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
+) -> Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -236,7 +228,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]
+        Response[BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503]
      """
 
 
@@ -258,7 +250,7 @@ async def asyncio(
     body: Batch,
     idempotency_key: str | Unset = UNSET,
 
-) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
+) -> BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503 | None:
     """ Enqueue up to 1000 notifications, validated all-or-nothing
 
     Args:
@@ -270,7 +262,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse409 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503
+        BatchAccepted | CreateNotificationBatchResponse400 | CreateNotificationBatchResponse401 | CreateNotificationBatchResponse408 | CreateNotificationBatchResponse413 | CreateNotificationBatchResponse415 | CreateNotificationBatchResponse422 | CreateNotificationBatchResponse429 | CreateNotificationBatchResponse500 | CreateNotificationBatchResponse503
      """
 
 

@@ -8,28 +8,27 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-from ..models.create_notification_response_409_error_code import check_create_notification_response_409_error_code
-from ..models.create_notification_response_409_error_code import CreateNotificationResponse409ErrorCode
-from ..types import UNSET, Unset
 from typing import cast
 
+if TYPE_CHECKING:
+  from ..models.error_error import ErrorError
 
 
 
 
 
-T = TypeVar("T", bound="CreateNotificationResponse409Error")
+T = TypeVar("T", bound="ListQueuesResponse401")
 
 
 
 @_attrs_define
-class CreateNotificationResponse409Error:
+class ListQueuesResponse401:
     """ 
         Attributes:
-            code (CreateNotificationResponse409ErrorCode | Unset):
+            error (ErrorError):
      """
 
-    code: CreateNotificationResponse409ErrorCode | Unset = UNSET
+    error: ErrorError
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -37,18 +36,15 @@ class CreateNotificationResponse409Error:
 
 
     def to_dict(self) -> dict[str, Any]:
-        code: str | Unset = UNSET
-        if not isinstance(self.code, Unset):
-            code = self.code
-
+        from ..models.error_error import ErrorError # noqa: PLC0415
+        error = self.error.to_dict()
 
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({
+            "error": error,
         })
-        if code is not UNSET:
-            field_dict["code"] = code
 
         return field_dict
 
@@ -56,24 +52,20 @@ class CreateNotificationResponse409Error:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.error_error import ErrorError # noqa: PLC0415
         d = dict(src_dict)
-        _code = d.pop("code", UNSET)
-        code: CreateNotificationResponse409ErrorCode | Unset
-        if isinstance(_code,  Unset):
-            code = UNSET
-        else:
-            code = check_create_notification_response_409_error_code(_code)
+        error = ErrorError.from_dict(d.pop("error"))
 
 
 
 
-        create_notification_response_409_error = cls(
-            code=code,
+        list_queues_response_401 = cls(
+            error=error,
         )
 
 
-        create_notification_response_409_error.additional_properties = d
-        return create_notification_response_409_error
+        list_queues_response_401.additional_properties = d
+        return list_queues_response_401
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,8 +8,8 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-from ..models.create_match_response_409_error_code import check_create_match_response_409_error_code
-from ..models.create_match_response_409_error_code import CreateMatchResponse409ErrorCode
+from ..models.list_queues_response_429_error_code import check_list_queues_response_429_error_code
+from ..models.list_queues_response_429_error_code import ListQueuesResponse429ErrorCode
 from ..types import UNSET, Unset
 from typing import cast
 
@@ -18,18 +18,18 @@ from typing import cast
 
 
 
-T = TypeVar("T", bound="CreateMatchResponse409Error")
+T = TypeVar("T", bound="ListQueuesResponse429Error")
 
 
 
 @_attrs_define
-class CreateMatchResponse409Error:
+class ListQueuesResponse429Error:
     """ 
         Attributes:
-            code (CreateMatchResponse409ErrorCode | Unset):
+            code (ListQueuesResponse429ErrorCode | Unset):
      """
 
-    code: CreateMatchResponse409ErrorCode | Unset = UNSET
+    code: ListQueuesResponse429ErrorCode | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -58,22 +58,22 @@ class CreateMatchResponse409Error:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
         _code = d.pop("code", UNSET)
-        code: CreateMatchResponse409ErrorCode | Unset
+        code: ListQueuesResponse429ErrorCode | Unset
         if isinstance(_code,  Unset):
             code = UNSET
         else:
-            code = check_create_match_response_409_error_code(_code)
+            code = check_list_queues_response_429_error_code(_code)
 
 
 
 
-        create_match_response_409_error = cls(
+        list_queues_response_429_error = cls(
             code=code,
         )
 
 
-        create_match_response_409_error.additional_properties = d
-        return create_match_response_409_error
+        list_queues_response_429_error.additional_properties = d
+        return list_queues_response_429_error
 
     @property
     def additional_keys(self) -> list[str]:

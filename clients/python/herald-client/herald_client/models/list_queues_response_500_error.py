@@ -8,27 +8,28 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+from ..models.list_queues_response_500_error_code import check_list_queues_response_500_error_code
+from ..models.list_queues_response_500_error_code import ListQueuesResponse500ErrorCode
+from ..types import UNSET, Unset
 from typing import cast
 
-if TYPE_CHECKING:
-  from ..models.error_error import ErrorError
 
 
 
 
 
-T = TypeVar("T", bound="CreateMatchResponse409")
+T = TypeVar("T", bound="ListQueuesResponse500Error")
 
 
 
 @_attrs_define
-class CreateMatchResponse409:
+class ListQueuesResponse500Error:
     """ 
         Attributes:
-            error (ErrorError):
+            code (ListQueuesResponse500ErrorCode | Unset):
      """
 
-    error: ErrorError
+    code: ListQueuesResponse500ErrorCode | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
 
@@ -36,15 +37,18 @@ class CreateMatchResponse409:
 
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.error_error import ErrorError # noqa: PLC0415
-        error = self.error.to_dict()
+        code: str | Unset = UNSET
+        if not isinstance(self.code, Unset):
+            code = self.code
+
 
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({
-            "error": error,
         })
+        if code is not UNSET:
+            field_dict["code"] = code
 
         return field_dict
 
@@ -52,20 +56,24 @@ class CreateMatchResponse409:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.error_error import ErrorError # noqa: PLC0415
         d = dict(src_dict)
-        error = ErrorError.from_dict(d.pop("error"))
+        _code = d.pop("code", UNSET)
+        code: ListQueuesResponse500ErrorCode | Unset
+        if isinstance(_code,  Unset):
+            code = UNSET
+        else:
+            code = check_list_queues_response_500_error_code(_code)
 
 
 
 
-        create_match_response_409 = cls(
-            error=error,
+        list_queues_response_500_error = cls(
+            code=code,
         )
 
 
-        create_match_response_409.additional_properties = d
-        return create_match_response_409
+        list_queues_response_500_error.additional_properties = d
+        return list_queues_response_500_error
 
     @property
     def additional_keys(self) -> list[str]:

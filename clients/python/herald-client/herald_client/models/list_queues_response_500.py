@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 
 
 
-T = TypeVar("T", bound="CreateNotificationResponse409")
+T = TypeVar("T", bound="ListQueuesResponse500")
 
 
 
 @_attrs_define
-class CreateNotificationResponse409:
+class ListQueuesResponse500:
     """ 
         Attributes:
             error (ErrorError):
@@ -59,13 +59,13 @@ class CreateNotificationResponse409:
 
 
 
-        create_notification_response_409 = cls(
+        list_queues_response_500 = cls(
             error=error,
         )
 
 
-        create_notification_response_409.additional_properties = d
-        return create_notification_response_409
+        list_queues_response_500.additional_properties = d
+        return list_queues_response_500
 
     @property
     def additional_keys(self) -> list[str]:

@@ -17,12 +17,12 @@ if TYPE_CHECKING:
 
 
 
-T = TypeVar("T", bound="CreateNotificationBatchResponse409")
+T = TypeVar("T", bound="ListQueuesResponse503")
 
 
 
 @_attrs_define
-class CreateNotificationBatchResponse409:
+class ListQueuesResponse503:
     """ 
         Attributes:
             error (ErrorError):
@@ -59,13 +59,13 @@ class CreateNotificationBatchResponse409:
 
 
 
-        create_notification_batch_response_409 = cls(
+        list_queues_response_503 = cls(
             error=error,
         )
 
 
-        create_notification_batch_response_409.additional_properties = d
-        return create_notification_batch_response_409
+        list_queues_response_503.additional_properties = d
+        return list_queues_response_503
 
     @property
     def additional_keys(self) -> list[str]:

@@ -194,7 +194,8 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (status, Json(json!({ "error": error }))).into_response();
-        if let ApiError::RateLimited { retry_after } | ApiError::StreamsFull { retry_after } = self {
+        if let ApiError::RateLimited { retry_after } | ApiError::StreamsFull { retry_after } = self
+        {
             // Whole seconds, rounded up: a client that waits this long gets a token.
             let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {

@@ -162,7 +162,9 @@ impl AppState {
             stream_metrics,
         );
         if config.streams.token_secrets.is_none() {
-            tracing::info!("no STREAM_TOKEN_SECRET: player tokens are off; streams take tenant keys only");
+            tracing::info!(
+                "no STREAM_TOKEN_SECRET: player tokens are off; streams take tenant keys only"
+            );
         }
         Ok(Self {
             streams,

@@ -18,12 +18,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
+use herald_core::dispatch::updates::EventUpdate;
+use herald_core::dispatch::{DispatchMode, MatchUpdate};
 use herald_core::matches::{
     engine_for, EventRequest, MatchRecord, MatchRequest, MatchResult, MatchType, Player,
 };
 use herald_core::notification::Address;
-use herald_core::dispatch::updates::EventUpdate;
-use herald_core::dispatch::{DispatchMode, MatchUpdate};
 use herald_core::store::Inserted;
 use herald_core::{JobId, JobKind, JobStatus, WorkerId};
 use serde::Serialize;

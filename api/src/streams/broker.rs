@@ -38,11 +38,22 @@ impl Supervised for UpdateSubscriber {
     async fn setup(&mut self, session: &Session) -> Result<UpdateQueue, DispatchError> {
         let queue = UpdateQueue::open(session).await?;
         // Commands queued before this session are covered by binding what lives now.
-        while self.bindings.try_recv().is_ok() {}
+        let mut acks = Vec::new();
+        while let Ok(binding) = self.bindings.try_recv() {
+            if let Binding::Bind(_, ack) = binding {
+                acks.push(ack);
+            }
+        }
         for id in self.hub.matches() {
             queue.bind(&id).await?;
         }
-        tracing::info!(queue = queue.name(), "consuming match updates for live streams");
+        for ack in acks {
+            let _ = ack.send(());
+        }
+        tracing::info!(
+            queue = queue.name(),
+            "consuming match updates for live streams"
+        );
         Ok(queue)
     }
 
@@ -57,7 +68,9 @@ impl Supervised for UpdateSubscriber {
                 () = herald_core::shutdown::stopped(stop) => return SessionEnd::Stopped,
                 binding = self.bindings.recv() => {
                     let done = match binding {
-                        Some(Binding::Bind(id)) => queue.bind(&id).await,
+                        Some(Binding::Bind(id, ack)) => queue.bind(&id).await.map(|()| {
+                            let _ = ack.send(());
+                        }),
                         Some(Binding::Unbind(id)) => queue.unbind(&id).await,
                         None => return SessionEnd::Stopped,
                     };

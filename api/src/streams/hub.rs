@@ -24,7 +24,7 @@ use herald_core::dispatch::updates::{EndedUpdate, EventUpdate, StateUpdate};
 use herald_core::dispatch::MatchUpdate;
 use herald_core::matches::{engine_for, MatchRecord, MatchRequest};
 use herald_core::{JobId, Store, StoreError, TenantId};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::metrics::StreamMetrics;
 
@@ -53,16 +53,31 @@ impl Default for Settings {
     }
 }
 
-/// A change to the update queue's bindings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A change to the update queue's bindings. A bind is answered once the broker has
+/// applied it.
+#[derive(Debug)]
 pub enum Binding {
-    Bind(String),
+    Bind(String, oneshot::Sender<()>),
     Unbind(String),
 }
+
+/// How long a new feed waits for its binding before it starts anyway (the broker is
+/// down: the repair poll carries the stream meanwhile).
+pub const BIND_WAIT: Duration = Duration::from_secs(2);
 
 struct Feed {
     tx: broadcast::Sender<Arc<MatchUpdate>>,
     updates: mpsc::Sender<MatchUpdate>,
+    ready: watch::Receiver<Option<u64>>,
+}
+
+/// A subscriber's side of a feed: its updates, and where it starts.
+#[derive(Debug)]
+pub struct Joined {
+    pub rx: broadcast::Receiver<Arc<MatchUpdate>>,
+    /// The `seq` the feed starts after, once it has started: it passes on every event
+    /// after it, so a subscriber reads the log up to it.
+    pub ready: watch::Receiver<Option<u64>>,
 }
 
 /// Every feed of this instance.
@@ -108,7 +123,10 @@ impl Hub {
     }
 
     pub fn feed_count(&self) -> usize {
-        self.feeds.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.feeds
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// The matches with a feed here (what the update queue must be bound to).
@@ -123,29 +141,32 @@ impl Hub {
 
     /// Live updates of match `id` (of `tenant`) from now on, starting its feed if it
     /// has none here.
-    pub fn subscribe(
-        self: &Arc<Self>,
-        tenant: &TenantId,
-        id: &JobId,
-    ) -> broadcast::Receiver<Arc<MatchUpdate>> {
+    pub fn subscribe(self: &Arc<Self>, tenant: &TenantId, id: &JobId) -> Joined {
         let mut feeds = self.feeds.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(feed) = feeds.get(id.as_str()) {
-            return feed.tx.subscribe();
+            return Joined {
+                rx: feed.tx.subscribe(),
+                ready: feed.ready.clone(),
+            };
         }
         let (tx, rx) = broadcast::channel(self.settings.buffer.max(1));
         // Room for a burst from the broker; past it an update is dropped and the gap
         // it leaves is read from the log.
         let (updates, updates_rx) = mpsc::channel(self.settings.buffer.max(16));
+        let (ready_tx, ready) = watch::channel(None);
         feeds.insert(
             id.as_str().to_owned(),
             Feed {
                 tx: tx.clone(),
                 updates,
+                ready: ready.clone(),
             },
         );
-        if let Some(bindings) = &self.bindings {
-            let _ = bindings.send(Binding::Bind(id.as_str().to_owned()));
-        }
+        let bound = self.bindings.as_ref().map(|bindings| {
+            let (ack, bound) = oneshot::channel();
+            let _ = bindings.send(Binding::Bind(id.as_str().to_owned(), ack));
+            bound
+        });
         drop(feeds);
         let hub = self.clone();
         let (tenant, id) = (tenant.clone(), id.clone());
@@ -158,9 +179,9 @@ impl Hub {
                 last_seq: 0,
                 state_version: 0,
             };
-            runner.run(updates_rx).await;
+            runner.run(updates_rx, bound, ready_tx).await;
         });
-        rx
+        Joined { rx, ready }
     }
 
     /// An update from the broker for match `id`: to its feed, if it has one here. A
@@ -214,19 +235,32 @@ enum Next {
 }
 
 impl FeedRunner {
-    async fn run(&mut self, mut updates: mpsc::Receiver<MatchUpdate>) {
+    async fn run(
+        &mut self,
+        mut updates: mpsc::Receiver<MatchUpdate>,
+        bound: Option<oneshot::Receiver<()>>,
+        ready: watch::Sender<Option<u64>>,
+    ) {
         let poll = if self.hub.bindings.is_some() {
             self.hub.settings.repair_poll
         } else {
             self.hub.settings.embedded_poll
         };
         let mut stop = self.hub.stop.clone();
+        if let Some(bound) = bound {
+            // Bound first: every event appended after the read below is then published
+            // to this instance's queue.
+            if tokio::time::timeout(BIND_WAIT, bound).await.is_err() {
+                tracing::debug!(job_id = %self.id, "match updates not bound yet; the feed starts on the repair poll");
+            }
+        }
         // Where the feed starts: the log's end and the saved state now. Subscribers read
         // the log up to here themselves; anything later comes through the feed.
         match self.hub.store.get_match(&self.tenant, &self.id).await {
             Ok(record) => {
                 self.last_seq = record.last_seq;
                 self.state_version = record.snapshot.state_version;
+                let _ = ready.send(Some(record.last_seq));
                 if record.job.status.is_final() {
                     self.end(&record);
                     return;
@@ -272,15 +306,18 @@ impl FeedRunner {
         let _ = self.tx.send(Arc::new(update));
     }
 
-    /// Passes on every logged event after `last_seq`, up to `until` when given.
+    /// Passes on every logged event after `last_seq`, up to `until` when given. In
+    /// pages of half a subscriber's buffer with a yield between them, so that a long
+    /// repair never runs a subscriber that keeps up past its buffer.
     async fn read_log(&mut self, until: Option<u64>) -> Result<(), StoreError> {
+        let page = self.hub.settings.buffer.div_ceil(2).clamp(1, LOG_PAGE);
         loop {
             let limit = match until {
                 Some(until) if until <= self.last_seq => return Ok(()),
                 Some(until) => usize::try_from(until - self.last_seq)
-                    .unwrap_or(LOG_PAGE)
-                    .min(LOG_PAGE),
-                None => LOG_PAGE,
+                    .unwrap_or(page)
+                    .min(page),
+                None => page,
             };
             let events = self
                 .hub
@@ -300,6 +337,7 @@ impl FeedRunner {
             if !full {
                 return Ok(());
             }
+            tokio::task::yield_now().await;
         }
     }
 

@@ -114,10 +114,9 @@ impl StreamConfig {
             env.positive_or("STREAM_BUFFER_MESSAGES", DEFAULT_BUFFER_MESSAGES as u64)?,
         )
         .map_err(|_| ConfigError::new("STREAM_BUFFER_MESSAGES", "too large"))?;
-        let allowed_origins = AllowedOrigins::parse(
-            env.var("STREAM_ALLOWED_ORIGINS").as_deref().unwrap_or(""),
-        )
-        .map_err(|m| ConfigError::new("STREAM_ALLOWED_ORIGINS", m))?;
+        let allowed_origins =
+            AllowedOrigins::parse(env.var("STREAM_ALLOWED_ORIGINS").as_deref().unwrap_or(""))
+                .map_err(|m| ConfigError::new("STREAM_ALLOWED_ORIGINS", m))?;
         let defaults = hub::Settings::default();
         let mut durations = [
             ("STREAM_HEARTBEAT_MS", DEFAULT_HEARTBEAT),
@@ -338,7 +337,10 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Access {
 /// The `token` query parameter, if any.
 fn token_param(query: Option<&str>) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
-    pairs.into_iter().find(|(k, _)| k == "token").map(|(_, v)| v)
+    pairs
+        .into_iter()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v)
 }
 
 /// Authenticates the stream routes: `?token=` (a player token: EventSource and browser
@@ -431,7 +433,16 @@ pub(crate) async fn subscribe(
     start: Start,
 ) -> Result<Subscription, ApiError> {
     let permit = state.streams.admit()?;
-    let rx = state.streams.hub.subscribe(access.tenant(), id);
+    let joined = state.streams.hub.subscribe(access.tenant(), id);
+    // Answer once the feed is live (bound on the broker, its start read), so a client
+    // whose stream is open gets every later event through the feed. A feed that cannot
+    // start in time is still caught up with by the subscription itself.
+    let mut ready = joined.ready.clone();
+    let _ = tokio::time::timeout(
+        hub::BIND_WAIT + Duration::from_secs(1),
+        ready.wait_for(Option::is_some),
+    )
+    .await;
     let record = state.store.get_match(access.tenant(), id).await?;
     if matches!(start, Start::After(_)) {
         state.streams.hub.metrics().resumes.inc();
@@ -439,7 +450,7 @@ pub(crate) async fn subscribe(
     Ok(Subscription::new(
         state.store.clone(),
         id.clone(),
-        rx,
+        joined,
         record,
         start,
         state.streams.stopping(),
@@ -472,9 +483,9 @@ pub async fn events(
     for (name, value) in &pairs {
         match name.as_str() {
             "after" => {
-                after = value
-                    .parse()
-                    .map_err(|_| ApiError::bad_field("after", "must be a seq (an integer, 0 or more)"))?
+                after = value.parse().map_err(|_| {
+                    ApiError::bad_field("after", "must be a seq (an integer, 0 or more)")
+                })?
             }
             "limit" => {
                 limit = value
@@ -561,15 +572,17 @@ mod tests {
 
     #[test]
     fn origins_are_checked_against_the_list_and_the_own_host() {
-        let allowed = AllowedOrigins::parse("https://game.example.com, http://localhost:8080")
-            .unwrap();
+        let allowed =
+            AllowedOrigins::parse("https://game.example.com, http://localhost:8080").unwrap();
         assert!(allowed.allows("https://game.example.com", None));
         assert!(allowed.allows("HTTPS://GAME.example.com", None));
         assert!(allowed.allows("http://localhost:8080", Some("api:3000")));
         assert!(!allowed.allows("https://evil.example.com", Some("api.example.com")));
         assert!(allowed.allows("https://api.example.com", Some("api.example.com")));
         assert!(!AllowedOrigins::default().allows("https://x.example", Some("api")));
-        assert!(AllowedOrigins::parse("*").unwrap().allows("https://x.example", None));
+        assert!(AllowedOrigins::parse("*")
+            .unwrap()
+            .allows("https://x.example", None));
         for bad in ["game.example.com", "ftp://x", "https://x/path"] {
             assert!(AllowedOrigins::parse(bad).is_err(), "{bad}");
         }

@@ -32,7 +32,10 @@ pub async fn stream(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(query.as_deref(), &["after", "token"])?;
-    let after = pairs.iter().find(|(k, _)| k == "after").map(|(_, v)| v.as_str());
+    let after = pairs
+        .iter()
+        .find(|(k, _)| k == "after")
+        .map(|(_, v)| v.as_str());
     let start = cursor(&headers, after)?;
     let allow_origin = check_origin(&state, &headers)?;
     let (id, _) = authorized_match(&state, &access, &id).await?;

@@ -17,7 +17,7 @@ use herald_core::{JobId, Store};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch, OwnedSemaphorePermit};
 
-use super::hub::{ended_update, LOG_PAGE};
+use super::hub::{ended_update, Joined, LOG_PAGE};
 use super::metrics::StreamMetrics;
 
 /// Why the server ends a stream.
@@ -68,17 +68,29 @@ pub struct Subscription {
     store: Arc<dyn Store>,
     id: JobId,
     rx: broadcast::Receiver<Arc<MatchUpdate>>,
+    /// Where the feed starts; `None` once the log has been read up to it.
+    feed_start: Option<watch::Receiver<Option<u64>>>,
     pending: VecDeque<Outgoing>,
     last_seq: u64,
     state_version: u64,
-    catching_up: bool,
-    /// Set when the match had finished before the stream began: sent after the log.
-    finished: Option<MatchRecord>,
+    /// Log still to send before the next live message, read a page at a time as the
+    /// client takes them (so a long resume holds one page, not the log).
+    catch_up: Option<CatchUp>,
     done: bool,
     stop: watch::Receiver<bool>,
     metrics: Arc<StreamMetrics>,
     /// The instance's `STREAM_MAX_CONNECTIONS` slot, given back with the subscription.
     _permit: OwnedSemaphorePermit,
+}
+
+/// Log to read: up to `until` (or the log's end), then `then`.
+struct CatchUp {
+    until: Option<u64>,
+    then: Option<Arc<MatchUpdate>>,
+    /// `then` is the match's end: close after it.
+    then_close: bool,
+    /// `then` came from the feed (its fan-out latency counts).
+    then_live: bool,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -96,7 +108,7 @@ impl Subscription {
     pub fn new(
         store: Arc<dyn Store>,
         id: JobId,
-        rx: broadcast::Receiver<Arc<MatchUpdate>>,
+        joined: Joined,
         record: MatchRecord,
         start: Start,
         stop: watch::Receiver<bool>,
@@ -116,23 +128,27 @@ impl Subscription {
                     update: Arc::new(MatchUpdate::State(state)),
                     live: false,
                 });
-                (
-                    record.snapshot.applied_seq,
-                    record.snapshot.state_version,
-                )
+                (record.snapshot.applied_seq, record.snapshot.state_version)
             }
             Start::After(seq) => (seq, 0),
         };
-        let finished = record.job.status.is_final().then_some(record);
+        // A match that had finished before the stream began: its log, then its end.
+        let finished = record.job.status.is_final();
+        let catch_up = CatchUp {
+            until: None,
+            then: finished.then(|| Arc::new(MatchUpdate::Ended(ended_update(&record)))),
+            then_close: finished,
+            then_live: false,
+        };
         Self {
             store,
             id,
-            rx,
+            rx: joined.rx,
+            feed_start: Some(joined.ready),
             pending,
             last_seq,
             state_version,
-            catching_up: true,
-            finished,
+            catch_up: Some(catch_up),
             done: false,
             stop,
             metrics,
@@ -153,20 +169,20 @@ impl Subscription {
         self.done = true;
     }
 
-    /// Queues the logged events after `last_seq` (up to `until`, or to the log's end).
-    async fn fill(&mut self, until: Option<u64>) -> Result<(), herald_core::StoreError> {
-        loop {
-            if until.is_some_and(|u| u <= self.last_seq) {
-                return Ok(());
-            }
+    /// Reads one page of the catch-up; ends it (queuing what follows) at its bound.
+    async fn catch_up_page(&mut self, c: CatchUp) -> Result<(), herald_core::StoreError> {
+        let reached = |last: u64| c.until.is_some_and(|u| u <= last);
+        let mut finished = reached(self.last_seq);
+        if !finished {
             let events = self
                 .store
                 .events_after(&self.id, self.last_seq, LOG_PAGE)
                 .await?;
-            let full = events.len() == LOG_PAGE;
+            finished = events.len() < LOG_PAGE;
             for event in &events {
-                if event.seq != self.last_seq + 1 || until.is_some_and(|u| event.seq > u) {
-                    return Ok(());
+                if event.seq != self.last_seq + 1 || reached(self.last_seq) {
+                    finished = true;
+                    break;
                 }
                 self.last_seq = event.seq;
                 self.pending.push_back(Outgoing::Update {
@@ -174,10 +190,31 @@ impl Subscription {
                     live: false,
                 });
             }
-            if !full {
-                return Ok(());
+            finished |= reached(self.last_seq);
+        }
+        if !finished {
+            self.catch_up = Some(c);
+            return Ok(());
+        }
+        if let Some(then) = c.then {
+            let next = match then.as_ref() {
+                MatchUpdate::Event(e) => e.seq == self.last_seq + 1,
+                _ => true,
+            };
+            if next {
+                if let MatchUpdate::Event(e) = then.as_ref() {
+                    self.last_seq = e.seq;
+                }
+                self.pending.push_back(Outgoing::Update {
+                    update: then,
+                    live: c.then_live,
+                });
             }
         }
+        if c.then_close {
+            self.close(CloseReason::Ended);
+        }
+        Ok(())
     }
 
     /// The next message; `None` once the stream is over.
@@ -189,18 +226,32 @@ impl Subscription {
             if self.done {
                 return None;
             }
-            if self.catching_up {
-                self.catching_up = false;
-                if self.fill(None).await.is_err() {
+            if let Some(c) = self.catch_up.take() {
+                if let Err(e) = self.catch_up_page(c).await {
+                    tracing::warn!(error = %e, job_id = %self.id, "stream cannot read the log; closing it");
                     self.close(CloseReason::Unavailable);
-                    continue;
                 }
-                if let Some(record) = self.finished.take() {
-                    self.pending.push_back(Outgoing::Update {
-                        update: Arc::new(MatchUpdate::Ended(ended_update(&record))),
-                        live: false,
+                continue;
+            }
+            if let Some(mut start) = self.feed_start.take() {
+                // The feed passes on what comes after its start; the log up to it is
+                // this subscriber's to read. (A feed that went without starting leaves
+                // its end, or its close, in the receiver.)
+                let started = tokio::select! {
+                    biased;
+                    () = herald_core::shutdown::stopped(&mut self.stop) => {
+                        self.close(CloseReason::Shutdown);
+                        continue;
+                    }
+                    started = start.wait_for(Option::is_some) => started.ok().and_then(|s| *s),
+                };
+                if let Some(seq) = started.filter(|seq| *seq > self.last_seq) {
+                    self.catch_up = Some(CatchUp {
+                        until: Some(seq),
+                        then: None,
+                        then_close: false,
+                        then_live: false,
                     });
-                    self.close(CloseReason::Ended);
                 }
                 continue;
             }
@@ -213,12 +264,7 @@ impl Subscription {
                 received = self.rx.recv() => received,
             };
             match received {
-                Ok(update) => {
-                    if let Err(e) = self.on_live(update).await {
-                        tracing::warn!(error = %e, job_id = %self.id, "stream cannot read the log; closing it");
-                        self.close(CloseReason::Unavailable);
-                    }
-                }
+                Ok(update) => self.on_live(update),
                 Err(RecvError::Lagged(_)) => self.close(CloseReason::SlowConsumer),
                 // The feed went without an end (the store failed, or the instance stops).
                 Err(RecvError::Closed) => {
@@ -233,20 +279,25 @@ impl Subscription {
         }
     }
 
-    async fn on_live(&mut self, update: Arc<MatchUpdate>) -> Result<(), herald_core::StoreError> {
+    fn on_live(&mut self, update: Arc<MatchUpdate>) {
         match update.as_ref() {
             MatchUpdate::Event(event) => {
                 if event.seq <= self.last_seq {
-                    return Ok(());
+                    return;
                 }
                 if event.seq > self.last_seq + 1 {
-                    self.fill(Some(event.seq - 1)).await?;
+                    // A hole across the seam: the log fills it, then this one follows.
+                    self.catch_up = Some(CatchUp {
+                        until: Some(event.seq - 1),
+                        then: Some(update),
+                        then_close: false,
+                        then_live: true,
+                    });
+                    return;
                 }
-                if event.seq == self.last_seq + 1 {
-                    self.last_seq = event.seq;
-                    self.pending
-                        .push_back(Outgoing::Update { update, live: true });
-                }
+                self.last_seq = event.seq;
+                self.pending
+                    .push_back(Outgoing::Update { update, live: true });
             }
             MatchUpdate::State(state) => {
                 if state.state_version > self.state_version {
@@ -256,13 +307,14 @@ impl Subscription {
                 }
             }
             MatchUpdate::Ended(_) => {
-                // Everything the match holds is in the log by now: send the rest first.
-                self.fill(None).await?;
-                self.pending
-                    .push_back(Outgoing::Update { update, live: true });
-                self.close(CloseReason::Ended);
+                // Everything the match holds is in the log by now: the rest first.
+                self.catch_up = Some(CatchUp {
+                    until: None,
+                    then: Some(update),
+                    then_close: true,
+                    then_live: true,
+                });
             }
         }
-        Ok(())
     }
 }

@@ -43,7 +43,10 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(query.as_deref(), &["after", "token"])?;
-    let after = pairs.iter().find(|(k, _)| k == "after").map(|(_, v)| v.as_str());
+    let after = pairs
+        .iter()
+        .find(|(k, _)| k == "after")
+        .map(|(_, v)| v.as_str());
     let start = cursor(&headers, after)?;
     // Browsers send Origin on every WebSocket handshake and CORS does not apply to
     // WebSockets: this check is what keeps another site's page out.

@@ -25,8 +25,7 @@ use tokio::sync::Mutex;
 
 use super::{
     Dispatch, DispatchError, DispatchMode, JobMessage, MatchUpdate, Topology, WakeMessage,
-    CONFIRM_TIMEOUT,
-    CONNECT_TIMEOUT, DELIVERY_LIMIT, WAKE_TIMEOUT,
+    CONFIRM_TIMEOUT, CONNECT_TIMEOUT, DELIVERY_LIMIT, WAKE_TIMEOUT,
 };
 use crate::backoff::Backoff;
 use crate::config::Secret;

@@ -19,11 +19,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use herald_core::dispatch::updates::{EndedUpdate, StateUpdate};
+use herald_core::dispatch::MatchUpdate;
 use herald_core::matches::{
     engine_for, Applied, EndedBy, MatchEngine, MatchRequest, MatchSnapshot,
 };
-use herald_core::dispatch::updates::{EndedUpdate, StateUpdate};
-use herald_core::dispatch::MatchUpdate;
 use herald_core::store::{FailOutcome, Inserted, Retry, StoreResult};
 use herald_core::{shutdown, ClaimedJob, Job, Lease, StoreError};
 use tokio::sync::Notify;

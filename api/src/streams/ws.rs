@@ -15,6 +15,7 @@
 
 use std::pin::Pin;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue};
@@ -40,7 +41,7 @@ pub async fn upgrade(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let pairs = query_pairs(query.as_deref(), &["after", "token"])?;
     let after = pairs
@@ -52,6 +53,12 @@ pub async fn upgrade(
     // WebSockets: this check is what keeps another site's page out.
     check_origin(&state, &headers)?;
     let (id, _) = authorized_match(&state, &access, &id).await?;
+    let upgrade = upgrade.map_err(|_| {
+        ApiError::bad_field(
+            "Upgrade",
+            "this route takes a WebSocket handshake (GET with Upgrade: websocket)",
+        )
+    })?;
     let subscription = subscribe(&state, &access, &id, start).await?;
     let heartbeat = state.streams.config.heartbeat;
     Ok(upgrade

@@ -76,6 +76,15 @@ impl StreamMetrics {
         for kind in ["event", "state", "ended"] {
             messages.with_label_values(&[kind]).inc_by(0);
         }
+        for reason in [
+            "slow_consumer",
+            "shutdown",
+            "unavailable",
+            "full",
+            "feed_full",
+        ] {
+            dropped.with_label_values(&[reason]).inc_by(0);
+        }
         Ok(Self {
             connections,
             messages,

@@ -61,7 +61,7 @@ async fn create_match(h: &Harness, key: &str) -> String {
 }
 
 fn score(i: u64) -> Value {
-    json!({"type": "score", "playerId": if i % 2 == 0 { "ann" } else { "bob" }, "points": 1})
+    json!({"type": "score", "playerId": if i.is_multiple_of(2) { "ann" } else { "bob" }, "points": 1})
 }
 
 async fn post_event(http: &reqwest::Client, base: &str, id: &str, event: &Value) -> u64 {

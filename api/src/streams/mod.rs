@@ -182,7 +182,7 @@ impl AllowedOrigins {
             return true;
         }
         let origin = origin.trim().to_ascii_lowercase();
-        if self.origins.iter().any(|o| *o == origin) {
+        if self.origins.contains(&origin) {
             return true;
         }
         let same_host = host.is_some_and(|host| {

@@ -845,3 +845,37 @@ async fn a_player_follows_and_sends_over_the_websocket() {
     b.shutdown().await.unwrap();
     h.finish().await;
 }
+
+/// The same exactness on the MongoDB test server: a subscriber on B gets the events
+/// posted to A, then resumes on A after a disconnect; the union is 1..N.
+#[tokio::test]
+async fn streams_on_the_mongodb_store_fan_out_and_resume() {
+    let a = Harness::with(
+        "stream_mongo",
+        Options {
+            store: StoreKind::Mongo,
+            streams: Some(stream_config()),
+            ..Options::default()
+        },
+    )
+    .await;
+    let b = Server::start(a.config.clone()).await.unwrap();
+    let id = create_match(&a, ACME_KEY).await;
+    let mut sse = Sse::connect(&a.http, &stream_url(&b.url(), &id), Some(ACME_KEY), Some(0)).await;
+    for i in 1..=4 {
+        post_event(&a.http, &a.url, &id, &score(i)).await;
+    }
+    let (mut seen, _) = sse.events_until(4).await;
+    drop(sse);
+    for i in 5..=6 {
+        post_event(&a.http, &a.url, &id, &score(i)).await;
+    }
+    let mut sse = Sse::connect(&a.http, &stream_url(&a.url, &id), Some(ACME_KEY), Some(4)).await;
+    post_event(&a.http, &a.url, &id, &score(7)).await;
+    let (rest, _) = sse.events_until(7).await;
+    seen.extend(rest);
+    assert_eq!(seen, (1..=7).collect::<Vec<_>>());
+    drop(sse);
+    b.shutdown().await.unwrap();
+    a.finish().await;
+}

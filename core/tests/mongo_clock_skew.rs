@@ -66,6 +66,8 @@ async fn a_client_clock_ahead_cannot_take_a_live_lease_early() {
         lease: Duration::from_secs(30),
         limit: 10,
         kind: None,
+        priority: None,
+        fairness: Default::default(),
     };
     assert!(
         ahead.claim_due(&request).await.unwrap().is_empty(),

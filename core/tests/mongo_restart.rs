@@ -65,6 +65,8 @@ async fn claimer(store: MongoStore, ledger: Arc<Ledger>, stop: Arc<AtomicBool>) 
         lease: LEASE,
         limit: 3,
         kind: None,
+        priority: None,
+        fairness: Default::default(),
     };
     while !stop.load(Ordering::SeqCst) {
         let batch = match store.claim_due(&request).await {
@@ -176,6 +178,8 @@ async fn a_server_restart_is_unavailable_then_loses_and_doubles_nothing() {
         lease: LEASE,
         limit: 1,
         kind: None,
+        priority: None,
+        fairness: Default::default(),
     };
     assert_unavailable("claim_due", store.claim_due(&request).await);
     assert_unavailable("claim", store.claim(&ids[0], &request.worker, LEASE).await);

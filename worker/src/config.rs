@@ -9,12 +9,13 @@
 //! the pieces together.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use herald_core::config::{self, ConfigError, Env};
 use herald_core::dispatch::BrokerConfig;
 use herald_core::ssrf::TargetGuard;
-use herald_core::store::StoreConfig;
+use herald_core::store::{StoreConfig, TenantLimits};
 use herald_core::RetryPolicy;
 
 use crate::delivery::breaker::BreakerConfig;
@@ -47,6 +48,9 @@ Environment (every value is checked at start-up; a bad one names the variable):
   WORKER_BATCH_SIZE        jobs claimed per poll and completed per store write (50)
   WORKER_CONCURRENCY       jobs processed at once by this process (64)
   MAX_MATCHES              matches hosted at once (3)
+  TENANT_CONCURRENCY       the most notifications of one tenant running at once across the
+                           whole fleet, enforced by the store: tenant:N pairs, * for every
+                           other tenant, e.g. acme:20,*:100 (unset: no cap)
   METRICS_PORT             port of /health /metrics /resources /stats (9091; 0 = any free port)
   METRICS_HOST             address the metrics server binds (0.0.0.0)
   SHUTDOWN_TIMEOUT_MS      on SIGTERM, the whole stop: in-flight jobs finish, the rest are released,
@@ -99,6 +103,8 @@ pub struct Config {
     pub batch_size: usize,
     pub concurrency: usize,
     pub max_matches: u32,
+    /// `TENANT_CONCURRENCY`: caps on a tenant's running notifications, fleet-wide.
+    pub tenant_limits: Arc<TenantLimits>,
     pub metrics_host: IpAddr,
     pub metrics_port: u16,
     pub shutdown_timeout: Duration,
@@ -166,6 +172,10 @@ impl Config {
             batch_size: env.count_or("WORKER_BATCH_SIZE", DEFAULT_BATCH_SIZE, 1_000)?,
             concurrency: env.count_or("WORKER_CONCURRENCY", DEFAULT_CONCURRENCY, 10_000)?,
             max_matches,
+            tenant_limits: Arc::new(
+                TenantLimits::parse(env.var("TENANT_CONCURRENCY").as_deref())
+                    .map_err(|m| ConfigError::new("TENANT_CONCURRENCY", m))?,
+            ),
             metrics_host: env.parse_or("METRICS_HOST", IpAddr::from([0, 0, 0, 0]))?,
             metrics_port: env.parse_or("METRICS_PORT", DEFAULT_METRICS_PORT)?,
             shutdown_timeout: env.millis_or("SHUTDOWN_TIMEOUT_MS", DEFAULT_SHUTDOWN_TIMEOUT)?,
@@ -192,6 +202,7 @@ impl Config {
             batch_size: DEFAULT_BATCH_SIZE,
             concurrency: DEFAULT_CONCURRENCY,
             max_matches: DEFAULT_MAX_MATCHES,
+            tenant_limits: Arc::default(),
             metrics_host: IpAddr::from([127, 0, 0, 1]),
             metrics_port: 0,
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
@@ -276,6 +287,19 @@ mod tests {
         let env = Env::from_pairs([("WEBHOOK_ALLOWED_CIDRS", "10.0.0.0/8, bad")]);
         let err = Config::from_env(&env).unwrap_err();
         assert_eq!(err.var, "WEBHOOK_ALLOWED_CIDRS");
+    }
+
+    #[test]
+    fn tenant_concurrency_is_read_and_checked() {
+        let env = Env::from_pairs([("TENANT_CONCURRENCY", "acme:5,*:50")]);
+        let config = Config::from_env(&env).unwrap();
+        let acme = herald_core::TenantId::parse("acme").unwrap();
+        assert_eq!(config.tenant_limits.limit(&acme), Some(5));
+        for bad in ["acme:0", "acme", "acme:1,acme:2"] {
+            let err =
+                Config::from_env(&Env::from_pairs([("TENANT_CONCURRENCY", bad)])).unwrap_err();
+            assert_eq!(err.var, "TENANT_CONCURRENCY", "{bad}");
+        }
     }
 
     /// The worker refuses a bad log setting as the API does, naming it.

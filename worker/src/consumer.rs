@@ -211,7 +211,7 @@ async fn handle(
         }
     };
     let ctx = engine.context();
-    let claimed = match claim(ctx, &message.id, stop, || engine.claim_by_id(&message.id)).await {
+    let claimed = match claim(ctx, &message.id, stop, || engine.claim_delivery(&message)).await {
         Ok(ClaimOutcome::Claimed(job)) => job,
         Ok(ClaimOutcome::NotClaimed(_)) => {
             ack(&engine, &delivery, "skipped").await;

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
+use herald_core::dispatch::JobMessage;
 use herald_core::store::{ClaimOutcome, ClaimRequest, FailOutcome, Retry, StoreError, StoreResult};
 use herald_core::{ClaimedJob, JobId, JobKind, JobStatus, Lease};
 use tokio::sync::watch;
@@ -27,6 +28,7 @@ use crate::context::WorkerContext;
 use crate::delivery::{DeliveryError, Transports};
 use crate::stats::Counted;
 use crate::store_retry::{self, GaveUp, Patience};
+use crate::turns::{claim_deliveries, Turns};
 
 /// How a processed job ended, from this worker's point of view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +91,9 @@ pub enum Step {
 pub struct Engine {
     ctx: Arc<WorkerContext>,
     transports: Transports,
-    claimer: Batcher<JobId, ClaimOutcome>,
+    claimer: Batcher<JobMessage, ClaimOutcome>,
+    /// Whose turn it is between tenants, and the poller's wake-up for capped ones.
+    turns: Arc<Turns>,
     completer: Batcher<Lease, ()>,
     /// Leases held right now, so shutdown can release what did not finish.
     held: Mutex<HashMap<JobId, Lease>>,
@@ -102,7 +106,8 @@ pub struct Engine {
 #[derive(Debug)]
 pub struct EngineLoops {
     ctx: Arc<WorkerContext>,
-    claims: BatchLoop<JobId, ClaimOutcome>,
+    claims: BatchLoop<JobMessage, ClaimOutcome>,
+    turns: Arc<Turns>,
     completions: BatchLoop<Lease, ()>,
 }
 
@@ -111,12 +116,10 @@ impl EngineLoops {
     pub async fn run(self) {
         let ctx = self.ctx;
         let (worker, lease) = (ctx.id.clone(), ctx.config.lock_duration);
-        let claims = self.claims.run(|ids: Vec<JobId>| {
-            let (store, worker) = (ctx.store.clone(), worker.clone());
-            async move {
-                let outcomes = store.claim_many(&ids, &worker, lease).await?;
-                Ok(outcomes.into_iter().map(Ok).collect())
-            }
+        let turns = self.turns;
+        let claims = self.claims.run(|messages: Vec<JobMessage>| {
+            let (store, worker, turns) = (ctx.store.clone(), worker.clone(), turns.clone());
+            async move { claim_deliveries(store.as_ref(), &turns, &worker, lease, messages).await }
         });
         let completions = self.completions.run(|leases: Vec<Lease>| {
             let store = ctx.store.clone();
@@ -138,10 +141,12 @@ impl Engine {
         let batch = ctx.config.batch_size;
         let (claimer, claims) = Batcher::new("claims", batch);
         let (completer, completions) = Batcher::new("completions", batch);
+        let turns = Arc::new(Turns::new(ctx.config.tenant_limits.clone()));
         let engine = Self {
             ctx: ctx.clone(),
             transports,
             claimer,
+            turns: turns.clone(),
             completer,
             held: Mutex::new(HashMap::new()),
             abandon,
@@ -149,6 +154,7 @@ impl Engine {
         let loops = EngineLoops {
             ctx,
             claims,
+            turns,
             completions,
         };
         (engine, loops)
@@ -177,11 +183,17 @@ impl Engine {
         }
     }
 
-    /// Claims one job by id (a RabbitMQ delivery names it). Claims requested at the
-    /// same moment share one store write. The caller reports the result to the store
-    /// metrics (`store_retry::call` does).
-    pub(crate) async fn claim_by_id(&self, id: &JobId) -> StoreResult<ClaimOutcome> {
-        self.claimer.call(id.clone()).await
+    /// Claims for one RabbitMQ delivery: its own job, or, while tenants take turns in
+    /// its queue, whichever job's turn it is ([`crate::turns`]). Claims requested at
+    /// the same moment share one store write. The caller reports the result to the
+    /// store metrics (`store_retry::call` does).
+    pub(crate) async fn claim_delivery(&self, message: &JobMessage) -> StoreResult<ClaimOutcome> {
+        self.claimer.call(message.clone()).await
+    }
+
+    /// Whose turn it is between tenants; the poller waits on its wake-up too.
+    pub fn turns(&self) -> &Turns {
+        &self.turns
     }
 
     /// Claims up to `limit` due notifications (the poller's query).
@@ -191,10 +203,13 @@ impl Engine {
             lease: self.ctx.config.lock_duration,
             limit,
             kind: Some(JobKind::Notification),
+            priority: None,
+            fairness: self.turns.fairness(),
         };
         let claimed = self.ctx.store.claim_due(&request).await;
         self.ctx.metrics.observe_store(&claimed);
         let claimed = claimed?;
+        self.turns.served(&claimed);
         if !claimed.is_empty() {
             self.ctx
                 .metrics
@@ -258,6 +273,11 @@ impl Engine {
             end_to_end.observe(age.as_secs_f64());
         }
         self.ctx.metrics.processed(kind, outcome.label());
+        if self.turns.capped(&job.tenant) {
+            // Its tenant has room again: the poller claims the next of its waiting jobs
+            // now, not at its interval.
+            self.turns.poke();
+        }
         self.ctx.metrics.jobs_in_flight.dec();
         self.ctx.stats.finished(outcome.counted());
         outcome

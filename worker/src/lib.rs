@@ -56,6 +56,7 @@ pub mod poller;
 pub mod resources;
 pub mod stats;
 pub mod store_retry;
+pub mod turns;
 
 pub use config::Config;
 pub use context::WorkerContext;

@@ -109,7 +109,7 @@ impl Metrics {
             processing_seconds: histogram_vec(&r, "herald_job_processing_seconds", "Time from claim to written outcome", &["kind"])?,
             end_to_end_seconds: histogram_vec(&r, "herald_job_end_to_end_seconds", "Time from enqueue (createdAt) to completed", &["kind"])?,
             lease_claims: counter_vec(&r, "herald_lease_claims_total", "Jobs claimed, by dispatch path (rabbitmq, poller)", &["source"])?,
-            lease_conflicts: counter_vec(&r, "herald_lease_conflicts_total", "Claims that did not take the job, by reason (held, finished, not_due, not_found, exhausted)", &["reason"])?,
+            lease_conflicts: counter_vec(&r, "herald_lease_conflicts_total", "Claims that did not take the job, by reason (held, finished, not_due, not_found, exhausted, turn: the turn went to another tenant or the tenant is at its cap)", &["reason"])?,
             lease_lost: counter(&r, "herald_lease_lost_total", "Fenced writes rejected because another holder took the job; the result was dropped")?,
             lease_renewals: counter(&r, "herald_lease_renewals_total", "Leases extended while a job ran long")?,
             lease_releases: counter(&r, "herald_lease_releases_total", "Leases given back unfinished at shutdown")?,

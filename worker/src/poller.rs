@@ -36,13 +36,24 @@ impl Poller {
         }
     }
 
-    /// Polls until `stop` turns true.
-    pub async fn run(self, stop: watch::Receiver<bool>) {
-        let drain_stop = stop.clone();
-        every("poll", self.interval, stop, || {
-            self.drain(drain_stop.clone())
-        })
-        .await;
+    /// Polls until `stop` turns true: every interval, and at once when a capped
+    /// tenant's job finishes here ([`crate::turns`]: the tenant has room again).
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut failures = 0u32;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(poll_pause(self.interval, failures)) => {}
+                () = self.engine.turns().poked(), if failures == 0 => {}
+                () = shutdown::stopped(&mut stop) => return,
+            }
+            match self.drain(stop.clone()).await {
+                Ok(()) => failures = 0,
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, failures, "poll failed; backing off");
+                }
+            }
+        }
     }
 
     /// Claims and starts due jobs until a poll comes back short of a full batch.

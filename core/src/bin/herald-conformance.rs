@@ -90,6 +90,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 lease: Duration::from_millis(lease_ms),
                 limit: batch.max(1),
                 kind: None,
+                priority: None,
+                fairness: Default::default(),
             };
             let mut out = std::io::stdout().lock();
             loop {

@@ -35,11 +35,13 @@ use crate::notification::Channel;
 mod config;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod fairness;
 pub mod keys;
 pub mod mongo;
 pub mod sqlite;
 
 pub use config::StoreConfig;
+pub use fairness::{FairClaim, Fairness, TenantLimits};
 pub use keys::{ApiKeyRecord, KeyStore, NewApiKey};
 
 /// Why a store call failed. Callers match on these; the API maps them to status codes.
@@ -169,6 +171,11 @@ pub struct ClaimRequest {
     pub limit: usize,
     /// Only jobs of this kind; `None` for any.
     pub kind: Option<JobKind>,
+    /// Only jobs of this priority (one RabbitMQ queue's deliveries); `None` for any,
+    /// most urgent first.
+    pub priority: Option<Priority>,
+    /// How the claim rotates across tenants and which tenants are capped.
+    pub fairness: Fairness,
 }
 
 /// Why a claim by id did not take the job.
@@ -188,6 +195,9 @@ pub enum NotClaimed {
     },
     /// Its lease expired on its last attempt: the claim moved it to dead.
     Exhausted,
+    /// A delivery's turn was given to another tenant's job of the same queue, or its
+    /// tenant is at its `TENANT_CONCURRENCY` cap; the job waits for a later turn.
+    Turn,
 }
 
 impl NotClaimed {
@@ -199,6 +209,7 @@ impl NotClaimed {
             NotClaimed::Held { .. } => "held",
             NotClaimed::NotDue { .. } => "not_due",
             NotClaimed::Exhausted => "exhausted",
+            NotClaimed::Turn => "turn",
         }
     }
 
@@ -393,9 +404,24 @@ pub trait LeaseStore: Send + Sync {
         Ok(outcomes)
     }
 
-    /// Claims up to `limit` due jobs, critical first, then by run time. Jobs whose lease
-    /// expired on their last attempt are moved to dead on the way.
-    async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>>;
+    /// Claims up to `limit` due jobs, critical first; within a priority, in turns across
+    /// tenants ([`fairness`]), each tenant's oldest first, and no capped tenant past its
+    /// cap. Jobs whose lease expired on their last attempt are moved to dead on the way.
+    async fn claim_fair(&self, request: &ClaimRequest) -> StoreResult<FairClaim>;
+
+    /// [`LeaseStore::claim_fair`], without the hint about capped tenants.
+    async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>> {
+        Ok(self.claim_fair(request).await?.jobs)
+    }
+
+    /// Up to `limit` tenants, in name order, with pending jobs of `kind` at `priority`
+    /// (one queue's waiting tenants). Cheap: the stores answer it from an index.
+    async fn waiting_tenants(
+        &self,
+        kind: JobKind,
+        priority: Priority,
+        limit: usize,
+    ) -> StoreResult<Vec<TenantId>>;
 
     /// Extends a lease that is still live by the store's clock.
     async fn renew(&self, lease: &Lease, lease_for: Duration) -> StoreResult<Lease>;

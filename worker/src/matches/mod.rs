@@ -189,6 +189,8 @@ impl Matches {
             lease: self.ctx.config.lock_duration,
             limit: permits.len(),
             kind: Some(JobKind::Match),
+            priority: None,
+            fairness: Default::default(),
         };
         let claimed = self.ctx.store.claim_due(&request).await;
         self.ctx.metrics.observe_store(&claimed);

@@ -10,11 +10,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use herald_core::matches::{EventRequest, MatchEvent, MatchRecord, MatchResult, MatchSnapshot};
 use herald_core::store::{
-    ApiKeyRecord, Appended, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, KeyStore,
-    LeaseStore, ListFilter, MatchStore, NewApiKey, Page, PageRequest, Retry, StateCounts,
+    ApiKeyRecord, Appended, ClaimOutcome, ClaimRequest, FailOutcome, FairClaim, Inserted, JobStore,
+    KeyStore, LeaseStore, ListFilter, MatchStore, NewApiKey, Page, PageRequest, Retry, StateCounts,
     StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry,
 };
-use herald_core::{ClaimedJob, Job, JobId, Lease, NewJob, Store, StoreError, TenantId, WorkerId};
+use herald_core::{
+    Job, JobId, JobKind, Lease, NewJob, Priority, Store, StoreError, TenantId, WorkerId,
+};
 
 #[derive(Debug)]
 pub struct LostAnswers {
@@ -148,8 +150,19 @@ impl LeaseStore for LostAnswers {
             self.inner.claim_many(ids, worker, lease).await,
         )
     }
-    async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>> {
-        self.answer("claim_due", self.inner.claim_due(request).await)
+    async fn claim_fair(&self, request: &ClaimRequest) -> StoreResult<FairClaim> {
+        self.answer("claim_due", self.inner.claim_fair(request).await)
+    }
+    async fn waiting_tenants(
+        &self,
+        kind: JobKind,
+        priority: Priority,
+        limit: usize,
+    ) -> StoreResult<Vec<TenantId>> {
+        self.answer(
+            "waiting_tenants",
+            self.inner.waiting_tenants(kind, priority, limit).await,
+        )
     }
     async fn renew(&self, lease: &Lease, lease_for: Duration) -> StoreResult<Lease> {
         self.answer("renew", self.inner.renew(lease, lease_for).await)

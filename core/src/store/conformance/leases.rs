@@ -72,6 +72,8 @@ pub async fn claims_each_job_once_across_tasks(h: &impl Harness) {
                         lease,
                         limit: 7,
                         kind: None,
+                        priority: None,
+                        fairness: Default::default(),
                     };
                     let batch = store.claim_due(&req).await.unwrap();
                     if batch.is_empty() {
@@ -168,6 +170,8 @@ pub async fn live_lease_blocks_claims_and_expired_lease_is_reclaimed(h: &impl Ha
         lease: Duration::from_secs(60),
         limit: 10,
         kind: None,
+        priority: None,
+        fairness: Default::default(),
     };
     assert!(
         store.claim_due(&req).await.unwrap().is_empty(),
@@ -341,6 +345,8 @@ pub async fn claim_due_takes_priority_then_run_at(h: &impl Harness) {
         lease: Duration::from_secs(60),
         limit: 2,
         kind: Some(JobKind::Notification),
+        priority: None,
+        fairness: Default::default(),
     };
     let first: Vec<_> = store
         .claim_due(&req)
@@ -368,6 +374,8 @@ pub async fn claim_due_takes_priority_then_run_at(h: &impl Harness) {
     );
     let matches = ClaimRequest {
         kind: Some(JobKind::Match),
+        priority: None,
+        fairness: Default::default(),
         ..req
     };
     let got: Vec<_> = store

@@ -36,6 +36,8 @@ pub async fn scheduled_job_waits_for_run_at(h: &impl Harness) {
         lease: Duration::from_secs(60),
         limit: 10,
         kind: None,
+        priority: None,
+        fairness: Default::default(),
     };
     assert!(store.claim_due(&req).await.unwrap().is_empty());
 
@@ -189,6 +191,8 @@ pub async fn lease_expiring_on_final_attempt_goes_dead(h: &impl Harness) {
         lease: Duration::from_secs(60),
         limit: 10,
         kind: None,
+        priority: None,
+        fairness: Default::default(),
     };
     assert!(store
         .claim_due(&req)

@@ -144,6 +144,8 @@ pub async fn counts_by_state(h: &impl Harness) {
         lease: Duration::from_secs(60),
         limit: 2,
         kind: None,
+        priority: None,
+        fairness: Default::default(),
     };
     let claimed = store.claim_due(&req).await.unwrap();
     store.complete(&claimed[0].lease).await.unwrap();

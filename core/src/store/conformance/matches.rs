@@ -610,6 +610,8 @@ pub async fn snapshot_survives_a_takeover(h: &impl Harness) {
         lease,
         limit: 10,
         kind: Some(kind),
+        priority: None,
+        fairness: Default::default(),
     };
     let first = store
         .claim_due(&by_kind(&a, JobKind::Match, scale.short_lease))

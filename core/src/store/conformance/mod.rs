@@ -11,6 +11,7 @@
 //! Layout: this module holds the harness, the macro and the set-up helpers every area
 //! shares; the properties are grouped by area:
 //! - [`leases`] — claiming each job once, fencing, renewal, claim order and answers;
+//! - [`fairness`] — turns across tenants within a priority, and per-tenant caps;
 //! - [`lifecycle`] — run times, retries and dead jobs, snooze and release, cancel and
 //!   re-drive;
 //! - [`inserts`] — idempotency keys and all-or-nothing batches;
@@ -20,6 +21,7 @@
 //! - [`mod@matches`] — event logs, snapshots and the fenced finish of a match.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod fairness;
 pub mod inserts;
 pub mod keys;
 pub mod leases;
@@ -90,6 +92,12 @@ macro_rules! conformance_suite {
                 claim_due_takes_priority_then_run_at,
                 claim_by_id_says_why_not,
                 claim_many_takes_only_claimable_jobs_once,
+            ],
+            fairness: [
+                claims_take_turns_across_tenants,
+                priority_comes_before_turns,
+                a_capped_tenant_never_runs_past_its_cap,
+                waiting_tenants_names_each_queues_tenants,
             ],
             lifecycle: [
                 scheduled_job_waits_for_run_at,

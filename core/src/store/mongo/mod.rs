@@ -17,6 +17,7 @@
 //! The indexes and the query each serves are listed in `docs/lease-protocol.md`.
 
 mod codec;
+mod fair;
 mod keys;
 mod matches;
 pub mod pipeline;
@@ -42,9 +43,9 @@ use crate::lease::{ClaimedJob, Lease, WorkerId};
 
 use self::pipeline as q;
 use super::{
-    millis, ClaimOutcome, ClaimRequest, FailOutcome, Inserted, JobStore, LeaseStore, ListFilter,
-    NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError, StoreResult,
-    WorkerHeartbeat, WorkerRecord, WorkerRegistry, REDRIVE_BATCH_MAX,
+    millis, ClaimOutcome, ClaimRequest, FailOutcome, FairClaim, Inserted, JobStore, LeaseStore,
+    ListFilter, NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError,
+    StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, REDRIVE_BATCH_MAX,
 };
 
 /// The database used when neither `MONGODB_DATABASE` nor the URI names one.
@@ -296,6 +297,9 @@ impl MongoStore {
                     q::CLAIM_INDEX,
                 ),
                 index(doc! { "status": 1, "lockExpiry": 1 }, q::LEASE_EXPIRY_INDEX),
+                // Fair claims (`store::fairness`): each priority's waiting tenants, and
+                // one tenant's oldest due job.
+                index(fair::fair_index_keys(), fair::FAIR_INDEX),
                 index(doc! { "tenant": 1, "_id": 1 }, q::TENANT_LIST_INDEX),
                 index(
                     doc! { "tenant": 1, "status": 1, "_id": 1 },
@@ -1081,31 +1085,17 @@ impl LeaseStore for MongoStore {
     /// leases alike (see `docs/lease-protocol.md`). A failure after some claims returns
     /// those claims: they are held, and dropping them would only strand them until
     /// their lease ran out.
-    async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>> {
-        let buried = self.bury_exhausted(None, request.kind).await?;
-        if buried > 0 {
-            tracing::warn!(
-                jobs = buried,
-                "leases expired on final attempts: jobs moved to dead"
-            );
-        }
-        let mut claimed = Vec::with_capacity(request.limit);
-        while claimed.len() < request.limit {
-            let filter = q::claim_filter(None, request.kind);
-            match self
-                .claim_one(filter, &request.worker, request.lease, true)
-                .await
-            {
-                Ok(Some(job)) => claimed.push(job),
-                Ok(None) => break,
-                Err(e) if !claimed.is_empty() => {
-                    tracing::warn!(error = %e, claimed = claimed.len(), "claim batch cut short");
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(claimed)
+    async fn claim_fair(&self, request: &ClaimRequest) -> StoreResult<FairClaim> {
+        self.fair_claim(request).await
+    }
+
+    async fn waiting_tenants(
+        &self,
+        kind: JobKind,
+        priority: Priority,
+        limit: usize,
+    ) -> StoreResult<Vec<TenantId>> {
+        self.pending_tenants(kind, priority, limit).await
     }
 
     async fn renew(&self, lease: &Lease, lease_for: Duration) -> StoreResult<Lease> {

@@ -11,8 +11,9 @@ use rusqlite::{named_params, Connection, OptionalExtension, Transaction};
 
 use super::codec::{history_append, query_jobs, select_job, to_time, COLUMNS};
 use super::{immediate, sql, Now, SqliteStore};
-use crate::job::{JobId, JobKind};
+use crate::job::{JobId, JobKind, Priority, TenantId};
 use crate::lease::{ClaimedJob, Lease, WorkerId};
+use crate::store::fairness::{self, FairClaim};
 use crate::store::{
     millis, ClaimOutcome, ClaimRequest, FailOutcome, LeaseStore, NotClaimed, Retry, StoreError,
     StoreResult,
@@ -192,7 +193,7 @@ impl LeaseStore for SqliteStore {
             .await
     }
 
-    async fn claim_due(&self, request: &ClaimRequest) -> StoreResult<Vec<ClaimedJob>> {
+    async fn claim_fair(&self, request: &ClaimRequest) -> StoreResult<FairClaim> {
         let request = request.clone();
         let now = self.now();
         self.pool
@@ -206,39 +207,61 @@ impl LeaseStore for SqliteStore {
                         "leases expired on final attempts: jobs moved to dead"
                     );
                 }
-                let limit = i64::try_from(request.limit).unwrap_or(i64::MAX);
-                let mut candidates: Vec<(i64, i64, String)> = Vec::new();
-                for query in [
-                    "SELECT priorityRank, runAt, _id FROM jobs \
-                     WHERE status IN ('pending', 'scheduled') AND runAt <= :now \
-                     AND attempts < maxAttempts AND (:kind IS NULL OR kind = :kind) \
-                     ORDER BY priorityRank, runAt LIMIT :limit",
-                    "SELECT priorityRank, lockExpiry, _id FROM jobs \
-                     WHERE status = 'running' AND lockExpiry < :now \
-                     AND attempts < maxAttempts AND (:kind IS NULL OR kind = :kind) \
-                     ORDER BY priorityRank, lockExpiry LIMIT :limit",
-                ] {
-                    let mut stmt = tx.prepare_cached(query).map_err(sql)?;
-                    let rows = stmt
-                        .query_map(
-                            named_params! {":now": now.ms, ":kind": kind, ":limit": limit},
-                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                        )
-                        .map_err(sql)?;
-                    for row in rows {
-                        candidates.push(row.map_err(sql)?);
+                let ranks: Vec<i32> = match request.priority {
+                    Some(p) => vec![p.rank()],
+                    None => Priority::ALL.iter().map(|p| p.rank()).collect(),
+                };
+                let mut claim = FairClaim::default();
+                for rank in ranks {
+                    let need = request.limit.saturating_sub(claim.jobs.len());
+                    if need == 0 {
+                        break;
                     }
-                }
-                candidates.sort();
-                candidates.truncate(request.limit);
-                let mut claimed = Vec::with_capacity(candidates.len());
-                for (_, _, id) in candidates {
-                    if let Some(job) = claim_one(&tx, &id, &request.worker, request.lease, &now)? {
-                        claimed.push(job);
+                    let (ids, held_back) = fair_picks(&tx, &request, rank, need, &now)?;
+                    claim.held_back |= held_back;
+                    for id in ids {
+                        if let Some(job) =
+                            claim_one(&tx, &id, &request.worker, request.lease, &now)?
+                        {
+                            claim.jobs.push(job);
+                        }
                     }
                 }
                 tx.commit().map_err(sql)?;
-                Ok(claimed)
+                Ok(claim)
+            })
+            .await
+    }
+
+    async fn waiting_tenants(
+        &self,
+        kind: JobKind,
+        priority: Priority,
+        limit: usize,
+    ) -> StoreResult<Vec<TenantId>> {
+        let now = self.now();
+        self.pool
+            .run(move |conn| {
+                let mut tenants = Vec::new();
+                let mut after = String::new();
+                // Bounded: tenants whose jobs all wait for a later time are passed over.
+                for _ in 0..limit.saturating_add(MAX_IDLE_TENANTS) {
+                    if tenants.len() >= limit {
+                        break;
+                    }
+                    let Some(tenant) = next_waiting_tenant(conn, priority.rank(), &after)? else {
+                        break;
+                    };
+                    let due =
+                        tenant_due(conn, priority.rank(), &tenant, Some(kind.as_str()), 1, &now)?;
+                    if !due.is_empty() {
+                        tenants.push(TenantId::parse(&tenant).map_err(|e| {
+                            StoreError::Corrupt(format!("stored tenant {tenant:?}: {e}"))
+                        })?);
+                    }
+                    after = tenant;
+                }
+                Ok(tenants)
             })
             .await
     }
@@ -399,4 +422,158 @@ fn claim_by_id(
         }
     };
     Ok(ClaimOutcome::NotClaimed(why))
+}
+
+/// How many tenants with nothing due a fair claim passes over before it stops looking:
+/// it bounds the cost of a claim when many tenants have only later work.
+const MAX_IDLE_TENANTS: usize = 256;
+
+/// The next tenant, in name order after `after`, with jobs waiting at `rank` (due or
+/// not): one seek in `jobs_fair`.
+fn next_waiting_tenant(conn: &Connection, rank: i32, after: &str) -> StoreResult<Option<String>> {
+    conn.prepare_cached(
+        "SELECT MIN(tenant) FROM jobs INDEXED BY jobs_fair \
+         WHERE status IN ('pending', 'scheduled') AND priorityRank = :rank AND tenant > :after",
+    )
+    .and_then(|mut s| s.query_row(named_params! {":rank": rank, ":after": after}, |r| r.get(0)))
+    .map_err(sql)
+}
+
+/// Up to `limit` of `tenant`'s due waiting jobs at `rank`, oldest first.
+fn tenant_due(
+    conn: &Connection,
+    rank: i32,
+    tenant: &str,
+    kind: Option<&str>,
+    limit: usize,
+    now: &Now,
+) -> StoreResult<Vec<String>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT _id FROM jobs INDEXED BY jobs_fair \
+             WHERE status IN ('pending', 'scheduled') AND priorityRank = :rank \
+             AND tenant = :tenant AND runAt <= :now AND attempts < maxAttempts \
+             AND (:kind IS NULL OR kind = :kind) ORDER BY runAt LIMIT :limit",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map(
+            named_params! {":rank": rank, ":tenant": tenant, ":now": now.ms, ":kind": kind, ":limit": limit},
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    rows.collect::<Result<_, _>>().map_err(sql)
+}
+
+/// How many of `tenant`'s jobs (of `kind`) run under a live lease.
+fn running(conn: &Connection, tenant: &str, kind: Option<&str>, now: &Now) -> StoreResult<u64> {
+    conn.prepare_cached(
+        "SELECT COUNT(*) FROM jobs INDEXED BY jobs_tenant_running \
+         WHERE status = 'running' AND tenant = :tenant AND (:kind IS NULL OR kind = :kind) \
+         AND lockExpiry >= :now",
+    )
+    .and_then(|mut s| {
+        s.query_row(
+            named_params! {":tenant": tenant, ":kind": kind, ":now": now.ms},
+            |r| r.get::<_, i64>(0),
+        )
+    })
+    .map(|n| u64::try_from(n).unwrap_or(0))
+    .map_err(sql)
+}
+
+/// The ids one fair claim takes at `rank`, in turn order, and whether a cap kept a
+/// tenant's due jobs back. Jobs under an expired lease come first in their tenant's
+/// queue (they have waited longest); then its due waiting jobs, oldest first.
+fn fair_picks(
+    tx: &Transaction<'_>,
+    request: &ClaimRequest,
+    rank: i32,
+    need: usize,
+    now: &Now,
+) -> StoreResult<(Vec<String>, bool)> {
+    let kind = request.kind.map(JobKind::as_str);
+    let limit = i64::try_from(need).unwrap_or(i64::MAX);
+    // Expired leases, grouped by tenant (rare: only dead workers leave them).
+    let mut expired: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    {
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT tenant, _id FROM jobs WHERE status = 'running' AND lockExpiry < :now \
+                 AND priorityRank = :rank AND attempts < maxAttempts \
+                 AND (:kind IS NULL OR kind = :kind) ORDER BY lockExpiry LIMIT :limit",
+            )
+            .map_err(sql)?;
+        let rows = stmt
+            .query_map(
+                named_params! {":now": now.ms, ":rank": rank, ":kind": kind, ":limit": limit},
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .map_err(sql)?;
+        for row in rows {
+            let (tenant, id) = row.map_err(sql)?;
+            expired.entry(tenant).or_default().push(id);
+        }
+    }
+    // The tenants with work at this rank, in rotation order: those after the tenant
+    // served last, then from the first round to it. The walk is bounded, so a claim
+    // costs the same however many tenants wait; the rotation reaches every one in turn.
+    let start = request
+        .fairness
+        .after
+        .as_ref()
+        .map_or_else(String::new, |t| t.as_str().to_owned());
+    let mut tenants: Vec<String> = Vec::new();
+    let (mut cursor, mut wrapped) = (start.clone(), false);
+    while tenants.len() < need.saturating_add(MAX_IDLE_TENANTS) {
+        match next_waiting_tenant(tx, rank, &cursor)? {
+            Some(tenant) if wrapped && tenant > start => break,
+            Some(tenant) => {
+                cursor.clone_from(&tenant);
+                tenants.push(tenant);
+            }
+            None if !wrapped && !start.is_empty() => {
+                wrapped = true;
+                cursor.clear();
+            }
+            None => break,
+        }
+    }
+    for tenant in expired.keys() {
+        if !tenants.contains(tenant) {
+            tenants.insert(0, tenant.clone());
+        }
+    }
+    let mut held_back = false;
+    let mut queues = Vec::new();
+    let mut served = 0usize;
+    for tenant in &tenants {
+        if served >= need {
+            break;
+        }
+        let mut allowed = need;
+        let limit = TenantId::parse(tenant)
+            .ok()
+            .and_then(|t| request.fairness.limits.limit(&t));
+        if let Some(limit) = limit {
+            let free = u64::from(limit).saturating_sub(running(tx, tenant, kind, now)?);
+            allowed = allowed.min(usize::try_from(free).unwrap_or(usize::MAX));
+        }
+        let mut queue: Vec<String> = expired.get(tenant).cloned().unwrap_or_default();
+        // One more than allowed, to see whether the cap keeps any back.
+        let want = allowed.saturating_add(1).saturating_sub(queue.len());
+        if want > 0 {
+            queue.extend(tenant_due(tx, rank, tenant, kind, want, now)?);
+        }
+        if queue.len() > allowed {
+            held_back |= limit.is_some();
+            queue.truncate(allowed);
+        }
+        if !queue.is_empty() {
+            served += 1;
+            queues.push(queue);
+        }
+    }
+    Ok((fairness::interleave(queues, need), held_back))
 }

@@ -385,6 +385,8 @@ mod tests {
             lease: Duration::from_secs(5),
             limit: 10,
             kind: None,
+            priority: None,
+            fairness: Default::default(),
         };
         assert!(store.claim_due(&req).await.unwrap().is_empty());
         clock.advance(chrono::Duration::minutes(10));

@@ -117,6 +117,14 @@ CREATE INDEX jobs_tenant_summary ON jobs (tenant, kind, priority, status, runAt)
 CREATE INDEX jobs_tenant_finished ON jobs (tenant, kind, priority, status, completedAt)
     WHERE completedAt IS NOT NULL;
 "#,
+    // Fair claims (`docs/dispatch.md`, "Fairness"): the waiting jobs of one priority by
+    // tenant, so a claim finds each waiting tenant with one seek (a skip scan) and its
+    // oldest due jobs with another; and a tenant's running jobs, for its cap.
+    r#"
+CREATE INDEX jobs_fair ON jobs (priorityRank, tenant, runAt)
+    WHERE status IN ('pending', 'scheduled');
+CREATE INDEX jobs_tenant_running ON jobs (tenant, kind, lockExpiry) WHERE status = 'running';
+"#,
 ];
 
 impl Pool {

@@ -112,7 +112,7 @@ async fn kill_9_of_the_host_the_stream_goes_on_with_the_new_hosts_state_and_ends
     let host_pid = |view: &Value| -> Option<u32> {
         // hostname-pid-uuid (the uuid without hyphens).
         let worker = view["hostedBy"].as_str()?;
-        worker.rsplitn(3, '-').nth(1)?.parse().ok()
+        worker.rsplit('-').nth(1)?.parse().ok()
     };
     let view = wait_for(Duration::from_secs(20), "a host", || async {
         let view = get(http.clone(), base.clone(), id.clone()).await;

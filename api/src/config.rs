@@ -13,6 +13,7 @@ use herald_core::{Priority, TenantId};
 use crate::auth::ApiKeys;
 use crate::console::session::SessionSecret;
 use crate::serve::{self, ConnectionLimits};
+use crate::streams::StreamConfig;
 
 /// `PORT` when unset.
 pub const DEFAULT_PORT: u16 = 3000;
@@ -58,7 +59,22 @@ Environment (every value is checked at start-up; a bad one names the variable):
   BODY_TIMEOUT_MS          how long a request body may take to arrive; then 408 (30000)
   CONSOLE_SESSION_SECRET   signs the web console's session cookies and CSRF tokens (>= 32
                            chars; the same value on every API instance behind one address);
-                           unset: the console at /console is off (503) and the API runs";
+                           unset: the console at /console is off (503) and the API runs
+  STREAM_TOKEN_SECRET      signs player tokens for the live match streams (POST
+                           /v1/matches/{id}/tokens): >= 32 bytes, comma-separated for
+                           rotation (the first signs, every one verifies; the same on every
+                           instance). Unset: no player tokens, streams take tenant keys only
+  STREAM_MAX_CONNECTIONS   open SSE/WebSocket streams per instance; past it, 503 with
+                           Retry-After (2048)
+  STREAM_BUFFER_MESSAGES   messages a stream may fall behind before it is closed as a slow
+                           consumer (it resumes by seq) (256)
+  STREAM_ALLOWED_ORIGINS   comma-separated browser origins (scheme://host[:port]) that may open
+                           streams besides the API's own, or *; the WebSocket Origin check and
+                           the SSE CORS header (none)
+  STREAM_HEARTBEAT_MS      SSE heartbeat comment / WebSocket ping interval (15000)
+  STREAM_REPAIR_POLL_MS    with RabbitMQ: how often each streamed match is checked in the store
+                           for an update the broker lost (1000)
+  STREAM_POLL_MS           embedded mode: how often each streamed match's log is read (100)";
 
 /// Every variable the API reads, for `--help`.
 pub fn env_help() -> String {
@@ -114,6 +130,8 @@ pub struct Config {
     pub webhook_guard: TargetGuard,
     /// `CONSOLE_SESSION_SECRET`: `None` turns the console off.
     pub console_secret: Option<SessionSecret>,
+    /// `STREAM_*`: live match streams.
+    pub streams: StreamConfig,
 }
 
 impl Config {
@@ -136,6 +154,7 @@ impl Config {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             webhook_guard: TargetGuard::default(),
             console_secret: None,
+            streams: StreamConfig::default(),
         }
     }
 
@@ -207,6 +226,7 @@ impl Config {
                         .map_err(|m| ConfigError::new("CONSOLE_SESSION_SECRET", m))
                 })
                 .transpose()?,
+            streams: StreamConfig::from_env(env)?,
         })
     }
 }

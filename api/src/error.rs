@@ -54,6 +54,15 @@ pub enum ApiError {
     MatchEnded(herald_core::JobStatus),
     #[error("rate limit exceeded")]
     RateLimited { retry_after: Duration },
+    /// Allowed, but not from here (a browser origin, another player's event).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A feature the operator has not configured (e.g. player tokens).
+    #[error("{0}")]
+    NotConfigured(String),
+    /// `STREAM_MAX_CONNECTIONS` streams are open on this instance already.
+    #[error("this instance has as many live streams open as it takes; try again shortly (or another instance)")]
+    StreamsFull { retry_after: Duration },
     /// The store could not take or give the data; nothing was done.
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -103,6 +112,10 @@ impl ApiError {
             | ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::MatchEnded(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotConfigured(_) | ApiError::StreamsFull { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -122,6 +135,9 @@ impl ApiError {
             ApiError::IdempotencyKeyReused => "idempotency_key_reused",
             ApiError::MatchEnded(_) => "match_ended",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotConfigured(_) => "not_configured",
+            ApiError::StreamsFull { .. } => "too_many_streams",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -185,7 +201,8 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let mut response = (status, Json(json!({ "error": error }))).into_response();
-        if let ApiError::RateLimited { retry_after } = self {
+        if let ApiError::RateLimited { retry_after } | ApiError::StreamsFull { retry_after } = self
+        {
             // Whole seconds, rounded up: a client that waits this long gets a token.
             let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
             if let Ok(v) = HeaderValue::from_str(&secs.max(1).to_string()) {

@@ -28,6 +28,7 @@
 //! - [`auth`] — API keys (hashed), tenants, per-key token-bucket rate limits;
 //! - [`notifications`] — the enqueue routes: validate, store, publish, answer;
 //! - [`matches`] — create a match, append its events, read its state;
+//! - [`streams`] — live match streams (SSE, WebSocket), the event log read, player tokens;
 //! - [`jobs`] — read, list, cancel, re-drive, dead letters (tenant-scoped);
 //! - [`workers`] — the live workers from the registry;
 //! - [`console`] — the web console at `/console` (server-rendered, same store calls);
@@ -73,6 +74,7 @@ pub mod openapi;
 pub mod probes;
 pub mod queues;
 pub mod serve;
+pub mod streams;
 pub mod workers;
 
 pub use config::Config;
@@ -100,6 +102,8 @@ pub struct AppState {
     pub webhook_guard: Arc<TargetGuard>,
     /// `CONSOLE_SESSION_SECRET`; `None`: the console is off.
     pub console: Option<Arc<console::session::SessionSecret>>,
+    /// Live match streams: the feeds, the token secrets, the connection cap.
+    pub streams: Arc<streams::Streams>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -147,7 +151,24 @@ impl AppState {
                 "RabbitMQ unreachable at start; jobs are stored and dispatched by the poller until it is back"
             ),
         }
+        let metrics = Arc::new(metrics::Metrics::new().context("registering metrics")?);
+        let stream_metrics = Arc::new(
+            streams::metrics::StreamMetrics::new(metrics.registry())
+                .context("registering stream metrics")?,
+        );
+        let streams = streams::Streams::start(
+            config.streams.clone(),
+            store.clone(),
+            &config.broker,
+            stream_metrics,
+        );
+        if config.streams.token_secrets.is_none() {
+            tracing::info!(
+                "no STREAM_TOKEN_SECRET: player tokens are off; streams take tenant keys only"
+            );
+        }
         Ok(Self {
+            streams,
             store,
             dispatch,
             keys,
@@ -155,7 +176,7 @@ impl AppState {
             auth_failures: Arc::new(auth::RateLimiter::new(config.auth_failure_limit)),
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             priority_caps: Arc::new(config.priority_caps.clone()),
-            metrics: Arc::new(metrics::Metrics::new().context("registering metrics")?),
+            metrics,
             clock,
             max_body_bytes: config.max_body_bytes,
             body_timeout: config.body_timeout,
@@ -180,14 +201,22 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/dead-letters", get(jobs::dead_letters))
         .route("/v1/workers", get(workers::list))
         .route("/v1/queues", get(queues::list))
+        .route("/v1/matches/{id}/tokens", post(streams::issue_token))
         // Authentication and rate limiting run before any body is read.
         .route_layer(from_fn_with_state(state.clone(), auth::require_key));
+    // The stream routes take a player token (`?token=`) as well as a tenant key.
+    let live = Router::new()
+        .route("/v1/matches/{id}/events", get(streams::events))
+        .route("/v1/matches/{id}/stream", get(streams::sse::stream))
+        .route("/v1/matches/{id}/ws", get(streams::ws::upgrade))
+        .route_layer(from_fn_with_state(state.clone(), streams::authenticate));
     let open = Router::new()
         .route("/health", get(probes::health))
         .route("/ready", get(probes::ready))
         .route("/metrics", get(probes::metrics))
         .route("/openapi.json", get(openapi::serve));
-    v1.merge(open)
+    v1.merge(live)
+        .merge(open)
         .merge(console::router())
         .route_layer(from_fn_with_state(state.clone(), metrics::track))
         .fallback(probes::not_found)
@@ -209,11 +238,29 @@ pub async fn run(
         .local_addr()
         .context("reading the listener's address")?;
     tracing::info!(%addr, "herald-api listening");
-    serve::serve(listener, router(state), config.connection_limits, shutdown)
-        .await
-        .context("serving HTTP")?;
+    let streams = state.streams.clone();
+    serve::serve(
+        listener,
+        router(state),
+        config.connection_limits,
+        ending_streams(streams.clone(), shutdown),
+    )
+    .await
+    .context("serving HTTP")?;
+    streams.stop().await;
     tracing::info!("herald-api stopped");
     Ok(())
+}
+
+/// `shutdown`, then the end of every live stream (each sends a retry hint and
+/// closes), so the server's graceful shutdown does not wait on streams that never end.
+async fn ending_streams(
+    streams: Arc<streams::Streams>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    shutdown.await;
+    tracing::info!(open = streams.open(), "ending live streams");
+    streams.stop().await;
 }
 
 /// An API running in this process on 127.0.0.1 and a free port, for tests.
@@ -235,12 +282,21 @@ impl Server {
         let state = AppState::open(&config).await?;
         let (stop, stopped) = oneshot::channel::<()>();
         let limits = config.connection_limits;
+        let streams = state.streams.clone();
         let task = tokio::spawn(async move {
-            serve::serve(listener, router(state), limits, async move {
+            let stopped = async move {
                 let _ = stopped.await;
-            })
+            };
+            serve::serve(
+                listener,
+                router(state),
+                limits,
+                ending_streams(streams.clone(), stopped),
+            )
             .await
-            .context("serving HTTP")
+            .context("serving HTTP")?;
+            streams.stop().await;
+            Ok(())
         });
         Ok(Self {
             addr,

@@ -18,6 +18,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
+use herald_core::dispatch::updates::EventUpdate;
+use herald_core::dispatch::{DispatchMode, MatchUpdate};
 use herald_core::matches::{
     engine_for, EventRequest, MatchRecord, MatchRequest, MatchResult, MatchType, Player,
 };
@@ -158,7 +160,37 @@ pub async fn append_event(
 ) -> Result<Response, ApiError> {
     event.idempotency_key = idempotency_key(&headers)?;
     let id = job_id(&id)?;
-    let record = state.store.get_match(&caller.tenant, &id).await?;
+    let appended = append(&state, &caller.tenant, &id, event).await?;
+    let seq = appended.seq;
+    tracing::Span::current().record("seq", seq);
+    tracing::Span::current().record("replayed", !appended.new);
+    let status = if appended.new {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(EventAccepted { seq })).into_response())
+}
+
+/// What [`append`] did: the event's `seq`, and whether it was appended now (`false`:
+/// an idempotent replay of an event already stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendOutcome {
+    pub seq: u64,
+    pub new: bool,
+}
+
+/// The one way an event enters a match's log, for `POST /v1/matches/{id}/events` and
+/// a player's WebSocket alike: check it against the match, append it, then (for a new
+/// event) wake the host and tell the instances streaming the match, in a task of its
+/// own so the answer never waits on the broker.
+pub(crate) async fn append(
+    state: &AppState,
+    tenant: &herald_core::TenantId,
+    id: &JobId,
+    event: EventRequest,
+) -> Result<AppendOutcome, ApiError> {
+    let record = state.store.get_match(tenant, id).await?;
     spec_of(&record)?.validate_event(&event)?;
     if record.job.status.is_final() && event.idempotency_key.is_none() {
         // The store would refuse too; answering here spares it a write. A keyed event
@@ -166,24 +198,32 @@ pub async fn append_event(
         // one even after the match ended.
         return Err(ApiError::MatchEnded(record.job.status));
     }
-    let appended = state
-        .store
-        .append_event(&caller.tenant, &id, &event)
-        .await?;
+    let appended = state.store.append_event(tenant, id, &event).await?;
     let seq = appended.event().seq;
-    tracing::Span::current().record("seq", seq);
-    tracing::Span::current().record("replayed", !appended.is_new());
     if !appended.is_new() {
         // The first request appended the event and woke the host already.
-        return Ok((StatusCode::OK, Json(EventAccepted { seq })).into_response());
+        return Ok(AppendOutcome { seq, new: false });
     }
+    let update = MatchUpdate::Event(EventUpdate::from(appended.event()));
     let dispatch = state.dispatch.clone();
+    let id = id.clone();
     tokio::spawn(async move {
-        if let Err(e) = dispatch.wake_match(&id).await {
+        let streamed = async {
+            if dispatch.mode() == DispatchMode::RabbitMq {
+                dispatch.publish_update(&id, &update).await
+            } else {
+                Ok(())
+            }
+        };
+        let (woken, streamed) = tokio::join!(dispatch.wake_match(&id), streamed);
+        if let Err(e) = woken {
             tracing::debug!(error = %e, job_id = %id, "match wake-up not sent; the host's poll reads the event");
         }
+        if let Err(e) = streamed {
+            tracing::debug!(error = %e, job_id = %id, "match update not published; streams repair from the log");
+        }
     });
-    Ok((StatusCode::ACCEPTED, Json(EventAccepted { seq })).into_response())
+    Ok(AppendOutcome { seq, new: true })
 }
 
 /// `GET /v1/matches/{id}`: status, host, state, progress and (once ended) result.

@@ -66,6 +66,11 @@ impl Metrics {
         })
     }
 
+    /// The registry, for the metrics of other modules (`herald_stream_*`).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     pub fn publish_failed(&self, jobs: u64) {
         self.publish_failures.inc_by(jobs);
     }

@@ -407,7 +407,7 @@ fn schemas() -> Map<String, Value> {
     put(
         "Error",
         json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string", "enum": ["malformed_json", "invalid_field", "unreadable_body", "invalid_query", "validation_failed", "forbidden_target", "idempotency_key_reused", "unauthorized", "not_found", "method_not_allowed", "invalid_state", "match_ended", "payload_too_large", "request_timeout", "unsupported_media_type", "rate_limited", "unavailable", "internal"]},
+        "code": {"type": "string", "enum": ["malformed_json", "invalid_field", "unreadable_body", "invalid_query", "validation_failed", "forbidden_target", "idempotency_key_reused", "unauthorized", "forbidden", "not_found", "method_not_allowed", "invalid_state", "match_ended", "payload_too_large", "request_timeout", "unsupported_media_type", "rate_limited", "unavailable", "not_configured", "too_many_streams", "internal"]},
         "message": {"type": "string"},
         "field": {"type": "string", "description": "The failing field's path, e.g. recipient.address or notifications[3].channel"}}}}}),
     );
@@ -565,6 +565,34 @@ fn schemas() -> Map<String, Value> {
         }),
     );
     put(
+        "LoggedEvent",
+        json!({"type": "object", "required": ["seq", "type", "at"], "properties": {
+        "seq": {"type": "integer", "minimum": 1},
+        "type": {"type": "string", "enum": ["join", "score", "end"]},
+        "playerId": {"type": "string"},
+        "points": {"type": "integer"},
+        "at": time.clone()}}),
+    );
+    put(
+        "EventPage",
+        json!({"type": "object", "required": ["events", "nextAfter", "lastSeq"], "properties": {
+        "events": {"type": "array", "items": schema_ref("LoggedEvent"), "description": "Ascending by seq"},
+        "nextAfter": {"type": ["integer", "null"], "description": "The after of the next page; null when this page reached the log's end"},
+        "lastSeq": {"type": "integer", "minimum": 0}}}),
+    );
+    put(
+        "TokenRequest",
+        json!({"type": "object", "additionalProperties": false, "required": ["ttlSec"], "properties": {
+        "playerId": {"type": "string", "description": "A player of the match: the token may then send join and score events as this player over the WebSocket. Absent: a spectator's token"},
+        "ttlSec": {"type": "integer", "minimum": 1, "maximum": crate::streams::tokens::MAX_TTL_SEC}}}),
+    );
+    put(
+        "IssuedToken",
+        json!({"type": "object", "required": ["token", "expiresAt"], "properties": {
+        "token": {"type": "string", "description": "Pass as ?token= to the stream routes"},
+        "expiresAt": time}}),
+    );
+    put(
         "EventAccepted",
         json!({"type": "object", "required": ["seq"], "properties": {
         "seq": {"type": "integer", "minimum": 1, "description": "The event's place in the match's log: 1, 2, 3… with no gaps, whichever API instance appended it"}}}),
@@ -665,6 +693,72 @@ pub fn document() -> Value {
         ("202", event_accepted("Appended durably to the match's log with the next sequence number; the hosting worker is woken")),
         ("200", event_accepted("Idempotent replay: the seq of the event the key already names on this match (answered even after the match ended); nothing is appended")),
     ]);
+    let token_param = json!({"name": "token", "in": "query", "schema": {"type": "string"},
+        "description": "A player token from createStreamToken, instead of the Authorization header (EventSource and browser WebSockets cannot set headers). Wrong match, expired or tampered: 401"});
+    let stream_params = json!([job_id_param("match"),
+        {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0}, "description": "Resume: every event with a greater seq, then live ones. Absent: the current state, then the events after its appliedSeq"},
+        {"name": "Last-Event-ID", "in": "header", "schema": {"type": "integer", "minimum": 0}, "description": "What a browser's EventSource sends on reconnect; wins over ?after="},
+        token_param]);
+    let query_errors = (
+        "400",
+        error_response(
+            "An unknown query parameter, or a value of the wrong form (error.field names it)",
+            &["invalid_field", "invalid_query"],
+        ),
+    );
+    let log_responses = with(
+        common(&[query_errors.clone(), not_found("match")]),
+        &[("200", json_response("A page of the log", "EventPage"))],
+    );
+    let mut token_errors = body_errors();
+    token_errors.push(not_found("match"));
+    let token_unavailable = error_response("STREAM_TOKEN_SECRET is not set (not_configured), or the store is unreachable (unavailable)", &["not_configured", "unavailable"]);
+    let token_responses = with(
+        common(&token_errors),
+        &[
+            (
+                "200",
+                json_response(
+                    "A signed token scoped to this match (and player)",
+                    "IssuedToken",
+                ),
+            ),
+            ("503", token_unavailable),
+        ],
+    );
+    let stream_errors = [
+        query_errors,
+        not_found("match"),
+        (
+            "403",
+            error_response(
+                "The request's Origin is not the API's own nor in STREAM_ALLOWED_ORIGINS",
+                &["forbidden"],
+            ),
+        ),
+    ];
+    let mut streams_full = error_response("STREAM_MAX_CONNECTIONS streams are open on this instance (too_many_streams; retry after Retry-After, or on another instance), or the store is unreachable", &["too_many_streams", "unavailable"]);
+    streams_full["headers"] = json!({"Retry-After": {"schema": {"type": "integer", "minimum": 1}}});
+    let sse_responses = with(
+        common(&stream_errors),
+        &[
+            (
+                "200",
+                json!({"description": "An event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}),
+            ),
+            ("503", streams_full.clone()),
+        ],
+    );
+    let ws_responses = with(
+        common(&stream_errors),
+        &[
+            (
+                "101",
+                json!({"description": "Switching to the WebSocket protocol (JSON text frames)"}),
+            ),
+            ("503", streams_full),
+        ],
+    );
     let mut get_job = json_response("The job", "Job");
     get_job["links"] = job_read_links.clone();
     let get_responses = with(common(&[not_found("job")]), &[("200", get_job)]);
@@ -772,6 +866,34 @@ pub fn document() -> Value {
                 "parameters": [job_id_param("match"), event_idempotency],
                 "requestBody": body("MatchEvent", json!({"type": "score", "playerId": "ada", "points": 3})),
                 "responses": event_responses
+            }, "get": {
+                "operationId": "listMatchEvents",
+                "summary": "Read a match's event log after a seq, ascending (cursor-paged); a tenant key or a player token",
+                "parameters": [job_id_param("match"),
+                    {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "Events with a greater seq (nextAfter of the previous page)"},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": crate::streams::MAX_EVENTS_LIMIT, "default": crate::streams::DEFAULT_EVENTS_LIMIT}},
+                    token_param.clone()],
+                "responses": log_responses
+            }},
+            "/v1/matches/{id}/tokens": {"post": {
+                "operationId": "createStreamToken",
+                "summary": "Issue a short-lived player token for this match's streams (STREAM_TOKEN_SECRET)",
+                "parameters": [job_id_param("match")],
+                "requestBody": body("TokenRequest", json!({"playerId": "ada", "ttlSec": 3600})),
+                "responses": token_responses
+            }},
+            "/v1/matches/{id}/stream": {"get": {
+                "operationId": "streamMatch",
+                "summary": "Follow a match live over Server-Sent Events (docs/streams.md)",
+                "description": "Messages: event (id = seq), state, ended (then the server closes). Resume with Last-Event-ID or ?after=. A heartbeat comment every STREAM_HEARTBEAT_MS.",
+                "parameters": stream_params.clone(),
+                "responses": sse_responses
+            }},
+            "/v1/matches/{id}/ws": {"get": {
+                "operationId": "streamMatchWebSocket",
+                "summary": "Follow a match live over a WebSocket, and send a player's own events (docs/streams.md)",
+                "parameters": stream_params,
+                "responses": ws_responses
             }},
             "/v1/jobs": {"get": {"operationId": "listJobs", "summary": "List this tenant's jobs, newest first", "parameters": page_params(true), "responses": list_responses.clone()}},
             "/v1/jobs/{id}": {"get": {"operationId": "getJob", "summary": "One job", "parameters": [job_id_param("job")], "responses": get_responses}},
@@ -828,6 +950,11 @@ mod tests {
             },
             ApiError::Unavailable(anyhow::anyhow!("down")),
             ApiError::Internal(anyhow::anyhow!("bug")),
+            ApiError::Forbidden("m".into()),
+            ApiError::NotConfigured("m".into()),
+            ApiError::StreamsFull {
+                retry_after: Duration::from_secs(1),
+            },
         ]
     }
 

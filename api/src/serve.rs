@@ -133,7 +133,8 @@ async fn serve_connection(
         request.extensions_mut().insert(ConnectInfo(peer));
         app.clone().oneshot(request)
     });
-    let connection = builder.serve_connection(io, service);
+    // With upgrades: the WebSocket route takes the connection over.
+    let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
     let check_every = (limits.keep_alive_timeout / 4).max(Duration::from_millis(10));
     let mut ticks = tokio::time::interval(check_every);

@@ -550,3 +550,98 @@ fn a_stalled_upload_gets_the_apis_json_408_through_nginx() {
     );
     drop(stack);
 }
+
+/// Opens a raw stream request through `port` and returns the socket after the head.
+fn open_stream(port: u16, path: &str, extra: &str) -> (std::net::TcpStream, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {API_KEY}\r\n{extra}\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "the head arrives");
+        head.push(byte[0]);
+    }
+    (stream, String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Reads from `stream` until `needle` has arrived (within its read timeout).
+fn read_until(stream: &mut std::net::TcpStream, seen: &mut String, needle: &str) {
+    use std::io::Read as _;
+    let mut buf = [0u8; 4096];
+    while !seen.contains(needle) {
+        let n = stream
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("waiting for {needle:?}: {e}; saw {seen}"));
+        assert!(n > 0, "the stream closed before {needle:?}: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+}
+
+/// The stream locations: Server-Sent Events pass through nginx unbuffered (each event
+/// arrives before the next is posted), and a WebSocket upgrade is passed through, on
+/// the committed file in front of two live instances.
+#[test]
+fn live_streams_pass_through_nginx_unbuffered_and_websockets_upgrade() {
+    let mut stack = Stack::with_two_apis();
+    let proxy = stack.start_nginx();
+    let auth = format!("Bearer {API_KEY}");
+    let json_headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let created = http::request(
+        proxy,
+        "POST",
+        "/v1/matches",
+        &json_headers,
+        br#"{"type":"scoreboard","players":[{"id":"ann","notify":{"channel":"log","recipient":{"address":"ann"}}}],"durationSec":600}"#,
+    )
+    .unwrap();
+    assert_eq!(created.status, 202, "{}\n{}", created.body, stack.logs());
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+
+    let (mut sse, head) = open_stream(proxy, &format!("/v1/matches/{id}/stream"), "");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", stack.logs());
+    assert!(
+        head.to_ascii_lowercase().contains("text/event-stream"),
+        "{head}"
+    );
+    let mut seen = String::new();
+    read_until(&mut sse, &mut seen, "event: state");
+    for seq in 1..=3 {
+        let r = http::request(
+            proxy,
+            "POST",
+            &format!("/v1/matches/{id}/events"),
+            &json_headers,
+            br#"{"type":"score","playerId":"ann","points":1}"#,
+        )
+        .unwrap();
+        assert_eq!(r.status, 202, "{}", r.body);
+        // Before the next event is posted: nothing waits in a proxy buffer.
+        read_until(&mut sse, &mut seen, &format!("id: {seq}\n"));
+    }
+
+    let (mut ws, head) = open_stream(
+        proxy,
+        &format!("/v1/matches/{id}/ws?after=1"),
+        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}\n{}", stack.logs());
+    assert!(
+        head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        "the accept key of RFC 6455's example: {head}"
+    );
+    // The first frames are events 2 and 3 (text frames, JSON).
+    let mut frames = String::new();
+    read_until(&mut ws, &mut frames, r#""seq":3"#);
+    assert!(frames.contains(r#""kind":"event""#), "{frames}");
+}

@@ -56,6 +56,8 @@ pub struct Options {
     pub connection_limits: Option<herald_api::serve::ConnectionLimits>,
     /// `TENANT_MAX_PRIORITY`; `None`: no cap.
     pub tenant_max_priority: Option<&'static str>,
+    /// `STREAM_*`; `None` keeps the defaults.
+    pub streams: Option<herald_api::streams::StreamConfig>,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
             body_timeout: None,
             connection_limits: None,
             tenant_max_priority: None,
+            streams: None,
         }
     }
 }
@@ -143,6 +146,9 @@ impl Harness {
         }
         if let Some(caps) = options.tenant_max_priority {
             config.priority_caps = herald_api::config::PriorityCaps::parse(Some(caps)).unwrap();
+        }
+        if let Some(streams) = options.streams {
+            config.streams = streams;
         }
         if let Some(limits) = options.connection_limits {
             config.connection_limits = limits;

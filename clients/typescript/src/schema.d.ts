@@ -79,10 +79,65 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Read a match's event log after a seq, ascending (cursor-paged); a tenant key or a player token */
+        get: operations["listMatchEvents"];
         put?: never;
         /** Append an event to a match's log */
         post: operations["appendMatchEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/matches/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a short-lived player token for this match's streams (STREAM_TOKEN_SECRET) */
+        post: operations["createStreamToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/matches/{id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a match live over Server-Sent Events (docs/streams.md)
+         * @description Messages: event (id = seq), state, ended (then the server closes). Resume with Last-Event-ID or ?after=. A heartbeat comment every STREAM_HEARTBEAT_MS.
+         */
+        get: operations["streamMatch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/matches/{id}/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Follow a match live over a WebSocket, and send a player's own events (docs/streams.md) */
+        get: operations["streamMatchWebSocket"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -283,7 +338,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "malformed_json" | "invalid_field" | "unreadable_body" | "invalid_query" | "validation_failed" | "forbidden_target" | "idempotency_key_reused" | "unauthorized" | "not_found" | "method_not_allowed" | "invalid_state" | "match_ended" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "unavailable" | "internal";
+                code: "malformed_json" | "invalid_field" | "unreadable_body" | "invalid_query" | "validation_failed" | "forbidden_target" | "idempotency_key_reused" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "invalid_state" | "match_ended" | "payload_too_large" | "request_timeout" | "unsupported_media_type" | "rate_limited" | "unavailable" | "not_configured" | "too_many_streams" | "internal";
                 message: string;
                 /** @description The failing field's path, e.g. recipient.address or notifications[3].channel */
                 field?: string;
@@ -759,6 +814,33 @@ export interface components {
             type: "end";
         };
         MatchEvent: components["schemas"]["JoinEvent"] | components["schemas"]["ScoreEvent"] | components["schemas"]["EndEvent"];
+        LoggedEvent: {
+            seq: number;
+            /** @enum {string} */
+            type: "join" | "score" | "end";
+            playerId?: string;
+            points?: number;
+            /** Format: date-time */
+            at: string;
+        };
+        EventPage: {
+            /** @description Ascending by seq */
+            events: components["schemas"]["LoggedEvent"][];
+            /** @description The after of the next page; null when this page reached the log's end */
+            nextAfter: number | null;
+            lastSeq: number;
+        };
+        TokenRequest: {
+            /** @description A player of the match: the token may then send join and score events as this player over the WebSocket. Absent: a spectator's token */
+            playerId?: string;
+            ttlSec: number;
+        };
+        IssuedToken: {
+            /** @description Pass as ?token= to the stream routes */
+            token: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
         EventAccepted: {
             /** @description The event's place in the match's log: 1, 2, 3… with no gaps, whichever API instance appended it */
             seq: number;
@@ -1519,6 +1601,120 @@ export interface operations {
             };
         };
     };
+    listMatchEvents: {
+        parameters: {
+            query?: {
+                /** @description Events with a greater seq (nextAfter of the previous page) */
+                after?: number;
+                limit?: number;
+                /** @description A player token from createStreamToken, instead of the Authorization header (EventSource and browser WebSockets cannot set headers). Wrong match, expired or tampered: 401 */
+                token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The match's id (a UUID, hyphenated). Another tenant's id is a 404, and so is text that is not a UUID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the log */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description An unknown query parameter, or a value of the wrong form (error.field names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "invalid_field" | "invalid_query";
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description No such match for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description Store unavailable; nothing was done */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
     appendMatchEvent: {
         parameters: {
             query?: never;
@@ -1714,6 +1910,440 @@ export interface operations {
                         error?: {
                             /** @enum {string} */
                             code?: "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createStreamToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The match's id (a UUID, hyphenated). Another tenant's id is a 404, and so is text that is not a UUID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "playerId": "ada",
+                 *       "ttlSec": 3600
+                 *     }
+                 */
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description A signed token scoped to this match (and player) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IssuedToken"];
+                };
+            };
+            /** @description Malformed JSON (malformed_json), a field of the wrong type or unknown (invalid_field; error.field names it), or a body that could not be read (unreadable_body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "malformed_json" | "invalid_field" | "unreadable_body";
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description No such match for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description The body did not fully arrive within BODY_TIMEOUT_MS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "validation_failed" | "forbidden_target";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description STREAM_TOKEN_SECRET is not set (not_configured), or the store is unreachable (unavailable) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "not_configured" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    streamMatch: {
+        parameters: {
+            query?: {
+                /** @description Resume: every event with a greater seq, then live ones. Absent: the current state, then the events after its appliedSeq */
+                after?: number;
+                /** @description A player token from createStreamToken, instead of the Authorization header (EventSource and browser WebSockets cannot set headers). Wrong match, expired or tampered: 401 */
+                token?: string;
+            };
+            header?: {
+                /** @description What a browser's EventSource sends on reconnect; wins over ?after= */
+                "Last-Event-ID"?: number;
+            };
+            path: {
+                /** @description The match's id (a UUID, hyphenated). Another tenant's id is a 404, and so is text that is not a UUID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description An unknown query parameter, or a value of the wrong form (error.field names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "invalid_field" | "invalid_query";
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description The request's Origin is not the API's own nor in STREAM_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description No such match for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description STREAM_MAX_CONNECTIONS streams are open on this instance (too_many_streams; retry after Retry-After, or on another instance), or the store is unreachable */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "too_many_streams" | "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    streamMatchWebSocket: {
+        parameters: {
+            query?: {
+                /** @description Resume: every event with a greater seq, then live ones. Absent: the current state, then the events after its appliedSeq */
+                after?: number;
+                /** @description A player token from createStreamToken, instead of the Authorization header (EventSource and browser WebSockets cannot set headers). Wrong match, expired or tampered: 401 */
+                token?: string;
+            };
+            header?: {
+                /** @description What a browser's EventSource sends on reconnect; wins over ?after= */
+                "Last-Event-ID"?: number;
+            };
+            path: {
+                /** @description The match's id (a UUID, hyphenated). Another tenant's id is a 404, and so is text that is not a UUID. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching to the WebSocket protocol (JSON text frames) */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description An unknown query parameter, or a value of the wrong form (error.field names it) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "invalid_field" | "invalid_query";
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description The request's Origin is not the API's own nor in STREAM_ALLOWED_ORIGINS */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "forbidden";
+                        };
+                    };
+                };
+            };
+            /** @description No such match for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "not_found";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description STREAM_MAX_CONNECTIONS streams are open on this instance (too_many_streams; retry after Retry-After, or on another instance), or the store is unreachable */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "too_many_streams" | "unavailable";
                         };
                     };
                 };

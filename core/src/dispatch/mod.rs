@@ -28,6 +28,11 @@
 //!   hosting that match binds its private queue under the id. A wake-up is only a hint
 //!   (the event log in the store is the truth, and the host also polls it), so it is
 //!   transient and never retried.
+//! - `G.match-updates` (direct, durable, no queues of its own): live match streams
+//!   ([`updates`]). The API publishes each appended event, the host each saved state
+//!   and the end, routed by match id; every API instance with subscribers to a match
+//!   binds its own exclusive queue under the id. Also a hint: streams repair from the
+//!   log.
 
 use std::fmt;
 use std::time::Duration;
@@ -40,10 +45,12 @@ use crate::job::{JobId, JobKind, Priority};
 pub mod config;
 pub mod embedded;
 pub mod rabbitmq;
+pub mod updates;
 
 pub use config::BrokerConfig;
 pub use embedded::EmbeddedDispatch;
 pub use rabbitmq::{connect, declare, delete, RabbitDispatch};
+pub use updates::MatchUpdate;
 
 /// The consumer group used when `RABBITMQ_CONSUMER_GROUP` is unset.
 pub const DEFAULT_CONSUMER_GROUP: &str = "notification-workers";
@@ -104,6 +111,14 @@ pub trait Dispatch: Send + Sync + fmt::Debug {
 
     /// Whether dispatch works now, for readiness. Always true without a broker.
     async fn is_healthy(&self) -> bool;
+
+    /// Hands an update of match `id` to the API instances streaming it (`G.match-updates`).
+    /// Best effort, like [`Dispatch::wake_match`]: streams repair a lost update from the
+    /// store. Without a broker, a no-op (the API instances poll the store).
+    async fn publish_update(&self, id: &JobId, update: &MatchUpdate) -> Result<(), DispatchError> {
+        let _ = (id, update);
+        Ok(())
+    }
 }
 
 /// Why talking to the broker failed.
@@ -173,6 +188,11 @@ impl Topology {
     /// The direct exchange match wake-ups are published to, routed by match id.
     pub fn match_events_exchange(&self) -> String {
         format!("{}.match-events", self.group)
+    }
+
+    /// The direct exchange live match updates are published to, routed by match id.
+    pub fn match_updates_exchange(&self) -> String {
+        format!("{}.match-updates", self.group)
     }
 
     /// The queue bound to [`Self::dead_letter_exchange`].
@@ -261,6 +281,7 @@ mod tests {
         assert_eq!(t.dead_letter_exchange(), "g1.dlx");
         assert_eq!(t.dead_letter_queue(), "g1.dead");
         assert_eq!(t.match_events_exchange(), "g1.match-events");
+        assert_eq!(t.match_updates_exchange(), "g1.match-updates");
         assert_eq!(
             t.queue(JobKind::Notification, Priority::Critical),
             "g1.notification.critical"

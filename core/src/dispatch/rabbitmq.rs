@@ -24,8 +24,8 @@ use lapin::{
 use tokio::sync::Mutex;
 
 use super::{
-    Dispatch, DispatchError, DispatchMode, JobMessage, Topology, WakeMessage, CONFIRM_TIMEOUT,
-    CONNECT_TIMEOUT, DELIVERY_LIMIT, WAKE_TIMEOUT,
+    Dispatch, DispatchError, DispatchMode, JobMessage, MatchUpdate, Topology, WakeMessage,
+    CONFIRM_TIMEOUT, CONNECT_TIMEOUT, DELIVERY_LIMIT, WAKE_TIMEOUT,
 };
 use crate::backoff::Backoff;
 use crate::config::Secret;
@@ -142,6 +142,16 @@ pub async fn declare(channel: &Channel, topology: &Topology) -> Result<(), Dispa
         )
         .await
         .map_err(|e| declare_error(&match_events, e))?;
+    let match_updates = topology.match_updates_exchange();
+    channel
+        .exchange_declare(
+            match_updates.as_str().into(),
+            ExchangeKind::Direct,
+            durable,
+            FieldTable::default(),
+        )
+        .await
+        .map_err(|e| declare_error(&match_updates, e))?;
     for queue in topology.work_queues() {
         channel
             .queue_declare(
@@ -180,6 +190,7 @@ pub async fn delete(channel: &Channel, topology: &Topology) -> Result<(), Dispat
         topology.exchange(),
         topology.dead_letter_exchange(),
         topology.match_events_exchange(),
+        topology.match_updates_exchange(),
     ] {
         channel
             .exchange_delete(exchange.as_str().into(), ExchangeDeleteOptions::default())
@@ -384,6 +395,42 @@ impl RabbitDispatch {
         Ok(())
     }
 
+    /// Publishes one transient match update and awaits its confirm (see `send_wake`).
+    async fn send_update(
+        &self,
+        channel: &Channel,
+        id: &JobId,
+        update: &MatchUpdate,
+    ) -> Result<(), DispatchError> {
+        let body = update.encode(id)?;
+        let exchange = self.topology.match_updates_exchange();
+        let sent = async {
+            channel
+                .basic_publish(
+                    exchange.as_str().into(),
+                    id.as_str().into(),
+                    BasicPublishOptions::default(),
+                    &body,
+                    BasicProperties::default()
+                        .with_delivery_mode(1)
+                        .with_content_type("application/json".into()),
+                )
+                .await
+                .map_err(|e| DispatchError::unavailable("publish a match update", e))?
+                .await
+                .map_err(|e| DispatchError::unavailable("confirm a match update", e))
+        }
+        .await;
+        match sent {
+            Ok(Confirmation::Nack(_)) => Err(DispatchError::Nacked),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                self.forget(channel).await;
+                Err(e)
+            }
+        }
+    }
+
     async fn send_wake(&self, channel: &Channel, id: &JobId) -> Result<(), DispatchError> {
         let body = serde_json::to_vec(&WakeMessage { match_id: id })?;
         let exchange = self.topology.match_events_exchange();
@@ -470,6 +517,21 @@ impl Dispatch for RabbitDispatch {
     async fn is_healthy(&self) -> bool {
         self.channel().await.is_ok()
     }
+
+    /// Publishes a live match update: transient, unroutable when no API instance streams
+    /// the match (fine), bounded by [`WAKE_TIMEOUT`] like a wake-up.
+    async fn publish_update(&self, id: &JobId, update: &MatchUpdate) -> Result<(), DispatchError> {
+        let channel = self.channel().await?;
+        match tokio::time::timeout(WAKE_TIMEOUT, self.send_update(&channel, id, update)).await {
+            Ok(result) => result,
+            Err(_) => {
+                self.forget(&channel).await;
+                Err(DispatchError::Unavailable(format!(
+                    "match update not confirmed within {WAKE_TIMEOUT:?}"
+                )))
+            }
+        }
+    }
 }
 
 /// One connection of a consuming process, with the topology declared on it. Every
@@ -498,6 +560,11 @@ impl Session {
         let channel = session.create_channel().await?;
         declare(&channel, topology).await?;
         Ok(session)
+    }
+
+    /// A new channel on the session, closed with it (for consumers in sibling modules).
+    pub(crate) async fn open_channel(&self) -> Result<Channel, DispatchError> {
+        self.create_channel().await
     }
 
     async fn create_channel(&self) -> Result<Channel, DispatchError> {

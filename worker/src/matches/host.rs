@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use herald_core::dispatch::updates::{EndedUpdate, StateUpdate};
+use herald_core::dispatch::MatchUpdate;
 use herald_core::matches::{
     engine_for, Applied, EndedBy, MatchEngine, MatchRequest, MatchSnapshot,
 };
@@ -113,6 +115,8 @@ impl<'a> Host<'a> {
                 let lease = self.lease.clone();
                 self.store_call(|| store.save_snapshot(&lease, &fresh))
                     .await?;
+                self.matches
+                    .announce(&id, MatchUpdate::State(StateUpdate::from(&fresh)));
                 self.matches
                     .ctx
                     .metrics
@@ -220,6 +224,8 @@ impl<'a> Host<'a> {
                     let next = snap.clone();
                     self.store_call(|| store.save_snapshot(&lease, &next))
                         .await?;
+                    self.matches
+                        .announce(&id, MatchUpdate::State(StateUpdate::from(&next)));
                     self.observe_applied(&appended_at);
                 } else {
                     // Saved by `finish`; timed there.
@@ -278,6 +284,16 @@ impl<'a> Host<'a> {
             }
             Err(stop) => return Err(stop),
         };
+        self.matches.announce(
+            &self.job.id,
+            MatchUpdate::Ended(EndedUpdate {
+                status: herald_core::JobStatus::Succeeded,
+                state_version: snap.state_version,
+                applied_seq: snap.applied_seq,
+                state: snap.state.clone(),
+                result: Some(result.clone()),
+            }),
+        );
         let unsaved = std::mem::take(&mut self.unsaved);
         self.observe_applied(&unsaved);
         let created: Vec<Job> = inserted

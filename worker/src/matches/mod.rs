@@ -28,7 +28,7 @@ pub mod wakeup;
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_core::dispatch::{Dispatch, JobMessage};
+use herald_core::dispatch::{Dispatch, JobMessage, MatchUpdate};
 use herald_core::matches::EndedBy;
 use herald_core::store::{ClaimRequest, StoreResult};
 use herald_core::{ClaimedJob, JobKind, StoreError};
@@ -225,6 +225,22 @@ impl Matches {
         tokio::time::timeout_at(deadline, self.slots.acquire_many(self.capacity))
             .await
             .is_ok()
+    }
+
+    /// Tells the API instances streaming match `id` of a saved state or the end, on a
+    /// task of its own so the host never waits on the broker. Best effort: a stream
+    /// repairs a lost update from the store (`docs/streams.md`).
+    fn announce(&self, id: &herald_core::JobId, update: MatchUpdate) {
+        if self.dispatch.mode() == herald_core::dispatch::DispatchMode::Embedded {
+            return;
+        }
+        let dispatch = self.dispatch.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = dispatch.publish_update(&id, &update).await {
+                tracing::debug!(error = %e, job_id = %id, kind = update.kind(), "match update not published; streams read the store");
+            }
+        });
     }
 
     /// Sends the result notifications a finished match inserted. A failed publish is

@@ -136,6 +136,36 @@ from .create_notification_response_500_error_code import CreateNotificationRespo
 from .create_notification_response_503 import CreateNotificationResponse503
 from .create_notification_response_503_error import CreateNotificationResponse503Error
 from .create_notification_response_503_error_code import CreateNotificationResponse503ErrorCode
+from .create_stream_token_response_400 import CreateStreamTokenResponse400
+from .create_stream_token_response_400_error import CreateStreamTokenResponse400Error
+from .create_stream_token_response_400_error_code import CreateStreamTokenResponse400ErrorCode
+from .create_stream_token_response_401 import CreateStreamTokenResponse401
+from .create_stream_token_response_401_error import CreateStreamTokenResponse401Error
+from .create_stream_token_response_401_error_code import CreateStreamTokenResponse401ErrorCode
+from .create_stream_token_response_404 import CreateStreamTokenResponse404
+from .create_stream_token_response_404_error import CreateStreamTokenResponse404Error
+from .create_stream_token_response_404_error_code import CreateStreamTokenResponse404ErrorCode
+from .create_stream_token_response_408 import CreateStreamTokenResponse408
+from .create_stream_token_response_408_error import CreateStreamTokenResponse408Error
+from .create_stream_token_response_408_error_code import CreateStreamTokenResponse408ErrorCode
+from .create_stream_token_response_413 import CreateStreamTokenResponse413
+from .create_stream_token_response_413_error import CreateStreamTokenResponse413Error
+from .create_stream_token_response_413_error_code import CreateStreamTokenResponse413ErrorCode
+from .create_stream_token_response_415 import CreateStreamTokenResponse415
+from .create_stream_token_response_415_error import CreateStreamTokenResponse415Error
+from .create_stream_token_response_415_error_code import CreateStreamTokenResponse415ErrorCode
+from .create_stream_token_response_422 import CreateStreamTokenResponse422
+from .create_stream_token_response_422_error import CreateStreamTokenResponse422Error
+from .create_stream_token_response_422_error_code import CreateStreamTokenResponse422ErrorCode
+from .create_stream_token_response_429 import CreateStreamTokenResponse429
+from .create_stream_token_response_429_error import CreateStreamTokenResponse429Error
+from .create_stream_token_response_429_error_code import CreateStreamTokenResponse429ErrorCode
+from .create_stream_token_response_500 import CreateStreamTokenResponse500
+from .create_stream_token_response_500_error import CreateStreamTokenResponse500Error
+from .create_stream_token_response_500_error_code import CreateStreamTokenResponse500ErrorCode
+from .create_stream_token_response_503 import CreateStreamTokenResponse503
+from .create_stream_token_response_503_error import CreateStreamTokenResponse503Error
+from .create_stream_token_response_503_error_code import CreateStreamTokenResponse503ErrorCode
 from .email_body_notification import EmailBodyNotification
 from .email_body_notification_metadata import EmailBodyNotificationMetadata
 from .email_player_notify import EmailPlayerNotify
@@ -148,6 +178,7 @@ from .error import Error
 from .error_error import ErrorError
 from .error_error_code import ErrorErrorCode
 from .event_accepted import EventAccepted
+from .event_page import EventPage
 from .get_job_response_401 import GetJobResponse401
 from .get_job_response_401_error import GetJobResponse401Error
 from .get_job_response_401_error_code import GetJobResponse401ErrorCode
@@ -179,6 +210,7 @@ from .get_match_response_503 import GetMatchResponse503
 from .get_match_response_503_error import GetMatchResponse503Error
 from .get_match_response_503_error_code import GetMatchResponse503ErrorCode
 from .health_response_200 import HealthResponse200
+from .issued_token import IssuedToken
 from .job import Job
 from .job_history_item import JobHistoryItem
 from .job_history_item_outcome import JobHistoryItemOutcome
@@ -219,6 +251,24 @@ from .list_jobs_response_503 import ListJobsResponse503
 from .list_jobs_response_503_error import ListJobsResponse503Error
 from .list_jobs_response_503_error_code import ListJobsResponse503ErrorCode
 from .list_jobs_view import ListJobsView
+from .list_match_events_response_400 import ListMatchEventsResponse400
+from .list_match_events_response_400_error import ListMatchEventsResponse400Error
+from .list_match_events_response_400_error_code import ListMatchEventsResponse400ErrorCode
+from .list_match_events_response_401 import ListMatchEventsResponse401
+from .list_match_events_response_401_error import ListMatchEventsResponse401Error
+from .list_match_events_response_401_error_code import ListMatchEventsResponse401ErrorCode
+from .list_match_events_response_404 import ListMatchEventsResponse404
+from .list_match_events_response_404_error import ListMatchEventsResponse404Error
+from .list_match_events_response_404_error_code import ListMatchEventsResponse404ErrorCode
+from .list_match_events_response_429 import ListMatchEventsResponse429
+from .list_match_events_response_429_error import ListMatchEventsResponse429Error
+from .list_match_events_response_429_error_code import ListMatchEventsResponse429ErrorCode
+from .list_match_events_response_500 import ListMatchEventsResponse500
+from .list_match_events_response_500_error import ListMatchEventsResponse500Error
+from .list_match_events_response_500_error_code import ListMatchEventsResponse500ErrorCode
+from .list_match_events_response_503 import ListMatchEventsResponse503
+from .list_match_events_response_503_error import ListMatchEventsResponse503Error
+from .list_match_events_response_503_error_code import ListMatchEventsResponse503ErrorCode
 from .list_queues_response_401 import ListQueuesResponse401
 from .list_queues_response_401_error import ListQueuesResponse401Error
 from .list_queues_response_401_error_code import ListQueuesResponse401ErrorCode
@@ -250,6 +300,8 @@ from .log_recipient import LogRecipient
 from .log_template_notification import LogTemplateNotification
 from .log_template_notification_data import LogTemplateNotificationData
 from .log_template_notification_metadata import LogTemplateNotificationMetadata
+from .logged_event import LoggedEvent
+from .logged_event_type import LoggedEventType
 from .match import Match
 from .match_metadata import MatchMetadata
 from .match_type import MatchType
@@ -307,7 +359,50 @@ from .sms_recipient import SmsRecipient
 from .sms_template_notification import SmsTemplateNotification
 from .sms_template_notification_data import SmsTemplateNotificationData
 from .sms_template_notification_metadata import SmsTemplateNotificationMetadata
+from .stream_match_response_400 import StreamMatchResponse400
+from .stream_match_response_400_error import StreamMatchResponse400Error
+from .stream_match_response_400_error_code import StreamMatchResponse400ErrorCode
+from .stream_match_response_401 import StreamMatchResponse401
+from .stream_match_response_401_error import StreamMatchResponse401Error
+from .stream_match_response_401_error_code import StreamMatchResponse401ErrorCode
+from .stream_match_response_403 import StreamMatchResponse403
+from .stream_match_response_403_error import StreamMatchResponse403Error
+from .stream_match_response_403_error_code import StreamMatchResponse403ErrorCode
+from .stream_match_response_404 import StreamMatchResponse404
+from .stream_match_response_404_error import StreamMatchResponse404Error
+from .stream_match_response_404_error_code import StreamMatchResponse404ErrorCode
+from .stream_match_response_429 import StreamMatchResponse429
+from .stream_match_response_429_error import StreamMatchResponse429Error
+from .stream_match_response_429_error_code import StreamMatchResponse429ErrorCode
+from .stream_match_response_500 import StreamMatchResponse500
+from .stream_match_response_500_error import StreamMatchResponse500Error
+from .stream_match_response_500_error_code import StreamMatchResponse500ErrorCode
+from .stream_match_response_503 import StreamMatchResponse503
+from .stream_match_response_503_error import StreamMatchResponse503Error
+from .stream_match_response_503_error_code import StreamMatchResponse503ErrorCode
+from .stream_match_web_socket_response_400 import StreamMatchWebSocketResponse400
+from .stream_match_web_socket_response_400_error import StreamMatchWebSocketResponse400Error
+from .stream_match_web_socket_response_400_error_code import StreamMatchWebSocketResponse400ErrorCode
+from .stream_match_web_socket_response_401 import StreamMatchWebSocketResponse401
+from .stream_match_web_socket_response_401_error import StreamMatchWebSocketResponse401Error
+from .stream_match_web_socket_response_401_error_code import StreamMatchWebSocketResponse401ErrorCode
+from .stream_match_web_socket_response_403 import StreamMatchWebSocketResponse403
+from .stream_match_web_socket_response_403_error import StreamMatchWebSocketResponse403Error
+from .stream_match_web_socket_response_403_error_code import StreamMatchWebSocketResponse403ErrorCode
+from .stream_match_web_socket_response_404 import StreamMatchWebSocketResponse404
+from .stream_match_web_socket_response_404_error import StreamMatchWebSocketResponse404Error
+from .stream_match_web_socket_response_404_error_code import StreamMatchWebSocketResponse404ErrorCode
+from .stream_match_web_socket_response_429 import StreamMatchWebSocketResponse429
+from .stream_match_web_socket_response_429_error import StreamMatchWebSocketResponse429Error
+from .stream_match_web_socket_response_429_error_code import StreamMatchWebSocketResponse429ErrorCode
+from .stream_match_web_socket_response_500 import StreamMatchWebSocketResponse500
+from .stream_match_web_socket_response_500_error import StreamMatchWebSocketResponse500Error
+from .stream_match_web_socket_response_500_error_code import StreamMatchWebSocketResponse500ErrorCode
+from .stream_match_web_socket_response_503 import StreamMatchWebSocketResponse503
+from .stream_match_web_socket_response_503_error import StreamMatchWebSocketResponse503Error
+from .stream_match_web_socket_response_503_error_code import StreamMatchWebSocketResponse503ErrorCode
 from .time_zone import TimeZone
+from .token_request import TokenRequest
 from .webhook_body_notification import WebhookBodyNotification
 from .webhook_body_notification_metadata import WebhookBodyNotificationMetadata
 from .webhook_player_notify import WebhookPlayerNotify
@@ -456,6 +551,36 @@ __all__ = (
     "CreateNotificationResponse503",
     "CreateNotificationResponse503Error",
     "CreateNotificationResponse503ErrorCode",
+    "CreateStreamTokenResponse400",
+    "CreateStreamTokenResponse400Error",
+    "CreateStreamTokenResponse400ErrorCode",
+    "CreateStreamTokenResponse401",
+    "CreateStreamTokenResponse401Error",
+    "CreateStreamTokenResponse401ErrorCode",
+    "CreateStreamTokenResponse404",
+    "CreateStreamTokenResponse404Error",
+    "CreateStreamTokenResponse404ErrorCode",
+    "CreateStreamTokenResponse408",
+    "CreateStreamTokenResponse408Error",
+    "CreateStreamTokenResponse408ErrorCode",
+    "CreateStreamTokenResponse413",
+    "CreateStreamTokenResponse413Error",
+    "CreateStreamTokenResponse413ErrorCode",
+    "CreateStreamTokenResponse415",
+    "CreateStreamTokenResponse415Error",
+    "CreateStreamTokenResponse415ErrorCode",
+    "CreateStreamTokenResponse422",
+    "CreateStreamTokenResponse422Error",
+    "CreateStreamTokenResponse422ErrorCode",
+    "CreateStreamTokenResponse429",
+    "CreateStreamTokenResponse429Error",
+    "CreateStreamTokenResponse429ErrorCode",
+    "CreateStreamTokenResponse500",
+    "CreateStreamTokenResponse500Error",
+    "CreateStreamTokenResponse500ErrorCode",
+    "CreateStreamTokenResponse503",
+    "CreateStreamTokenResponse503Error",
+    "CreateStreamTokenResponse503ErrorCode",
     "EmailBodyNotification",
     "EmailBodyNotificationMetadata",
     "EmailPlayerNotify",
@@ -468,6 +593,7 @@ __all__ = (
     "ErrorError",
     "ErrorErrorCode",
     "EventAccepted",
+    "EventPage",
     "GetJobResponse401",
     "GetJobResponse401Error",
     "GetJobResponse401ErrorCode",
@@ -499,6 +625,7 @@ __all__ = (
     "GetMatchResponse503Error",
     "GetMatchResponse503ErrorCode",
     "HealthResponse200",
+    "IssuedToken",
     "Job",
     "JobHistoryItem",
     "JobHistoryItemOutcome",
@@ -539,6 +666,24 @@ __all__ = (
     "ListJobsResponse503Error",
     "ListJobsResponse503ErrorCode",
     "ListJobsView",
+    "ListMatchEventsResponse400",
+    "ListMatchEventsResponse400Error",
+    "ListMatchEventsResponse400ErrorCode",
+    "ListMatchEventsResponse401",
+    "ListMatchEventsResponse401Error",
+    "ListMatchEventsResponse401ErrorCode",
+    "ListMatchEventsResponse404",
+    "ListMatchEventsResponse404Error",
+    "ListMatchEventsResponse404ErrorCode",
+    "ListMatchEventsResponse429",
+    "ListMatchEventsResponse429Error",
+    "ListMatchEventsResponse429ErrorCode",
+    "ListMatchEventsResponse500",
+    "ListMatchEventsResponse500Error",
+    "ListMatchEventsResponse500ErrorCode",
+    "ListMatchEventsResponse503",
+    "ListMatchEventsResponse503Error",
+    "ListMatchEventsResponse503ErrorCode",
     "ListQueuesResponse401",
     "ListQueuesResponse401Error",
     "ListQueuesResponse401ErrorCode",
@@ -565,6 +710,8 @@ __all__ = (
     "ListWorkersResponse503ErrorCode",
     "LogBodyNotification",
     "LogBodyNotificationMetadata",
+    "LoggedEvent",
+    "LoggedEventType",
     "LogPlayerNotify",
     "LogRecipient",
     "LogTemplateNotification",
@@ -627,7 +774,50 @@ __all__ = (
     "SmsTemplateNotification",
     "SmsTemplateNotificationData",
     "SmsTemplateNotificationMetadata",
+    "StreamMatchResponse400",
+    "StreamMatchResponse400Error",
+    "StreamMatchResponse400ErrorCode",
+    "StreamMatchResponse401",
+    "StreamMatchResponse401Error",
+    "StreamMatchResponse401ErrorCode",
+    "StreamMatchResponse403",
+    "StreamMatchResponse403Error",
+    "StreamMatchResponse403ErrorCode",
+    "StreamMatchResponse404",
+    "StreamMatchResponse404Error",
+    "StreamMatchResponse404ErrorCode",
+    "StreamMatchResponse429",
+    "StreamMatchResponse429Error",
+    "StreamMatchResponse429ErrorCode",
+    "StreamMatchResponse500",
+    "StreamMatchResponse500Error",
+    "StreamMatchResponse500ErrorCode",
+    "StreamMatchResponse503",
+    "StreamMatchResponse503Error",
+    "StreamMatchResponse503ErrorCode",
+    "StreamMatchWebSocketResponse400",
+    "StreamMatchWebSocketResponse400Error",
+    "StreamMatchWebSocketResponse400ErrorCode",
+    "StreamMatchWebSocketResponse401",
+    "StreamMatchWebSocketResponse401Error",
+    "StreamMatchWebSocketResponse401ErrorCode",
+    "StreamMatchWebSocketResponse403",
+    "StreamMatchWebSocketResponse403Error",
+    "StreamMatchWebSocketResponse403ErrorCode",
+    "StreamMatchWebSocketResponse404",
+    "StreamMatchWebSocketResponse404Error",
+    "StreamMatchWebSocketResponse404ErrorCode",
+    "StreamMatchWebSocketResponse429",
+    "StreamMatchWebSocketResponse429Error",
+    "StreamMatchWebSocketResponse429ErrorCode",
+    "StreamMatchWebSocketResponse500",
+    "StreamMatchWebSocketResponse500Error",
+    "StreamMatchWebSocketResponse500ErrorCode",
+    "StreamMatchWebSocketResponse503",
+    "StreamMatchWebSocketResponse503Error",
+    "StreamMatchWebSocketResponse503ErrorCode",
     "TimeZone",
+    "TokenRequest",
     "WebhookBodyNotification",
     "WebhookBodyNotificationMetadata",
     "WebhookPlayerNotify",

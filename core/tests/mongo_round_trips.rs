@@ -69,10 +69,13 @@ async fn store(test: &str) -> (MongoStore, Commands) {
         db: config.database.clone(),
         ..Commands::default()
     };
-    let store =
-        MongoStore::open_observed(config, herald_core::clock::system(), Some(commands.handler()))
-            .await
-            .unwrap();
+    let store = MongoStore::open_observed(
+        config,
+        herald_core::clock::system(),
+        Some(commands.handler()),
+    )
+    .await
+    .unwrap();
     commands.take(); // index creation and the clock check
     (store, commands)
 }

@@ -533,7 +533,11 @@ pub async fn complete_many_records_each_lease_and_fences_the_lost(h: &impl Harne
         }
     }
     let taken_over = store.get(&tenant("t1"), &short.id).await.unwrap();
-    assert_eq!(taken_over.status, JobStatus::Running, "the new holder's job stands");
+    assert_eq!(
+        taken_over.status,
+        JobStatus::Running,
+        "the new holder's job stands"
+    );
     assert_eq!(taken_over.locked_by.as_ref(), Some(&b));
     assert_eq!(taken_over.lease_version, taken.lease.version);
     for l in leases.iter().take(2).chain(leases.iter().skip(3).take(2)) {

@@ -33,11 +33,11 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::event::command::CommandEvent;
+use mongodb::event::EventHandler;
 use mongodb::options::{
     ClientOptions, FindOneAndUpdateOptions, Hint, IndexOptions, ReturnDocument, WriteConcern,
 };
-use mongodb::event::command::CommandEvent;
-use mongodb::event::EventHandler;
 use mongodb::{Client, ClientSession, Collection, Database, IndexModel};
 
 use crate::clock::Clock;
@@ -666,7 +666,9 @@ impl MongoStore {
                 .session(&mut *session)
                 .await?;
             while let Some(doc) = cursor.next(&mut *session).await.transpose()? {
-                if let (Ok(tenant), Ok(key)) = (doc.get_str("tenant"), doc.get_str("idempotencyKey")) {
+                if let (Ok(tenant), Ok(key)) =
+                    (doc.get_str("tenant"), doc.get_str("idempotencyKey"))
+                {
                     held.insert((tenant.to_owned(), key.to_owned()), doc.clone());
                 }
             }
@@ -689,7 +691,7 @@ impl MongoStore {
         // Each job is a replay of a held key, a repeat of a key earlier in this batch
         // (the index of that job), or new.
         enum Slot {
-            Held(Inserted),
+            Held(Box<Inserted>),
             SameAs(usize),
             New,
         }
@@ -699,7 +701,7 @@ impl MongoStore {
         for (i, job) in jobs.iter().enumerate() {
             let key = key_of(job);
             if let Some(existing) = key.as_ref().and_then(|k| held.get(k)) {
-                slots.push(Slot::Held(replay(existing, job)?));
+                slots.push(Slot::Held(Box::new(replay(existing, job)?)));
                 continue;
             }
             if let Some(&first) = key.as_ref().and_then(|k| first_with_key.get(k)) {
@@ -735,7 +737,7 @@ impl MongoStore {
         let mut out: Vec<Inserted> = Vec::with_capacity(jobs.len());
         for (job, slot) in jobs.iter().zip(slots) {
             let inserted = match slot {
-                Slot::Held(replayed) => replayed,
+                Slot::Held(replayed) => *replayed,
                 Slot::SameAs(first) => Inserted::Existing(out[first].job().clone()),
                 Slot::New => match created.remove(job.id.as_str()) {
                     Some(stored) => Inserted::Created(stored),
@@ -807,7 +809,9 @@ impl MongoStore {
             Some(session) => self.db.run_command(command).session(session).await?,
             None => {
                 let concern = mongodb::bson::to_document(&self.write_concern).map_err(|e| {
-                    TxnError::Store(StoreError::Other(anyhow!("encoding the write concern: {e}")))
+                    TxnError::Store(StoreError::Other(anyhow!(
+                        "encoding the write concern: {e}"
+                    )))
                 })?;
                 if !concern.is_empty() {
                     command.insert("writeConcern", concern);
@@ -819,15 +823,17 @@ impl MongoStore {
             if let Some(first) = errors.first().and_then(Bson::as_document) {
                 let code = first.get_i32("code").unwrap_or_default();
                 let message = first.get_str("errmsg").unwrap_or_default().to_owned();
-                return Err(if code == DUPLICATE_KEY && message.contains(q::IDEMPOTENCY_INDEX) {
-                    TxnError::Conflict(message)
-                } else if code == DUPLICATE_KEY {
-                    TxnError::Store(StoreError::Other(anyhow!(DUPLICATE_ID_IN_BATCH)))
-                } else {
-                    TxnError::Store(StoreError::Other(anyhow!(
-                        "batched update failed (code {code}): {message}"
-                    )))
-                });
+                return Err(
+                    if code == DUPLICATE_KEY && message.contains(q::IDEMPOTENCY_INDEX) {
+                        TxnError::Conflict(message)
+                    } else if code == DUPLICATE_KEY {
+                        TxnError::Store(StoreError::Other(anyhow!(DUPLICATE_ID_IN_BATCH)))
+                    } else {
+                        TxnError::Store(StoreError::Other(anyhow!(
+                            "batched update failed (code {code}): {message}"
+                        )))
+                    },
+                );
             }
         }
         if let Ok(concern) = sent.get_document("writeConcernError") {
@@ -1440,13 +1446,17 @@ impl LeaseStore for MongoStore {
         let mut outcomes = Vec::with_capacity(ids.len());
         for id in ids {
             let first = seen.insert(id.as_str());
-            let job = if first { claimed.remove(id.as_str()) } else { None };
+            let job = if first {
+                claimed.remove(id.as_str())
+            } else {
+                None
+            };
             let outcome = match job {
-                Some(job) => ClaimOutcome::Claimed(Box::new(
-                    ClaimedJob::from_claimed(job).ok_or_else(|| {
-                        StoreError::Corrupt("claimed job has no lease fields".into())
-                    })?,
-                )),
+                Some(job) => {
+                    ClaimOutcome::Claimed(Box::new(ClaimedJob::from_claimed(job).ok_or_else(
+                        || StoreError::Corrupt("claimed job has no lease fields".into()),
+                    )?))
+                }
                 None => self.claim(id, worker, lease).await?,
             };
             outcomes.push(outcome);

@@ -94,6 +94,8 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
         "_id_",
         q::CLAIM_INDEX,
         q::LEASE_EXPIRY_INDEX,
+        // Fair claims between tenants.
+        q::FAIR_INDEX,
         q::IDEMPOTENCY_INDEX,
         q::TENANT_LIST_INDEX,
         q::TENANT_STATUS_LIST_INDEX,
@@ -117,6 +119,10 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
         ["status", "priorityRank", "runAt"]
     );
     assert_eq!(keys(key(q::LEASE_EXPIRY_INDEX)), ["status", "lockExpiry"]);
+    assert_eq!(
+        keys(key(q::FAIR_INDEX)),
+        ["status", "priorityRank", "tenant", "runAt"]
+    );
     assert_eq!(keys(key(q::TENANT_LIST_INDEX)), ["tenant", "_id"]);
     assert_eq!(
         keys(key(q::TENANT_STATUS_LIST_INDEX)),

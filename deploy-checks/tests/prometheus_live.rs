@@ -341,6 +341,8 @@ fn every_dashboard_query_returns_data_from_live_services() {
                         "deploy:deploy-checks-webhook-secret".to_owned(),
                     ),
                     ("HEARTBEAT_INTERVAL_MS", "500".to_owned()),
+                    // Pruner runs within the load's window, for the prune-run panel.
+                    ("PRUNE_INTERVAL_MS", "1000".to_owned()),
                     // One 503 opens the failing sink's circuit.
                     ("BREAKER_FAILURE_THRESHOLD", "1".to_owned()),
                 ]),
@@ -408,6 +410,26 @@ fn every_dashboard_query_returns_data_from_live_services() {
         });
     };
     match_status("running");
+    // A live subscriber of the match, so the stream panels (fan-out latency, messages)
+    // observe the trickle's events.
+    let _subscriber = {
+        let path = format!("/v1/matches/{match_id}/stream");
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", api_port)) else {
+                return;
+            };
+            let request = format!(
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {API_KEY}\r\n\
+                 Accept: text/event-stream\r\n\r\n"
+            );
+            if stream.write_all(request.as_bytes()).is_err() {
+                return;
+            }
+            let mut buf = [0u8; 4096];
+            while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+        })
+    };
     let mut trickle = TrickleLoad::start(api_port, match_id.clone());
     let sink = webhook_sink();
     // A provider of its own (the circuit key is host:port), so that its open circuit

@@ -151,7 +151,17 @@ impl Metrics {
                 r.register(Box::new(g.clone()))?;
                 g
             },
-            pruned: counter_vec(&r, "herald_pruned_total", "Jobs deleted by the SQLite pruner after their retention, by kind and state (match events as kind match_event)", &["kind", "state"])?,
+            pruned: {
+                let c = counter_vec(&r, "herald_pruned_total", "Jobs deleted by the SQLite pruner after their retention, by kind and state (match events as kind match_event)", &["kind", "state"])?;
+                // Every series from the start, at 0: a rate over "nothing pruned yet" is 0, not absent.
+                for kind in herald_core::JobKind::ALL {
+                    for state in ["succeeded", "dead", "cancelled"] {
+                        c.with_label_values(&[kind.as_str(), state]);
+                    }
+                }
+                c.with_label_values(&["match_event", "ended"]);
+                c
+            },
             prune_run_seconds: {
                 let h = Histogram::with_opts(HistogramOpts::new("herald_prune_run_duration_seconds", "Duration of one pruner run (all its batches) on the lease holder"))?;
                 r.register(Box::new(h.clone()))?;

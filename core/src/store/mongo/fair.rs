@@ -18,9 +18,7 @@ use crate::lease::ClaimedJob;
 use crate::store::fairness::{self, FairClaim};
 use crate::store::{ClaimRequest, StoreError, StoreResult};
 
-pub const FAIR_INDEX: &str = "jobs_fair";
-
-/// The fields of [`FAIR_INDEX`].
+/// The fields of [`q::FAIR_INDEX`].
 pub fn fair_index_keys() -> Document {
     doc! { "status": 1, "priorityRank": 1, "tenant": 1, "runAt": 1 }
 }
@@ -203,7 +201,7 @@ impl MongoStore {
             .find_one_and_update(filter, q::claim_update(&request.worker, request.lease))
             .return_document(ReturnDocument::After)
             .sort(doc! { "runAt": 1 })
-            .hint(Hint::Name(FAIR_INDEX.to_owned()))
+            .hint(Hint::Name(q::FAIR_INDEX.to_owned()))
             .await
             .map_err(mongo)?;
         match found {
@@ -235,7 +233,7 @@ impl MongoStore {
             .clone_with_type::<Document>()
             .find_one(filter)
             .projection(doc! { "_id": 1 })
-            .hint(Hint::Name(FAIR_INDEX.to_owned()))
+            .hint(Hint::Name(q::FAIR_INDEX.to_owned()))
             .await
             .map_err(mongo)?;
         Ok(found.is_some())

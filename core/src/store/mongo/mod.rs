@@ -331,7 +331,7 @@ impl MongoStore {
                 index(doc! { "status": 1, "lockExpiry": 1 }, q::LEASE_EXPIRY_INDEX),
                 // Fair claims (`store::fairness`): each priority's waiting tenants, and
                 // one tenant's oldest due job.
-                index(fair::fair_index_keys(), fair::FAIR_INDEX),
+                index(fair::fair_index_keys(), q::FAIR_INDEX),
                 index(doc! { "tenant": 1, "_id": 1 }, q::TENANT_LIST_INDEX),
                 index(
                     doc! { "tenant": 1, "status": 1, "_id": 1 },

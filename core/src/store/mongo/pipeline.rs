@@ -18,6 +18,8 @@ use crate::store::{millis, ListFilter};
 /// Index names, shared by [`super::indexes`], the hints below, and the explain test.
 pub const CLAIM_INDEX: &str = "jobs_claim";
 pub const LEASE_EXPIRY_INDEX: &str = "jobs_lease_expiry";
+/// Fair claims: each priority's waiting tenants, and one tenant's oldest due job.
+pub const FAIR_INDEX: &str = "jobs_fair";
 pub const TENANT_LIST_INDEX: &str = "jobs_tenant_list";
 pub const TENANT_STATUS_LIST_INDEX: &str = "jobs_tenant_status_list";
 pub const IDEMPOTENCY_INDEX: &str = "jobs_tenant_idempotency";

@@ -744,7 +744,7 @@ pub fn document() -> Value {
         &[
             (
                 "200",
-                json!({"description": "An event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}}),
+                json!({"description": "An event stream: one Server-Sent Event per message (docs/streams.md). `event` is the kind (event, state, ended, or an error before a close); `data` its JSON; `id` the seq, on `event` messages only", "content": {"text/event-stream": {"schema": {"type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"}, "id": {"type": "string"}, "retry": {"type": "integer"}}}}}}),
             ),
             ("503", streams_full.clone()),
         ],

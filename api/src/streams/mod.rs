@@ -515,6 +515,8 @@ pub async fn events(
 pub struct TokenRequest {
     #[serde(default, deserialize_with = "herald_core::json_fields::present")]
     pub player_id: Option<String>,
+    /// An integral JSON number (`300` or `300.0`), as every integer field takes.
+    #[serde(deserialize_with = "herald_core::json_fields::integer")]
     pub ttl_sec: u64,
 }
 

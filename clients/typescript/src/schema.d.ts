@@ -2110,13 +2110,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream */
+            /** @description An event stream: one Server-Sent Event per message (docs/streams.md). `event` is the kind (event, state, ended, or an error before a close); `data` its JSON; `id` the seq, on `event` messages only */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": {
+                        event?: string;
+                        data?: string;
+                        id?: string;
+                        retry?: number;
+                    };
                 };
             };
             /** @description An unknown query parameter, or a value of the wrong form (error.field names it) */

@@ -359,6 +359,7 @@ from .sms_recipient import SmsRecipient
 from .sms_template_notification import SmsTemplateNotification
 from .sms_template_notification_data import SmsTemplateNotificationData
 from .sms_template_notification_metadata import SmsTemplateNotificationMetadata
+from .stream_match_response_200 import StreamMatchResponse200
 from .stream_match_response_400 import StreamMatchResponse400
 from .stream_match_response_400_error import StreamMatchResponse400Error
 from .stream_match_response_400_error_code import StreamMatchResponse400ErrorCode
@@ -774,6 +775,7 @@ __all__ = (
     "SmsTemplateNotification",
     "SmsTemplateNotificationData",
     "SmsTemplateNotificationMetadata",
+    "StreamMatchResponse200",
     "StreamMatchResponse400",
     "StreamMatchResponse400Error",
     "StreamMatchResponse400ErrorCode",

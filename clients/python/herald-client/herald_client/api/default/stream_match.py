@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...types import Response, UNSET
 from ... import errors
 
+from ...models.stream_match_response_200 import StreamMatchResponse200
 from ...models.stream_match_response_400 import StreamMatchResponse400
 from ...models.stream_match_response_401 import StreamMatchResponse401
 from ...models.stream_match_response_403 import StreamMatchResponse403
@@ -60,9 +61,12 @@ def _get_kwargs(
 
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | None:
     if response.status_code == 200:
-        response_200 = response.text
+        response_200 = StreamMatchResponse200.from_dict(response.text)
+
+
+
         return response_200
 
     if response.status_code == 400:
@@ -120,7 +124,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -137,7 +141,7 @@ def sync_detailed(
     token: str | Unset = UNSET,
     last_event_id: int | Unset = UNSET,
 
-) -> Response[StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str]:
+) -> Response[StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503]:
     """ Follow a match live over Server-Sent Events (docs/streams.md)
 
      Messages: event (id = seq), state, ended (then the server closes). Resume with Last-Event-ID or
@@ -154,7 +158,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str]
+        Response[StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503]
      """
 
 
@@ -180,7 +184,7 @@ def sync(
     token: str | Unset = UNSET,
     last_event_id: int | Unset = UNSET,
 
-) -> StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str | None:
+) -> StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | None:
     """ Follow a match live over Server-Sent Events (docs/streams.md)
 
      Messages: event (id = seq), state, ended (then the server closes). Resume with Last-Event-ID or
@@ -197,7 +201,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str
+        StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503
      """
 
 
@@ -218,7 +222,7 @@ async def asyncio_detailed(
     token: str | Unset = UNSET,
     last_event_id: int | Unset = UNSET,
 
-) -> Response[StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str]:
+) -> Response[StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503]:
     """ Follow a match live over Server-Sent Events (docs/streams.md)
 
      Messages: event (id = seq), state, ended (then the server closes). Resume with Last-Event-ID or
@@ -235,7 +239,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str]
+        Response[StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503]
      """
 
 
@@ -261,7 +265,7 @@ async def asyncio(
     token: str | Unset = UNSET,
     last_event_id: int | Unset = UNSET,
 
-) -> StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str | None:
+) -> StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | None:
     """ Follow a match live over Server-Sent Events (docs/streams.md)
 
      Messages: event (id = seq), state, ended (then the server closes). Resume with Last-Event-ID or
@@ -278,7 +282,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503 | str
+        StreamMatchResponse200 | StreamMatchResponse400 | StreamMatchResponse401 | StreamMatchResponse403 | StreamMatchResponse404 | StreamMatchResponse429 | StreamMatchResponse500 | StreamMatchResponse503
      """
 
 

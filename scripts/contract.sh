@@ -100,7 +100,7 @@ start_stack() {
   # validation; every address
   # allowed, so the only refusals are the contract's (the SSRF guard is a policy of
   # the deployment, documented as 422 forbidden_target).
-  RABBITMQ_URL=$RABBITMQ_URL PORT=$port RATE_LIMIT_PER_SEC=0 AUTH_FAILURE_LIMIT_BURST=1000000 WEBHOOK_ALLOWED_CIDRS=0.0.0.0/0,::/0 \
+  RABBITMQ_URL=$RABBITMQ_URL PORT=$port RATE_LIMIT_PER_SEC=0 AUTH_FAILURE_LIMIT_BURST=1000000 STREAM_TOKEN_SECRET=contract-run-stream-token-secret-0123456789 WEBHOOK_ALLOWED_CIDRS=0.0.0.0/0,::/0 \
     target/debug/herald-api >"$RUN_DIR/api.log" 2>&1 &
   API_PID=$!
   start_worker

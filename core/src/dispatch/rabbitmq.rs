@@ -395,70 +395,49 @@ impl RabbitDispatch {
         Ok(())
     }
 
-    /// Publishes one transient match update and awaits its confirm (see `send_wake`).
-    async fn send_update(
+    /// Publishes one transient hint (a wake-up, a live update) to `exchange` under the
+    /// match's id as routing key, and awaits its confirm within [`WAKE_TIMEOUT`]. The
+    /// channel is in confirm mode; the confirm is awaited (not dropped) because lapin
+    /// keeps every dropped, unresolved confirm until `wait_for_confirms`. `what` names
+    /// the hint in errors.
+    async fn send_hint(
         &self,
-        channel: &Channel,
+        exchange: String,
         id: &JobId,
-        update: &MatchUpdate,
+        body: &[u8],
+        what: &str,
     ) -> Result<(), DispatchError> {
-        let body = update.encode(id)?;
-        let exchange = self.topology.match_updates_exchange();
+        // Not under the timeout: a connect cut short would record no back-off, and
+        // every later hint would try (and wait) again.
+        let channel = self.channel().await?;
         let sent = async {
             channel
                 .basic_publish(
                     exchange.as_str().into(),
                     id.as_str().into(),
                     BasicPublishOptions::default(),
-                    &body,
+                    body,
                     BasicProperties::default()
                         .with_delivery_mode(1)
                         .with_content_type("application/json".into()),
                 )
                 .await
-                .map_err(|e| DispatchError::unavailable("publish a match update", e))?
+                .map_err(|e| DispatchError::unavailable(&format!("publish {what}"), e))?
                 .await
-                .map_err(|e| DispatchError::unavailable("confirm a match update", e))
-        }
-        .await;
-        match sent {
-            Ok(Confirmation::Nack(_)) => Err(DispatchError::Nacked),
-            Ok(_) => Ok(()),
-            Err(e) => {
-                self.forget(channel).await;
+                .map_err(|e| DispatchError::unavailable(&format!("confirm {what}"), e))
+        };
+        match tokio::time::timeout(WAKE_TIMEOUT, sent).await {
+            Ok(Ok(Confirmation::Nack(_))) => Err(DispatchError::Nacked),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => {
+                self.forget(&channel).await;
                 Err(e)
             }
-        }
-    }
-
-    async fn send_wake(&self, channel: &Channel, id: &JobId) -> Result<(), DispatchError> {
-        let body = serde_json::to_vec(&WakeMessage { match_id: id })?;
-        let exchange = self.topology.match_events_exchange();
-        // The channel is in confirm mode; the confirm is awaited (not dropped) because
-        // lapin keeps every dropped, unresolved confirm until `wait_for_confirms`.
-        let sent = async {
-            channel
-                .basic_publish(
-                    exchange.as_str().into(),
-                    id.as_str().into(),
-                    BasicPublishOptions::default(),
-                    &body,
-                    BasicProperties::default()
-                        .with_delivery_mode(1)
-                        .with_content_type("application/json".into()),
-                )
-                .await
-                .map_err(|e| DispatchError::unavailable("publish wake-up", e))?
-                .await
-                .map_err(|e| DispatchError::unavailable("confirm wake-up", e))
-        }
-        .await;
-        match sent {
-            Ok(Confirmation::Nack(_)) => Err(DispatchError::Nacked),
-            Ok(_) => Ok(()),
-            Err(e) => {
-                self.forget(channel).await;
-                Err(e)
+            Err(_) => {
+                self.forget(&channel).await;
+                Err(DispatchError::Unavailable(format!(
+                    "{what} not confirmed within {WAKE_TIMEOUT:?}"
+                )))
             }
         }
     }
@@ -498,19 +477,9 @@ impl Dispatch for RabbitDispatch {
     /// learns of the event at its next poll. A caller that must not wait even for the
     /// connect (the API) runs this in a task of its own.
     async fn wake_match(&self, id: &JobId) -> Result<(), DispatchError> {
-        // Not under the timeout: a connect cut short would record no back-off, and
-        // every later wake-up would try (and wait) again.
-        let channel = self.channel().await?;
-        match tokio::time::timeout(WAKE_TIMEOUT, self.send_wake(&channel, id)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e),
-            Err(_) => {
-                self.forget(&channel).await;
-                Err(DispatchError::Unavailable(format!(
-                    "match wake-up not confirmed within {WAKE_TIMEOUT:?}"
-                )))
-            }
-        }
+        let body = serde_json::to_vec(&WakeMessage { match_id: id })?;
+        let exchange = self.topology.match_events_exchange();
+        self.send_hint(exchange, id, &body, "match wake-up").await
     }
 
     /// Whether the broker is reachable now (reconnecting if allowed), for readiness.
@@ -521,16 +490,9 @@ impl Dispatch for RabbitDispatch {
     /// Publishes a live match update: transient, unroutable when no API instance streams
     /// the match (fine), bounded by [`WAKE_TIMEOUT`] like a wake-up.
     async fn publish_update(&self, id: &JobId, update: &MatchUpdate) -> Result<(), DispatchError> {
-        let channel = self.channel().await?;
-        match tokio::time::timeout(WAKE_TIMEOUT, self.send_update(&channel, id, update)).await {
-            Ok(result) => result,
-            Err(_) => {
-                self.forget(&channel).await;
-                Err(DispatchError::Unavailable(format!(
-                    "match update not confirmed within {WAKE_TIMEOUT:?}"
-                )))
-            }
-        }
+        let body = update.encode(id)?;
+        let exchange = self.topology.match_updates_exchange();
+        self.send_hint(exchange, id, &body, "match update").await
     }
 }
 
@@ -595,37 +557,10 @@ impl Session {
     /// consumed without acks (a wake-up is only a hint). It goes with the session.
     pub async fn wake_queue(&self) -> Result<WakeQueue, DispatchError> {
         let channel = self.create_channel().await?;
-        let queue = channel
-            .queue_declare(
-                "".into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| DispatchError::unavailable("declare the wake-up queue", e))?;
-        let queue = queue.name().as_str().to_owned();
-        let consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    ..BasicConsumeOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| DispatchError::unavailable("consume the wake-up queue", e))?;
-        Ok(WakeQueue {
-            channel,
-            exchange: self.topology.match_events_exchange(),
-            queue,
-            consumer,
-        })
+        let exchange = self.topology.match_events_exchange();
+        Ok(WakeQueue(
+            HintQueue::open(channel, exchange, "match wake-ups").await?,
+        ))
     }
 
     /// Closes every channel of the session, then the connection, with `reason`.
@@ -768,22 +703,67 @@ impl Delivery {
     }
 }
 
-/// This process's queue of match wake-ups ([`Session::wake_queue`]): bound to the id
-/// of every match it hosts, it hands out the ids of matches that have new events.
+/// A process's private queue of hints (match wake-ups, live match updates): exclusive
+/// and auto-delete, so it goes with the session's connection; bound on its exchange
+/// under the id of each match the process cares about; consumed without acks, since
+/// a lost hint only delays what the store already holds.
 #[derive(Debug)]
-pub struct WakeQueue {
+pub struct HintQueue {
     channel: Channel,
     exchange: String,
     queue: String,
     consumer: lapin::Consumer,
+    /// What the queue carries, for errors ("match wake-ups").
+    what: &'static str,
 }
 
-impl WakeQueue {
+impl HintQueue {
+    /// Declares a server-named queue on `channel` and starts consuming it; it is bound
+    /// on `exchange` match by match ([`HintQueue::bind`]).
+    pub(crate) async fn open(
+        channel: Channel,
+        exchange: String,
+        what: &'static str,
+    ) -> Result<Self, DispatchError> {
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| DispatchError::unavailable(&format!("declare the queue of {what}"), e))?;
+        let queue = queue.name().as_str().to_owned();
+        let consumer = channel
+            .basic_consume(
+                queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(|e| DispatchError::unavailable(&format!("consume the queue of {what}"), e))?;
+        Ok(Self {
+            channel,
+            exchange,
+            queue,
+            consumer,
+            what,
+        })
+    }
+
     pub fn name(&self) -> &str {
         &self.queue
     }
 
-    /// Wake-ups for match `id` reach this queue from now on.
+    /// Hints about match `id` reach this queue from now on.
     pub async fn bind(&self, id: &str) -> Result<(), DispatchError> {
         self.channel
             .queue_bind(
@@ -794,7 +774,7 @@ impl WakeQueue {
                 FieldTable::default(),
             )
             .await
-            .map_err(|e| DispatchError::unavailable("bind a match wake-up", e))
+            .map_err(|e| DispatchError::unavailable(&format!("bind {}", self.what), e))
     }
 
     pub async fn unbind(&self, id: &str) -> Result<(), DispatchError> {
@@ -806,28 +786,53 @@ impl WakeQueue {
                 FieldTable::default(),
             )
             .await
-            .map_err(|e| DispatchError::unavailable("unbind a match wake-up", e))
+            .map_err(|e| DispatchError::unavailable(&format!("unbind {}", self.what), e))
     }
 
     /// Stops consuming and waits for the broker's cancel-ok. A consumer dropped while
     /// still active has the client send basic.cancel on its own, in the background,
     /// where it races the session's channel close and, losing, is logged by the client
     /// as an ERROR ("invalid channel state: Closing") on every clean stop.
-    pub async fn cancel(self) -> Result<(), DispatchError> {
+    pub async fn cancel(&self) -> Result<(), DispatchError> {
         let tag = self.consumer.tag();
         self.channel
             .basic_cancel(tag.as_str().into(), BasicCancelOptions::default())
             .await
-            .map_err(|e| DispatchError::unavailable("cancel the wake-up consumer", e))
+            .map_err(|e| {
+                DispatchError::unavailable(&format!("cancel the consumer of {}", self.what), e)
+            })
     }
 
-    /// The id of the next match woken.
-    pub async fn next(&mut self) -> Result<String, DispatchError> {
+    /// The next hint.
+    pub async fn next_delivery(&mut self) -> Result<lapin::message::Delivery, DispatchError> {
         match self.consumer.next().await {
-            Some(Ok(delivery)) => Ok(delivery.routing_key.as_str().to_owned()),
-            Some(Err(e)) => Err(DispatchError::unavailable("wake-up queue", e)),
+            Some(Ok(delivery)) => Ok(delivery),
+            Some(Err(e)) => Err(DispatchError::unavailable(
+                &format!("the queue of {}", self.what),
+                e,
+            )),
             None => Err(DispatchError::Cancelled(self.queue.clone())),
         }
+    }
+}
+
+/// This process's queue of match wake-ups ([`Session::wake_queue`]): bound to the id
+/// of every match it hosts, it hands out the ids of matches that have new events.
+#[derive(Debug)]
+pub struct WakeQueue(HintQueue);
+
+impl std::ops::Deref for WakeQueue {
+    type Target = HintQueue;
+    fn deref(&self) -> &HintQueue {
+        &self.0
+    }
+}
+
+impl WakeQueue {
+    /// The id of the next match woken.
+    pub async fn next(&mut self) -> Result<String, DispatchError> {
+        let delivery = self.0.next_delivery().await?;
+        Ok(delivery.routing_key.as_str().to_owned())
     }
 }
 

@@ -14,13 +14,9 @@
 //! reads the log to fill it.
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
-use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
-use lapin::types::FieldTable;
-use lapin::Channel;
 use serde::{Deserialize, Serialize};
 
-use super::rabbitmq::Session;
+use super::rabbitmq::{HintQueue, Session};
 use super::DispatchError;
 use crate::job::{JobId, JobStatus};
 use crate::matches::{EventKind, MatchEvent, MatchResult, MatchSnapshot};
@@ -131,87 +127,28 @@ pub struct EndedUpdate {
 /// the instance's connection; bound under the id of every match with live subscribers
 /// here; consumed without acks (an update is a hint).
 #[derive(Debug)]
-pub struct UpdateQueue {
-    channel: Channel,
-    exchange: String,
-    queue: String,
-    consumer: lapin::Consumer,
+pub struct UpdateQueue(HintQueue);
+
+impl std::ops::Deref for UpdateQueue {
+    type Target = HintQueue;
+    fn deref(&self) -> &HintQueue {
+        &self.0
+    }
 }
 
 impl UpdateQueue {
     /// Declares this process's queue on `session` and starts consuming it.
     pub async fn open(session: &Session) -> Result<Self, DispatchError> {
         let channel = session.open_channel().await?;
-        let queue = channel
-            .queue_declare(
-                "".into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| DispatchError::unavailable("declare the match-update queue", e))?;
-        let queue = queue.name().as_str().to_owned();
-        let consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    ..BasicConsumeOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| DispatchError::unavailable("consume the match-update queue", e))?;
-        Ok(Self {
-            channel,
-            exchange: session.topology().match_updates_exchange(),
-            queue,
-            consumer,
-        })
-    }
-
-    pub fn name(&self) -> &str {
-        &self.queue
-    }
-
-    /// Updates of match `id` reach this queue from now on.
-    pub async fn bind(&self, id: &str) -> Result<(), DispatchError> {
-        self.channel
-            .queue_bind(
-                self.queue.as_str().into(),
-                self.exchange.as_str().into(),
-                id.into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| DispatchError::unavailable("bind match updates", e))
-    }
-
-    pub async fn unbind(&self, id: &str) -> Result<(), DispatchError> {
-        self.channel
-            .queue_unbind(
-                self.queue.as_str().into(),
-                self.exchange.as_str().into(),
-                id.into(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|e| DispatchError::unavailable("unbind match updates", e))
+        let exchange = session.topology().match_updates_exchange();
+        Ok(Self(
+            HintQueue::open(channel, exchange, "match updates").await?,
+        ))
     }
 
     /// The next delivery's body (undecoded: a bad one is the caller's to log).
     pub async fn next(&mut self) -> Result<Vec<u8>, DispatchError> {
-        match self.consumer.next().await {
-            Some(Ok(delivery)) => Ok(delivery.data),
-            Some(Err(e)) => Err(DispatchError::unavailable("match-update queue", e)),
-            None => Err(DispatchError::Cancelled(self.queue.clone())),
-        }
+        Ok(self.0.next_delivery().await?.data)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use herald_core::config::{self, ConfigError, Env};
+use herald_core::config::{self, ConfigError, Env, PerTenant};
 use herald_core::dispatch::BrokerConfig;
 use herald_core::ssrf::{Cidr, TargetGuard};
 use herald_core::store::StoreConfig;
@@ -235,40 +235,17 @@ impl Config {
 /// that may send `critical` skips every other tenant's queue and every quiet hour, so
 /// an operator gives it to the tenants that need it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PriorityCaps {
-    tenants: std::collections::HashMap<TenantId, Priority>,
-    /// `*`: every tenant not listed. `None`: no cap.
-    others: Option<Priority>,
-}
+pub struct PriorityCaps(PerTenant<Priority>);
 
 impl PriorityCaps {
     /// `tenant:priority,*:priority`; blank is no cap.
     pub fn parse(raw: Option<&str>) -> Result<Self, String> {
-        let mut caps = Self::default();
-        for pair in raw.unwrap_or("").split(',').map(str::trim) {
-            if pair.is_empty() {
-                continue;
-            }
-            let (tenant, priority) = pair.split_once(':').ok_or_else(|| {
-                "expected tenant:priority pairs (* for every other tenant)".to_owned()
-            })?;
-            let priority: Priority = priority.trim().parse().map_err(|e| format!("{e}"))?;
-            let fresh = if tenant.trim() == "*" {
-                caps.others.replace(priority).is_none()
-            } else {
-                let tenant = TenantId::parse(tenant.trim()).map_err(|e| e.to_string())?;
-                caps.tenants.insert(tenant, priority).is_none()
-            };
-            if !fresh {
-                return Err(format!("{} is listed twice", tenant.trim()));
-            }
-        }
-        Ok(caps)
+        PerTenant::parse(raw, "priority", |p| p.parse().map_err(|e| format!("{e}"))).map(Self)
     }
 
     /// The most urgent priority `tenant` may send, if capped.
     pub fn cap(&self, tenant: &TenantId) -> Option<Priority> {
-        self.tenants.get(tenant).copied().or(self.others)
+        self.0.get(tenant).copied()
     }
 
     /// Whether `tenant` may send `priority`.

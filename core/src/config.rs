@@ -157,6 +157,24 @@ impl Env {
     }
 }
 
+/// The `tenant:value` pairs of a comma-separated list, trimmed, blanks skipped; a pair
+/// without `:` is refused with `expected` ("expected tenant:secret pairs").
+fn tenant_pairs<'a>(
+    raw: Option<&'a str>,
+    expected: &str,
+) -> Result<Vec<(&'a str, &'a str)>, String> {
+    raw.unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            pair.split_once(':')
+                .map(|(tenant, value)| (tenant.trim(), value.trim()))
+                .ok_or_else(|| expected.to_owned())
+        })
+        .collect()
+}
+
 /// `tenant:value,tenant:value` (`WEBHOOK_SECRETS`, `EMAIL_FROM_TENANTS`): one value per
 /// tenant, each read by `value` (which names what it expects and never quotes a
 /// secret), blanks ignored, a tenant listed twice refused.
@@ -167,19 +185,12 @@ pub fn tenant_map<T>(
     mut value: impl FnMut(&crate::job::TenantId, &str) -> Result<T, String>,
 ) -> Result<HashMap<crate::job::TenantId, T>, ConfigError> {
     let mut map = HashMap::new();
-    for pair in raw.unwrap_or("").split(',').map(str::trim) {
-        if pair.is_empty() {
-            continue;
-        }
-        let Some((tenant, raw_value)) = pair.split_once(':') else {
-            return Err(ConfigError::new(
-                name,
-                format!("expected tenant:{what} pairs"),
-            ));
-        };
-        let tenant = crate::job::TenantId::parse(tenant.trim())
+    let pairs = tenant_pairs(raw, &format!("expected tenant:{what} pairs"))
+        .map_err(|m| ConfigError::new(name, m))?;
+    for (tenant, raw_value) in pairs {
+        let tenant = crate::job::TenantId::parse(tenant)
             .map_err(|e| ConfigError::new(name, e.to_string()))?;
-        let parsed = value(&tenant, raw_value.trim()).map_err(|m| ConfigError::new(name, m))?;
+        let parsed = value(&tenant, raw_value).map_err(|m| ConfigError::new(name, m))?;
         if map.insert(tenant.clone(), parsed).is_some() {
             return Err(ConfigError::new(
                 name,
@@ -188,6 +199,60 @@ pub fn tenant_map<T>(
         }
     }
     Ok(map)
+}
+
+/// A per-tenant setting with a default for every other tenant: `tenant:value,*:value`
+/// (`TENANT_MAX_PRIORITY`, `TENANT_CONCURRENCY`). Unset or blank: no value for anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerTenant<T> {
+    tenants: HashMap<crate::job::TenantId, T>,
+    /// `*`: every tenant not listed.
+    others: Option<T>,
+}
+
+impl<T> Default for PerTenant<T> {
+    fn default() -> Self {
+        Self {
+            tenants: HashMap::new(),
+            others: None,
+        }
+    }
+}
+
+impl<T> PerTenant<T> {
+    /// Reads `raw`, each value with `value`; `what` names a value in errors
+    /// ("priority": "expected tenant:priority pairs").
+    pub fn parse(
+        raw: Option<&str>,
+        what: &str,
+        mut value: impl FnMut(&str) -> Result<T, String>,
+    ) -> Result<Self, String> {
+        let mut out = Self::default();
+        let expected = format!("expected tenant:{what} pairs (* for every other tenant)");
+        for (tenant, raw_value) in tenant_pairs(raw, &expected)? {
+            let parsed = value(raw_value)?;
+            let fresh = if tenant == "*" {
+                out.others.replace(parsed).is_none()
+            } else {
+                let id = crate::job::TenantId::parse(tenant).map_err(|e| e.to_string())?;
+                out.tenants.insert(id, parsed).is_none()
+            };
+            if !fresh {
+                return Err(format!("{tenant} is listed twice"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// `tenant`'s value: its own, else the `*` one.
+    pub fn get(&self, tenant: &crate::job::TenantId) -> Option<&T> {
+        self.tenants.get(tenant).or(self.others.as_ref())
+    }
+
+    /// Whether no tenant has a value.
+    pub fn is_empty(&self) -> bool {
+        self.tenants.is_empty() && self.others.is_none()
+    }
 }
 
 /// A value that must never be printed: a password, a token, a key. `Debug` and

@@ -12,58 +12,37 @@
 //! at claim time, against the jobs the store itself holds as running under a live
 //! lease, so it holds whatever the number of worker processes.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::config::PerTenant;
 use crate::job::TenantId;
 use crate::lease::ClaimedJob;
 
 /// `TENANT_CONCURRENCY`: how many of a tenant's jobs may run at once, fleet-wide.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TenantLimits {
-    tenants: HashMap<TenantId, u32>,
-    /// `*`: every tenant not listed. `None`: no cap.
-    others: Option<u32>,
-}
+pub struct TenantLimits(PerTenant<u32>);
 
 impl TenantLimits {
     /// `tenant:N,*:N`; blank is no cap. `N` is at least 1.
     pub fn parse(raw: Option<&str>) -> Result<Self, String> {
-        let mut limits = Self::default();
-        for pair in raw.unwrap_or("").split(',').map(str::trim) {
-            if pair.is_empty() {
-                continue;
-            }
-            let (tenant, limit) = pair
-                .split_once(':')
-                .ok_or_else(|| "expected tenant:N pairs (* for every other tenant)".to_owned())?;
-            let limit: u32 = limit
-                .trim()
+        PerTenant::parse(raw, "N", |limit| {
+            limit
                 .parse()
                 .ok()
                 .filter(|n| *n >= 1)
-                .ok_or_else(|| format!("{} is not a whole number of at least 1", limit.trim()))?;
-            let fresh = if tenant.trim() == "*" {
-                limits.others.replace(limit).is_none()
-            } else {
-                let tenant = TenantId::parse(tenant.trim()).map_err(|e| e.to_string())?;
-                limits.tenants.insert(tenant, limit).is_none()
-            };
-            if !fresh {
-                return Err(format!("{} is listed twice", tenant.trim()));
-            }
-        }
-        Ok(limits)
+                .ok_or_else(|| format!("{limit} is not a whole number of at least 1"))
+        })
+        .map(Self)
     }
 
     /// The cap on `tenant`'s running jobs, if any.
     pub fn limit(&self, tenant: &TenantId) -> Option<u32> {
-        self.tenants.get(tenant).copied().or(self.others)
+        self.0.get(tenant).copied()
     }
 
     /// Whether any tenant is capped.
     pub fn is_empty(&self) -> bool {
-        self.tenants.is_empty() && self.others.is_none()
+        self.0.is_empty()
     }
 }
 

@@ -126,59 +126,57 @@ impl MongoStore {
         order: Vec<&str>,
         claim: &mut FairClaim,
     ) -> StoreResult<()> {
-        // Each tenant with how many more it may take (`None`: no cap).
-        let mut active: Vec<(&str, Option<u64>)> = Vec::with_capacity(order.len());
+        // Each tenant still in the game, with its cap and the room under it.
+        struct Turn<'a> {
+            tenant: &'a str,
+            cap: Option<(u64, u64)>,
+        }
+        let mut active: Vec<Turn> = Vec::with_capacity(order.len());
         for tenant in order {
             let limit = TenantId::parse(tenant)
                 .ok()
-                .and_then(|t| request.fairness.limits.limit(&t));
-            let room = match limit {
+                .and_then(|t| request.fairness.limits.limit(&t))
+                .map(u64::from);
+            let cap = match limit {
                 None => None,
                 Some(limit) => {
-                    let room =
-                        u64::from(limit).saturating_sub(self.running(tenant, request).await?);
+                    let room = limit.saturating_sub(self.running(tenant, request).await?);
                     if room == 0 {
                         claim.held_back |= self.has_due(tenant, rank, request).await?;
                         continue;
                     }
-                    Some(room)
+                    Some((limit, room))
                 }
             };
-            active.push((tenant, room));
+            active.push(Turn { tenant, cap });
         }
         while !active.is_empty() && claim.jobs.len() < request.limit {
             let mut still = Vec::with_capacity(active.len());
-            for (tenant, room) in active {
+            for mut turn in active {
                 if claim.jobs.len() >= request.limit {
-                    still.push((tenant, room));
+                    still.push(turn);
                     continue;
                 }
-                let Some(job) = self.claim_of(tenant, rank, request).await? else {
+                let Some(job) = self.claim_of(turn.tenant, rank, request).await? else {
                     continue;
                 };
-                match room {
-                    None => {
-                        claim.jobs.push(job);
-                        still.push((tenant, None));
-                    }
-                    Some(room) => {
-                        let limit = TenantId::parse(tenant)
-                            .ok()
-                            .and_then(|t| request.fairness.limits.limit(&t))
-                            .map_or(u64::MAX, u64::from);
-                        if self.running(tenant, request).await? > limit {
-                            // Another worker's claim got there first: give this one back.
-                            self.fenced(&job.lease, q::release_update()).await?;
-                            claim.held_back = true;
-                            continue;
-                        }
-                        claim.jobs.push(job);
-                        if room > 1 {
-                            still.push((tenant, Some(room - 1)));
-                        } else {
-                            claim.held_back |= self.has_due(tenant, rank, request).await?;
-                        }
-                    }
+                let Some((limit, room)) = turn.cap else {
+                    claim.jobs.push(job);
+                    still.push(turn);
+                    continue;
+                };
+                if self.running(turn.tenant, request).await? > limit {
+                    // Another worker's claim got there first: give this one back.
+                    self.fenced(&job.lease, q::release_update()).await?;
+                    claim.held_back = true;
+                    continue;
+                }
+                claim.jobs.push(job);
+                if room > 1 {
+                    turn.cap = Some((limit, room - 1));
+                    still.push(turn);
+                } else {
+                    claim.held_back |= self.has_due(turn.tenant, rank, request).await?;
                 }
             }
             active = still;

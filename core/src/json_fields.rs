@@ -90,6 +90,38 @@ where
     present::<D, Wrapped<T>>(deserializer).map(|v| v.map(|w| w.0))
 }
 
+/// An optional time field (`sendAt`, `createdBefore`): RFC 3339 only (an offset is
+/// required), kept in UTC; `null` is refused (leave the field out). For
+/// `#[serde(default, with = "crate::json_fields::rfc3339")]`.
+pub mod rfc3339 {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        at: &Option<DateTime<Utc>>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match at {
+            Some(at) => serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<DateTime<Utc>>, D::Error> {
+        // Called only when the field is present: `null` is not a time.
+        let Some(s) = Option::<String>::deserialize(deserializer)? else {
+            return Err(serde::de::Error::custom(
+                "null is not allowed: leave the field out",
+            ));
+        };
+        DateTime::parse_from_rfc3339(&s)
+            .map(|at| Some(at.with_timezone(&Utc)))
+            .map_err(|e| serde::de::Error::custom(format!("{s:?} is not an RFC 3339 time: {e}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

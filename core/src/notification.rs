@@ -171,36 +171,6 @@ pub struct QuietHours {
     pub end: TimeOfDay,
 }
 
-/// `sendAt`: RFC 3339 only (an offset is required), kept in UTC.
-mod rfc3339 {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(
-        at: &Option<DateTime<Utc>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match at {
-            Some(at) => serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Millis, true)),
-            None => serializer.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<DateTime<Utc>>, D::Error> {
-        // Called only when `sendAt` is present: `null` is not a time.
-        let Some(s) = Option::<String>::deserialize(deserializer)? else {
-            return Err(serde::de::Error::custom(
-                "null is not allowed: leave the field out",
-            ));
-        };
-        DateTime::parse_from_rfc3339(&s)
-            .map(|at| Some(at.with_timezone(&Utc)))
-            .map_err(|e| serde::de::Error::custom(format!("{s:?} is not an RFC 3339 time: {e}")))
-    }
-}
-
 /// The body of `POST /v1/notifications`, and the payload of a notification job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -240,7 +210,11 @@ pub struct NotificationRequest {
     )]
     pub priority: Option<Priority>,
     /// When to send; now when absent or past.
-    #[serde(default, with = "rfc3339", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "crate::json_fields::rfc3339",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub send_at: Option<DateTime<Utc>>,
     #[serde(
         default,

@@ -62,6 +62,7 @@ use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 
 pub mod auth;
+pub mod bulk;
 pub mod config;
 pub mod console;
 pub mod error;
@@ -195,10 +196,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/matches/{id}", get(matches::get))
         .route("/v1/matches/{id}/events", post(matches::append_event))
         .route("/v1/jobs", get(jobs::list))
+        .route("/v1/jobs/cancel", post(bulk::cancel))
         .route("/v1/jobs/{id}", get(jobs::get))
         .route("/v1/jobs/{id}/cancel", post(jobs::cancel))
         .route("/v1/jobs/{id}/retry", post(jobs::retry))
         .route("/v1/dead-letters", get(jobs::dead_letters))
+        .route("/v1/dead-letters/retry", post(bulk::retry))
         .route("/v1/workers", get(workers::list))
         .route("/v1/queues", get(queues::list))
         .route("/v1/matches/{id}/tokens", post(streams::issue_token))

@@ -23,7 +23,7 @@ use herald_core::notification::{
     MAX_DATA_BYTES, MAX_EMAIL_CHARS, MAX_METADATA_BYTES, MAX_PUSH_BODY_BYTES, MAX_PUSH_TITLE_CHARS,
     MAX_SCHEDULE_DAYS, MAX_SMS_BODY_CHARS, MAX_SUBJECT_CHARS, MAX_TEMPLATE_CHARS,
 };
-use herald_core::store::PageRequest;
+use herald_core::store::{PageRequest, BULK_MAX};
 use herald_core::JobStatus;
 
 use crate::notifications::{MAX_BATCH, MAX_IDEMPOTENCY_KEY_LEN};
@@ -587,6 +587,36 @@ fn schemas() -> Map<String, Value> {
         "ttlSec": {"type": "integer", "minimum": 1, "maximum": crate::streams::tokens::MAX_TTL_SEC}}}),
     );
     put(
+        "BulkFilter",
+        json!({"type": "object", "additionalProperties": false, "description": "Every field that is set must match; {} selects all of the tenant's jobs in the starting status", "properties": {
+        "channel": schema_ref("Channel"),
+        "kind": schema_ref("JobKind"),
+        "priority": schema_ref("Priority"),
+        "createdAfter": {"type": "string", "format": "date-time", "description": "Created strictly after"},
+        "createdBefore": {"type": "string", "format": "date-time", "description": "Created strictly before"},
+        "errorContains": {"type": "string", "minLength": 1, "maxLength": crate::bulk::MAX_ERROR_TEXT, "description": "lastError contains this text (case-sensitive, literal)"},
+        "ids": {"type": "array", "maxItems": BULK_MAX, "items": uuid.clone(), "description": "Only these jobs; another tenant's id selects nothing"}}}),
+    );
+    put(
+        "BulkRequest",
+        json!({"type": "object", "additionalProperties": false, "required": ["filter"], "properties": {
+        "filter": schema_ref("BulkFilter"),
+        "limit": {"type": "integer", "minimum": 1, "maximum": BULK_MAX, "default": BULK_MAX, "description": "The most jobs this call selects"},
+        "cursor": {"type": "string", "format": "uuid", "description": "nextCursor of the previous call with the same filter: carry on below it"}}}),
+    );
+    let bulk_result = |moved: &str, what: &str| {
+        json!({"type": "object", "required": ["matched", moved, "ids", "nextCursor"], "properties": {
+        "matched": {"type": "integer", "minimum": 0, "maximum": BULK_MAX, "description": format!("{what} jobs this call selected, newest first (at most limit)")},
+        moved: {"type": "integer", "minimum": 0, "maximum": BULK_MAX, "description": "How many of them changed; fewer than matched only when another caller changed a job in between"},
+        "ids": {"type": "array", "items": uuid.clone(), "description": "The changed jobs, newest first"},
+        "nextCursor": {"type": ["string", "null"], "format": "uuid", "description": "Present when the call reached its limit: pass it as cursor, with the same filter, for the rest; null when the sweep is done"}}})
+    };
+    put("BulkRetried", bulk_result("retried", "Dead"));
+    put(
+        "BulkCancelled",
+        bulk_result("cancelled", "Waiting (pending or scheduled)"),
+    );
+    put(
         "IssuedToken",
         json!({"type": "object", "required": ["token", "expiresAt"], "properties": {
         "token": {"type": "string", "description": "Pass as ?token= to the stream routes"},
@@ -802,6 +832,23 @@ pub fn document() -> Value {
             ),
         )],
     );
+    let bulk_retry_responses = with(
+        common(&body_errors()),
+        &[(
+            "200",
+            json_response(
+                "The dead jobs selected are pending again with fresh attempts, and published",
+                "BulkRetried",
+            ),
+        )],
+    );
+    let bulk_cancel_responses = with(
+        common(&body_errors()),
+        &[(
+            "200",
+            json_response("The waiting jobs selected are cancelled", "BulkCancelled"),
+        )],
+    );
     let match_get_responses = with(
         common(&[not_found("match")]),
         &[("200", json_response("The match", "MatchView"))],
@@ -896,10 +943,14 @@ pub fn document() -> Value {
                 "responses": ws_responses
             }},
             "/v1/jobs": {"get": {"operationId": "listJobs", "summary": "List this tenant's jobs, newest first", "parameters": page_params(true), "responses": list_responses.clone()}},
+            "/v1/jobs/cancel": {"post": {"operationId": "cancelJobs", "summary": "Cancel this tenant's waiting jobs that match a filter, up to limit per call (resume with nextCursor)",
+                "requestBody": body("BulkRequest", json!({"filter": {"channel": "email", "createdBefore": "2026-12-01T00:00:00Z"}, "limit": 1000})), "responses": bulk_cancel_responses}},
             "/v1/jobs/{id}": {"get": {"operationId": "getJob", "summary": "One job", "parameters": [job_id_param("job")], "responses": get_responses}},
             "/v1/jobs/{id}/cancel": {"post": {"operationId": "cancelJob", "summary": "Cancel a waiting job", "parameters": [job_id_param("job")], "responses": cancel_responses}},
             "/v1/jobs/{id}/retry": {"post": {"operationId": "retryJob", "summary": "Re-drive a dead job", "parameters": [job_id_param("job")], "responses": retry_responses}},
             "/v1/dead-letters": {"get": {"operationId": "listDeadLetters", "summary": "This tenant's dead jobs, newest first", "parameters": page_params(false), "responses": list_responses}},
+            "/v1/dead-letters/retry": {"post": {"operationId": "retryDeadLetters", "summary": "Re-drive this tenant's dead jobs that match a filter, up to limit per call (resume with nextCursor)",
+                "requestBody": body("BulkRequest", json!({"filter": {"channel": "webhook", "errorContains": "HTTP 503"}, "limit": 1000})), "responses": bulk_retry_responses}},
             "/v1/queues": {"get": {"operationId": "listQueues", "summary": "This tenant's queues per kind and priority: counts by state and queue lag", "responses": queues_responses}},
             "/v1/workers": {"get": {"operationId": "listWorkers", "summary": "Live workers from the registry", "responses": workers_responses}},
             "/health": {"get": {"operationId": "health", "summary": "Liveness", "security": [], "responses": {"200": {"description": "Up", "content": {"application/json": {"schema": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "const": "ok"}}}}}}}}},

@@ -1626,3 +1626,253 @@ async fn a_priority_above_the_tenants_cap_is_422() {
     assert_eq!(h.stored().await, 2);
     h.finish().await;
 }
+
+/// Claims `id` as a worker would and fails it for good with `error`.
+async fn kill(h: &Harness, id: &str, error: &str) {
+    let worker = WorkerId::generate();
+    let lease = match h
+        .store
+        .claim(&id.parse().unwrap(), &worker, Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        ClaimOutcome::Claimed(job) => job.lease.clone(),
+        other => panic!("claim: {other:?}"),
+    };
+    h.store.fail(&lease, error, Retry::Never).await.unwrap();
+}
+
+async fn created(h: &Harness, key: &str, body_: &Value) -> String {
+    let r = h
+        .post_json("/v1/notifications", key, body_)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    body(r).await["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn bulk_retry_redrives_dead_letters_by_filter_in_steps_and_publishes_them() {
+    let h = Harness::start("bulk-retry").await;
+    let mut gone = Vec::new();
+    for i in 0..3 {
+        let id = created(
+            &h,
+            ACME_KEY,
+            &notification(&format!("https://example.com/{i}")),
+        )
+        .await;
+        kill(&h, &id, "HTTP 410 Gone").await;
+        gone.push(id);
+    }
+    let timeout = created(&h, ACME_KEY, &notification("https://example.com/t")).await;
+    kill(&h, &timeout, "connect timeout").await;
+    let theirs = created(&h, GLOBEX_KEY, &notification("https://example.com/g")).await;
+    kill(&h, &theirs, "HTTP 410 Gone").await;
+    let normal = h.topology.queue(JobKind::Notification, Priority::Normal);
+    h.consume(&normal, 5).await;
+
+    // Two steps of 2 by error text, newest first; the second ends the sweep.
+    let filter = json!({"channel": "webhook", "errorContains": "410"});
+    let r = h
+        .post_json(
+            "/v1/dead-letters/retry",
+            ACME_KEY,
+            &json!({"filter": filter, "limit": 2}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let first = body(r).await;
+    assert_eq!(first["matched"], 2);
+    assert_eq!(first["retried"], 2);
+    assert_eq!(first["ids"], json!([gone[2], gone[1]]));
+    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    assert_eq!(cursor, gone[1]);
+    let r = h
+        .post_json(
+            "/v1/dead-letters/retry",
+            ACME_KEY,
+            &json!({"filter": filter, "limit": 2, "cursor": cursor}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let second = body(r).await;
+    assert_eq!(second["ids"], json!([gone[0]]));
+    assert_eq!(second["nextCursor"], Value::Null);
+    // Each is pending with fresh attempts, and published again.
+    let published: Vec<String> = h
+        .consume(&normal, 3)
+        .await
+        .iter()
+        .map(|m| m.id.as_str().to_owned())
+        .collect();
+    for id in &gone {
+        assert!(published.contains(id), "{id} was not published");
+        let job = h
+            .store
+            .get(&tenant(ACME), &id.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!((job.status, job.attempts), (JobStatus::Pending, 0));
+    }
+    // The timeout and the other tenant's job are still dead, even named by id.
+    let r = h
+        .post_json(
+            "/v1/dead-letters/retry",
+            ACME_KEY,
+            &json!({"filter": {"ids": [theirs], "errorContains": "410"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(r).await["matched"], 0);
+    for (t, id) in [(ACME, &timeout), (GLOBEX, &theirs)] {
+        let job = h.store.get(&tenant(t), &id.parse().unwrap()).await.unwrap();
+        assert_eq!(job.status, JobStatus::Dead);
+    }
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn bulk_cancel_takes_waiting_jobs_only() {
+    let h = Harness::start("bulk-cancel").await;
+    let mut later = notification("https://example.com/later");
+    later["sendAt"] = json!((chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339());
+    let scheduled = created(&h, ACME_KEY, &later).await;
+    let pending = created(&h, ACME_KEY, &notification("https://example.com/now")).await;
+    let running = created(&h, ACME_KEY, &notification("https://example.com/run")).await;
+    let worker = WorkerId::generate();
+    assert!(matches!(
+        h.store
+            .claim(&running.parse().unwrap(), &worker, Duration::from_secs(30))
+            .await
+            .unwrap(),
+        ClaimOutcome::Claimed(_)
+    ));
+    let theirs = created(&h, GLOBEX_KEY, &notification("https://example.com/g")).await;
+
+    let r = h
+        .post_json(
+            "/v1/jobs/cancel",
+            ACME_KEY,
+            &json!({"filter": {"kind": "notification"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let done = body(r).await;
+    assert_eq!(done["cancelled"], 2);
+    assert_eq!(done["ids"], json!([pending, scheduled]));
+    assert_eq!(done["nextCursor"], Value::Null);
+    for (t, id, status) in [
+        (ACME, &scheduled, JobStatus::Cancelled),
+        (ACME, &pending, JobStatus::Cancelled),
+        (ACME, &running, JobStatus::Running),
+        (GLOBEX, &theirs, JobStatus::Pending),
+    ] {
+        let job = h.store.get(&tenant(t), &id.parse().unwrap()).await.unwrap();
+        assert_eq!(job.status, status, "{id}");
+    }
+    h.finish().await;
+}
+
+#[tokio::test]
+async fn bulk_bodies_are_checked() {
+    let h = Harness::start("bulk-bad").await;
+    let too_many: Vec<String> = (0..1001)
+        .map(|_| herald_core::JobId::new().as_str().to_owned())
+        .collect();
+    for (route, bad, status, code, field) in [
+        ("/v1/jobs/cancel", json!({}), 400, "invalid_field", None),
+        (
+            "/v1/jobs/cancel",
+            json!({"filter": {}, "limit": 0}),
+            422,
+            "validation_failed",
+            Some("limit"),
+        ),
+        (
+            "/v1/jobs/cancel",
+            json!({"filter": {}, "limit": 1001}),
+            422,
+            "validation_failed",
+            Some("limit"),
+        ),
+        (
+            "/v1/jobs/cancel",
+            json!({"filter": {}, "cursor": "x"}),
+            422,
+            "validation_failed",
+            Some("cursor"),
+        ),
+        (
+            "/v1/jobs/cancel",
+            json!({"filter": {"colour": "red"}}),
+            400,
+            "invalid_field",
+            Some("filter"),
+        ),
+        (
+            "/v1/dead-letters/retry",
+            json!({"filter": {"ids": ["nope"]}}),
+            422,
+            "validation_failed",
+            Some("filter.ids[0]"),
+        ),
+        (
+            "/v1/dead-letters/retry",
+            json!({"filter": {"ids": too_many}}),
+            422,
+            "validation_failed",
+            Some("filter.ids"),
+        ),
+        (
+            "/v1/dead-letters/retry",
+            json!({"filter": {"errorContains": ""}}),
+            422,
+            "validation_failed",
+            Some("filter.errorContains"),
+        ),
+        (
+            "/v1/dead-letters/retry",
+            json!({"filter": {"createdBefore": "yesterday"}}),
+            400,
+            "invalid_field",
+            Some("filter.createdBefore"),
+        ),
+        (
+            "/v1/dead-letters/retry",
+            json!({"filter": {"channel": null}}),
+            400,
+            "invalid_field",
+            Some("filter.channel"),
+        ),
+    ] {
+        let r = h.post_json(route, ACME_KEY, &bad).send().await.unwrap();
+        let (got_status, got_code, got_field) = error_of(r).await;
+        assert_eq!(
+            (got_status, got_code.as_str()),
+            (status, code),
+            "{route} {bad}"
+        );
+        if let Some(field) = field {
+            assert!(
+                got_field.as_deref().is_some_and(|f| f.starts_with(field)),
+                "{route} {bad}: field {got_field:?}"
+            );
+        }
+    }
+    // No key: 401, before the body is read.
+    let r = h
+        .post_json("/v1/jobs/cancel", "", &json!({"filter": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(r).await.0, 401);
+    h.finish().await;
+}

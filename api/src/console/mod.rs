@@ -30,7 +30,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, Utc};
 use herald_core::notification::Channel;
-use herald_core::store::{KeyRoute, ListFilter, PageRequest, REDRIVE_BATCH_MAX};
+use herald_core::store::{
+    BulkAction, BulkFilter, BulkRequest, KeyRoute, ListFilter, PageRequest, BULK_MAX,
+};
 use herald_core::{JobId, JobKind, JobStatus, Priority};
 use sha2::{Digest, Sha256};
 
@@ -737,7 +739,7 @@ async fn redrive_confirm(
             .store
             .count_matching(&v.session.tenant, &q.filter, REDRIVE_COUNT_CAP)
             .await?;
-        let batch = count.min(u64::from(REDRIVE_BATCH_MAX));
+        let batch = count.min(u64::from(BULK_MAX));
         let fields = [
             ("kind", q.view.kind.clone()),
             ("channel", q.view.channel.clone()),
@@ -776,14 +778,26 @@ async fn redrive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         q.view.status = String::new();
         let expected: u32 = field(&pairs, "expected")
             .and_then(|n| n.parse().ok())
-            .unwrap_or(REDRIVE_BATCH_MAX)
-            .clamp(1, REDRIVE_BATCH_MAX);
+            .unwrap_or(BULK_MAX)
+            .clamp(1, BULK_MAX);
         // At most what the operator confirmed: jobs that died since are left for the
         // next confirmation.
+        let request = BulkRequest {
+            action: BulkAction::Redrive,
+            filter: BulkFilter {
+                kind: q.filter.kind,
+                priority: q.filter.priority,
+                channel: q.filter.channel,
+                ..BulkFilter::default()
+            },
+            limit: expected,
+            cursor: None,
+        };
         let jobs = state
             .store
-            .redrive_matching(&v.session.tenant, &q.filter, expected)
-            .await?;
+            .bulk_transition(&v.session.tenant, &request)
+            .await?
+            .jobs;
         let refs: Vec<&herald_core::Job> = jobs.iter().collect();
         crate::notifications::dispatch(&state, &refs).await;
         tracing::info!(tenant = %v.session.tenant, count = jobs.len(), "console bulk re-drive");

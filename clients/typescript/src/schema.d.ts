@@ -161,6 +161,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel this tenant's waiting jobs that match a filter, up to limit per call (resume with nextCursor) */
+        post: operations["cancelJobs"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs/{id}": {
         parameters: {
             query?: never;
@@ -223,6 +240,23 @@ export interface paths {
         get: operations["listDeadLetters"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/dead-letters/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-drive this tenant's dead jobs that match a filter, up to limit per call (resume with nextCursor) */
+        post: operations["retryDeadLetters"];
         delete?: never;
         options?: never;
         head?: never;
@@ -834,6 +868,65 @@ export interface components {
             /** @description A player of the match: the token may then send join and score events as this player over the WebSocket. Absent: a spectator's token */
             playerId?: string;
             ttlSec: number;
+        };
+        /** @description Every field that is set must match; {} selects all of the tenant's jobs in the starting status */
+        BulkFilter: {
+            channel?: components["schemas"]["Channel"];
+            kind?: components["schemas"]["JobKind"];
+            priority?: components["schemas"]["Priority"];
+            /**
+             * Format: date-time
+             * @description Created strictly after
+             */
+            createdAfter?: string;
+            /**
+             * Format: date-time
+             * @description Created strictly before
+             */
+            createdBefore?: string;
+            /** @description lastError contains this text (case-sensitive, literal) */
+            errorContains?: string;
+            /** @description Only these jobs; another tenant's id selects nothing */
+            ids?: string[];
+        };
+        BulkRequest: {
+            filter: components["schemas"]["BulkFilter"];
+            /**
+             * @description The most jobs this call selects
+             * @default 1000
+             */
+            limit?: number;
+            /**
+             * Format: uuid
+             * @description nextCursor of the previous call with the same filter: carry on below it
+             */
+            cursor?: string;
+        };
+        BulkRetried: {
+            /** @description Dead jobs this call selected, newest first (at most limit) */
+            matched: number;
+            /** @description How many of them changed; fewer than matched only when another caller changed a job in between */
+            retried: number;
+            /** @description The changed jobs, newest first */
+            ids: string[];
+            /**
+             * Format: uuid
+             * @description Present when the call reached its limit: pass it as cursor, with the same filter, for the rest; null when the sweep is done
+             */
+            nextCursor: string | null;
+        };
+        BulkCancelled: {
+            /** @description Waiting (pending or scheduled) jobs this call selected, newest first (at most limit) */
+            matched: number;
+            /** @description How many of them changed; fewer than matched only when another caller changed a job in between */
+            cancelled: number;
+            /** @description The changed jobs, newest first */
+            ids: string[];
+            /**
+             * Format: uuid
+             * @description Present when the call reached its limit: pass it as cursor, with the same filter, for the rest; null when the sweep is done
+             */
+            nextCursor: string | null;
         };
         IssuedToken: {
             /** @description Pass as ?token= to the stream routes */
@@ -2454,6 +2547,166 @@ export interface operations {
             };
         };
     };
+    cancelJobs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filter": {
+                 *         "channel": "email",
+                 *         "createdBefore": "2026-12-01T00:00:00Z"
+                 *       },
+                 *       "limit": 1000
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description The waiting jobs selected are cancelled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkCancelled"];
+                };
+            };
+            /** @description Malformed JSON (malformed_json), a field of the wrong type or unknown (invalid_field; error.field names it), or a body that could not be read (unreadable_body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "malformed_json" | "invalid_field" | "unreadable_body";
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description The body did not fully arrive within BODY_TIMEOUT_MS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "validation_failed" | "forbidden_target";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description Store unavailable; nothing was done */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
     getJob: {
         parameters: {
             query?: never;
@@ -2813,6 +3066,166 @@ export interface operations {
                         error?: {
                             /** @enum {string} */
                             code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description Rate limited (a batch of n costs n jobs; failed authentication is limited per client address); retry after the Retry-After header's seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "rate_limited";
+                        };
+                    };
+                };
+            };
+            /** @description A bug or a corrupt stored record: the cause is in the operator's log. No request should ever earn one */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "internal";
+                        };
+                    };
+                };
+            };
+            /** @description Store unavailable; nothing was done */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unavailable";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retryDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filter": {
+                 *         "channel": "webhook",
+                 *         "errorContains": "HTTP 503"
+                 *       },
+                 *       "limit": 1000
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description The dead jobs selected are pending again with fresh attempts, and published */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkRetried"];
+                };
+            };
+            /** @description Malformed JSON (malformed_json), a field of the wrong type or unknown (invalid_field; error.field names it), or a body that could not be read (unreadable_body) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "malformed_json" | "invalid_field" | "unreadable_body";
+                        };
+                    };
+                };
+            };
+            /** @description Missing or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unauthorized";
+                        };
+                    };
+                };
+            };
+            /** @description The body did not fully arrive within BODY_TIMEOUT_MS */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "request_timeout";
+                        };
+                    };
+                };
+            };
+            /** @description Body larger than MAX_BODY_BYTES (refused before it is read) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "payload_too_large";
+                        };
+                    };
+                };
+            };
+            /** @description Content-Type is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "unsupported_media_type";
+                        };
+                    };
+                };
+            };
+            /** @description Valid JSON that fails validation (validation_failed; error.field names the field: a priority above the tenant's TENANT_MAX_PRIORITY cap, metadata a store cannot hold, a batch larger than the key's rate-limit burst, ...), or a webhook URL naming an internal address (forbidden_target) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error?: {
+                            /** @enum {string} */
+                            code?: "validation_failed" | "forbidden_target";
                         };
                     };
                 };

@@ -115,9 +115,88 @@ pub struct ListFilter {
     pub channel: Option<Channel>,
 }
 
-/// The most jobs one [`JobStore::redrive_matching`] call moves: a bulk re-drive is a
-/// bounded write, repeated by the operator for more.
-pub const REDRIVE_BATCH_MAX: u32 = 1_000;
+/// The most jobs one [`JobStore::bulk_transition`] call moves, and the most ids a
+/// [`BulkFilter`] may name: a bulk change is a bounded write, repeated (with the
+/// cursor it returns) for more.
+pub const BULK_MAX: u32 = 1_000;
+
+/// A state change applied to many of a tenant's jobs at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    /// Dead jobs back to pending with fresh attempts, as one re-drive does.
+    Redrive,
+    /// Waiting (pending or scheduled) jobs to cancelled, as one cancel does.
+    Cancel,
+}
+
+impl BulkAction {
+    /// The statuses a job must be in to be moved.
+    pub fn from(self) -> &'static [JobStatus] {
+        match self {
+            BulkAction::Redrive => &[JobStatus::Dead],
+            BulkAction::Cancel => &[JobStatus::Pending, JobStatus::Scheduled],
+        }
+    }
+}
+
+/// Which of a tenant's jobs a bulk change selects; every field that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BulkFilter {
+    pub kind: Option<JobKind>,
+    pub priority: Option<Priority>,
+    /// A notification's `channel` (the payload's); matches have none.
+    pub channel: Option<Channel>,
+    /// Created strictly after this time.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created strictly before this time.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Only jobs whose `lastError` contains this text (case-sensitive).
+    pub error_contains: Option<String>,
+    /// Only these jobs (at most [`BULK_MAX`]); another tenant's id matches nothing.
+    pub ids: Option<Vec<JobId>>,
+}
+
+/// One bounded step of a bulk change ([`JobStore::bulk_transition`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkRequest {
+    pub action: BulkAction,
+    pub filter: BulkFilter,
+    /// The most jobs this step selects, `1..=`[`BULK_MAX`].
+    pub limit: u32,
+    /// Resume below this id: the `next_cursor` of the previous step.
+    pub cursor: Option<JobId>,
+}
+
+/// What one step of a bulk change did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkOutcome {
+    /// The jobs the step selected (in the action's starting status, newest first).
+    pub matched: u32,
+    /// The ones it moved, as they are now, newest first. Fewer than `matched` when
+    /// another caller (a worker, a single cancel) changed some of them first.
+    pub jobs: Vec<Job>,
+    /// Where the next step starts; `None` when no selected job is left below it.
+    pub next_cursor: Option<JobId>,
+}
+
+impl BulkOutcome {
+    /// The outcome of a step that selected `selected` ids (newest first) under
+    /// `limit`, of which `jobs` moved.
+    pub fn new(selected: &[JobId], limit: u32, mut jobs: Vec<Job>) -> Self {
+        jobs.sort_by(|a, b| b.id.as_str().cmp(a.id.as_str()));
+        let matched = u32::try_from(selected.len()).unwrap_or(u32::MAX);
+        let next_cursor = if matched >= limit {
+            selected.last().cloned()
+        } else {
+            None
+        };
+        Self {
+            matched,
+            jobs,
+            next_cursor,
+        }
+    }
+}
 
 /// One kind × priority of a tenant's overview ([`JobStore::summarize`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -370,15 +449,15 @@ pub trait JobStore: Send + Sync {
         cap: u64,
     ) -> StoreResult<u64>;
 
-    /// Re-drives up to `limit` (at most [`REDRIVE_BATCH_MAX`]) of the tenant's dead jobs
-    /// that match `filter` (its status is ignored: only dead jobs move), newest first,
-    /// in one write; the jobs as they are now (pending, attempts reset).
-    async fn redrive_matching(
+    /// Applies `request.action` to up to `request.limit` of the tenant's jobs that
+    /// match its filter and are in the action's starting status, newest first, below
+    /// `request.cursor`, in one write. Each moved job changes exactly as the single
+    /// call would change it ([`JobStore::redrive`], [`JobStore::cancel`]).
+    async fn bulk_transition(
         &self,
         tenant: &TenantId,
-        filter: &ListFilter,
-        limit: u32,
-    ) -> StoreResult<Vec<Job>>;
+        request: &BulkRequest,
+    ) -> StoreResult<BulkOutcome>;
 
     /// A cheap round trip, for readiness checks.
     async fn ping(&self) -> StoreResult<()>;

@@ -117,15 +117,14 @@ impl JobStore for LostAnswers {
             self.inner.count_matching(tenant, filter, cap).await,
         )
     }
-    async fn redrive_matching(
+    async fn bulk_transition(
         &self,
         tenant: &TenantId,
-        filter: &ListFilter,
-        limit: u32,
-    ) -> StoreResult<Vec<Job>> {
+        request: &herald_core::store::BulkRequest,
+    ) -> StoreResult<herald_core::store::BulkOutcome> {
         self.answer(
-            "redrive_matching",
-            self.inner.redrive_matching(tenant, filter, limit).await,
+            "bulk_transition",
+            self.inner.bulk_transition(tenant, request).await,
         )
     }
 }

@@ -9,7 +9,9 @@ use serde_json::json;
 use crate::job::{Job, JobKind, JobStatus, NewJob, Priority};
 use crate::lease::WorkerId;
 use crate::notification::Channel;
-use crate::store::{ClaimRequest, ListFilter, PageRequest, Retry, StoreError};
+use crate::store::{
+    BulkAction, BulkFilter, BulkRequest, ClaimRequest, ListFilter, PageRequest, Retry, StoreError,
+};
 
 use super::{claim, insert, note, real, tenant, Harness};
 
@@ -158,15 +160,15 @@ pub async fn counts_by_state(h: &impl Harness) {
     assert_eq!(counts.total(), 5);
 }
 
-fn ids(jobs: &[Job]) -> Vec<String> {
+pub(super) fn ids(jobs: &[Job]) -> Vec<String> {
     jobs.iter().map(|j| j.id.as_str().to_owned()).collect()
 }
 
-fn ids_of(jobs: &[&Job]) -> Vec<String> {
+pub(super) fn ids_of(jobs: &[&Job]) -> Vec<String> {
     jobs.iter().map(|j| j.id.as_str().to_owned()).collect()
 }
 
-fn notification(tenant_name: &str, channel: Channel, priority: Priority) -> NewJob {
+pub(super) fn notification(tenant_name: &str, channel: Channel, priority: Priority) -> NewJob {
     NewJob::new(
         JobKind::Notification,
         tenant(tenant_name),
@@ -313,18 +315,18 @@ pub async fn summary_and_bulk_redrive_by_filter(h: &impl Harness) {
     );
     assert_eq!(store.count_matching(&t, &webhook_dead, 2).await.unwrap(), 2);
     // Bounded: two of the three, newest first; then the last one; then none.
-    let first = store.redrive_matching(&t, &webhook_dead, 2).await.unwrap();
+    let webhook = BulkFilter {
+        channel: Some(Channel::Webhook),
+        ..BulkFilter::default()
+    };
+    let first = redrive(&store, &t, &webhook, 2).await;
     assert_eq!(ids(&first), ids_of(&[&dead[2], &dead[1]]));
     assert!(first
         .iter()
         .all(|j| j.status == JobStatus::Pending && j.attempts == 0));
-    let rest = store.redrive_matching(&t, &webhook_dead, 10).await.unwrap();
+    let rest = redrive(&store, &t, &webhook, 10).await;
     assert_eq!(ids(&rest), ids_of(&[&dead[0]]));
-    assert!(store
-        .redrive_matching(&t, &webhook_dead, 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(redrive(&store, &t, &webhook, 10).await.is_empty());
     // The email job is still dead; the other tenant's dead job was never touched.
     assert_eq!(
         store.get(&t, &dead[3].id).await.unwrap().status,
@@ -341,14 +343,30 @@ pub async fn summary_and_bulk_redrive_by_filter(h: &impl Harness) {
             .unwrap(),
         1
     );
-    // The status of the filter is ignored: only dead jobs move (the succeeded one stays).
-    let any = store
-        .redrive_matching(&t, &ListFilter::default(), 10)
-        .await
-        .unwrap();
+    // An empty filter: only dead jobs move (the succeeded and the waiting one stay).
+    let any = redrive(&store, &t, &BulkFilter::default(), 10).await;
     assert_eq!(ids(&any), ids_of(&[&dead[3]]));
     assert_eq!(
         store.get(&t, &done.id).await.unwrap().status,
         JobStatus::Succeeded
     );
+    assert_eq!(
+        store.get(&t, &waiting.id).await.unwrap().status,
+        JobStatus::Pending
+    );
+}
+
+async fn redrive(
+    store: &std::sync::Arc<dyn crate::store::Store>,
+    t: &crate::job::TenantId,
+    filter: &BulkFilter,
+    limit: u32,
+) -> Vec<Job> {
+    let request = BulkRequest {
+        action: BulkAction::Redrive,
+        filter: filter.clone(),
+        limit,
+        cursor: None,
+    };
+    store.bulk_transition(t, &request).await.unwrap().jobs
 }

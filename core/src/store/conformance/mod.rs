@@ -16,12 +16,14 @@
 //!   re-drive;
 //! - [`inserts`] — idempotency keys and all-or-nothing batches;
 //! - [`listing`] — tenant-scoped reads, pages and filters, counts by state;
+//! - [`bulk`] — bulk re-drive and cancel by filter, in bounded steps by cursor;
 //! - [`registry`] — worker heartbeats;
 //! - [`retention`] — expiry per state, the pruner's duty lease;
 //! - [`keys`] — API keys in the store;
 //! - [`mod@matches`] — event logs, snapshots and the fenced finish of a match.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+pub mod bulk;
 pub mod fairness;
 pub mod inserts;
 pub mod keys;
@@ -127,6 +129,10 @@ macro_rules! conformance_suite {
                 counts_by_state,
                 list_filters_by_priority_and_channel_and_finds_by_key,
                 summary_and_bulk_redrive_by_filter,
+            ],
+            bulk: [
+                bulk_retry_filters_pages_and_stays_in_tenant,
+                bulk_cancel_takes_only_waiting_jobs,
             ],
             registry: [
                 worker_registry_heartbeats,

@@ -46,9 +46,10 @@ use crate::lease::{ClaimedJob, Lease, WorkerId};
 
 use self::pipeline as q;
 use super::{
-    millis, ClaimOutcome, ClaimRequest, FailOutcome, FairClaim, Inserted, JobStore, LeaseStore,
-    Lifecycle, ListFilter, NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError,
-    StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry, REDRIVE_BATCH_MAX,
+    millis, BulkAction, BulkOutcome, BulkRequest, ClaimOutcome, ClaimRequest, FailOutcome,
+    FairClaim, Inserted, JobStore, LeaseStore, Lifecycle, ListFilter, NotClaimed, Page,
+    PageRequest, QueueRow, Retry, StateCounts, StoreError, StoreResult, WorkerHeartbeat,
+    WorkerRecord, WorkerRegistry, BULK_MAX,
 };
 
 /// The database used when neither `MONGODB_DATABASE` nor the URI names one.
@@ -1299,20 +1300,15 @@ impl JobStore for MongoStore {
             .map_err(mongo)
     }
 
-    async fn redrive_matching(
+    async fn bulk_transition(
         &self,
         tenant: &TenantId,
-        filter: &ListFilter,
-        limit: u32,
-    ) -> StoreResult<Vec<Job>> {
-        let filter = ListFilter {
-            status: Some(JobStatus::Dead),
-            ..filter.clone()
-        };
-        let limit = limit.clamp(1, REDRIVE_BATCH_MAX);
+        request: &BulkRequest,
+    ) -> StoreResult<BulkOutcome> {
+        let limit = request.limit.clamp(1, BULK_MAX);
         let chosen: Vec<Document> = self
             .jobs
-            .find(q::list_filter(tenant.as_str(), &filter))
+            .find(q::bulk_filter(tenant.as_str(), request))
             .projection(doc! { "_id": 1 })
             .sort(doc! { "_id": -1 })
             .limit(i64::from(limit))
@@ -1321,40 +1317,54 @@ impl JobStore for MongoStore {
             .try_collect()
             .await
             .map_err(mongo)?;
-        let ids: Vec<Bson> = chosen
+        let selected = chosen
             .iter()
-            .filter_map(|d| d.get("_id").cloned())
-            .collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
+            .map(|d| {
+                d.get_str("_id")
+                    .map_err(|e| StoreError::Corrupt(format!("_id: {e}")))?
+                    .parse::<JobId>()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        if selected.is_empty() {
+            return Ok(BulkOutcome::new(&selected, limit, Vec::new()));
         }
-        // The same write as one re-drive, conditional on each job still being dead; the
-        // ones another caller moved first are simply not in the answer.
+        let ids: Vec<&str> = selected.iter().map(JobId::as_str).collect();
+        let from: Vec<&str> = request.action.from().iter().map(|s| s.as_str()).collect();
+        // The same write as one re-drive or cancel, conditional on each job still being
+        // in the starting status; the ones another caller moved first are simply not in
+        // the answer. A stamp names this call's writes for the read back.
+        let mut update = self.expiring(match request.action {
+            BulkAction::Redrive => q::redrive_update(),
+            BulkAction::Cancel => q::cancel_update(),
+        });
         let stamp = mongodb::bson::oid::ObjectId::new().to_hex();
-        let mut update = self.expiring(q::redrive_update());
         if let Some(Ok(set)) = update
             .first_mut()
             .map(|stage| stage.get_document_mut("$set"))
         {
-            set.insert("redriveBatch", stamp.as_str());
+            set.insert("bulkStamp", stamp.as_str());
         }
         self.jobs
             .update_many(
-                doc! { "_id": { "$in": ids.clone() }, "tenant": tenant.as_str(), "status": JobStatus::Dead.as_str() },
+                doc! { "_id": { "$in": &ids }, "tenant": tenant.as_str(), "status": { "$in": from } },
                 update,
             )
             .await
             .map_err(mongo)?;
         let docs: Vec<Document> = self
             .jobs
-            .find(doc! { "_id": { "$in": ids }, "redriveBatch": stamp.as_str() })
-            .sort(doc! { "_id": -1 })
+            .find(doc! { "_id": { "$in": &ids }, "bulkStamp": stamp.as_str() })
             .await
             .map_err(mongo)?
             .try_collect()
             .await
             .map_err(mongo)?;
-        docs.iter().map(codec::job_from_doc).collect()
+        let jobs = docs
+            .iter()
+            .map(codec::job_from_doc)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(BulkOutcome::new(&selected, limit, jobs))
     }
 
     async fn ping(&self) -> StoreResult<()> {

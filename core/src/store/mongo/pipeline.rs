@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use mongodb::bson::{doc, Bson, DateTime as BsonDateTime, Document};
 
-use crate::job::{JobKind, JobStatus, HISTORY_LIMIT};
+use crate::job::{JobId, JobKind, JobStatus, HISTORY_LIMIT};
 use crate::lease::{Lease, WorkerId};
 use crate::matches::{EventRequest, MatchSnapshot};
-use crate::store::{millis, ListFilter};
+use crate::store::{millis, BulkRequest, ListFilter};
 
 /// Index names, shared by [`super::indexes`], the hints below, and the explain test.
 pub const CLAIM_INDEX: &str = "jobs_claim";
@@ -377,6 +377,64 @@ pub fn list_filter(tenant: &str, filter: &ListFilter) -> Document {
         query.insert("payload.channel", channel.as_str());
     }
     query
+}
+
+/// The jobs one bulk step selects: the tenant's, matching the filter, in the action's
+/// starting status, below the cursor.
+pub fn bulk_filter(tenant: &str, request: &BulkRequest) -> Document {
+    let f = &request.filter;
+    let mut query = list_filter(
+        tenant,
+        &ListFilter {
+            status: None,
+            kind: f.kind,
+            priority: f.priority,
+            channel: f.channel,
+        },
+    );
+    let from: Vec<&str> = request.action.from().iter().map(|s| s.as_str()).collect();
+    query.insert("status", doc! { "$in": from });
+    let mut created = Document::new();
+    if let Some(after) = f.created_after {
+        created.insert("$gt", bson_time(after));
+    }
+    if let Some(before) = f.created_before {
+        created.insert("$lt", bson_time(before));
+    }
+    if !created.is_empty() {
+        query.insert("createdAt", created);
+    }
+    if let Some(text) = &f.error_contains {
+        query.insert("lastError", doc! { "$regex": regex_literal(text) });
+    }
+    let mut id = Document::new();
+    if let Some(ids) = &f.ids {
+        let ids: Vec<&str> = ids.iter().map(JobId::as_str).collect();
+        id.insert("$in", ids);
+    }
+    if let Some(cursor) = &request.cursor {
+        id.insert("$lt", cursor.as_str());
+    }
+    if !id.is_empty() {
+        query.insert("_id", id);
+    }
+    query
+}
+
+fn bson_time(t: chrono::DateTime<chrono::Utc>) -> BsonDateTime {
+    BsonDateTime::from_millis(t.timestamp_millis())
+}
+
+/// A regular expression that matches `text` literally, anywhere.
+fn regex_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        if "\\^$.|?*+()[]{}-/#".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A filter no existing document matches: an upsert with it always inserts, and an

@@ -12,8 +12,8 @@ use crate::job::{
     InvalidTransition, Job, JobId, JobKind, JobStatus, NewJob, Priority, TenantId, Transition,
 };
 use crate::store::{
-    Inserted, JobStore, Lifecycle, ListFilter, Page, PageRequest, QueueRow, StateCounts,
-    StoreError, StoreResult, REDRIVE_BATCH_MAX,
+    BulkAction, BulkOutcome, BulkRequest, Inserted, JobStore, Lifecycle, ListFilter, Page,
+    PageRequest, QueueRow, StateCounts, StoreError, StoreResult, BULK_MAX,
 };
 
 pub(super) fn insert_one(
@@ -314,40 +314,66 @@ impl JobStore for SqliteStore {
             .await
     }
 
-    async fn redrive_matching(
+    async fn bulk_transition(
         &self,
         tenant: &TenantId,
-        filter: &ListFilter,
-        limit: u32,
-    ) -> StoreResult<Vec<Job>> {
-        let filter = ListFilter {
-            status: Some(JobStatus::Dead),
-            ..filter.clone()
+        request: &BulkRequest,
+    ) -> StoreResult<BulkOutcome> {
+        let wanted = Wanted::bulk(tenant, request);
+        let limit = request.limit.clamp(1, BULK_MAX);
+        let from = statuses(request.action.from());
+        // The same write as one re-drive or cancel (`client_transition`), on a bounded set.
+        let set = match request.action {
+            BulkAction::Redrive => "status = 'pending', attempts = 0, runAt = :now, \
+                 completedAt = NULL, updatedAt = :now"
+                .to_owned(),
+            BulkAction::Cancel => format!(
+                "status = 'cancelled', completedAt = :now, updatedAt = :now, history = {}",
+                history_append(
+                    "json_object('at', :now_iso, 'attempt', attempts, 'worker', NULL, \
+                     'outcome', 'cancelled')"
+                )
+            ),
         };
-        let wanted = Wanted::new(tenant, &filter);
-        let limit = i64::from(limit.clamp(1, REDRIVE_BATCH_MAX));
-        let now = self.now().ms;
+        let now = self.now();
         self.pool
             .run(move |conn| {
                 let tx = immediate(conn)?;
+                let limit_sql = i64::from(limit);
                 let mut params = wanted.params();
-                params.push((":limit", &limit));
-                params.push((":now", &now));
-                // The same write as one re-drive (`client_transition`), on a bounded set.
-                let mut jobs = query_jobs(
+                params.push((":limit", &limit_sql));
+                let selected = {
+                    let mut stmt = tx
+                        .prepare_cached(&format!(
+                            "SELECT _id FROM jobs WHERE {} ORDER BY _id DESC LIMIT :limit",
+                            wanted.sql()
+                        ))
+                        .map_err(sql)?;
+                    let ids = stmt
+                        .query_map(params.as_slice(), |row| row.get::<_, String>(0))
+                        .map_err(sql)?
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(sql)?;
+                    ids.iter()
+                        .map(|id| id.parse::<JobId>().map_err(corrupt))
+                        .collect::<StoreResult<Vec<_>>>()?
+                };
+                let ids = serde_json::to_string(&selected).map_err(corrupt)?;
+                let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
+                    vec![(":ids", &ids), (":now", &now.ms)];
+                if set.contains(":now_iso") {
+                    params.push((":now_iso", &now.iso));
+                }
+                let jobs = query_jobs(
                     &tx,
                     &format!(
-                        "UPDATE jobs SET status = 'pending', attempts = 0, runAt = :now, \
-                         completedAt = NULL, updatedAt = :now WHERE _id IN \
-                         (SELECT _id FROM jobs WHERE {} ORDER BY _id DESC LIMIT :limit) \
-                         RETURNING {COLUMNS}",
-                        wanted.sql()
+                        "UPDATE jobs SET {set} WHERE _id IN (SELECT value FROM json_each(:ids)) \
+                         AND status IN ({from}) RETURNING {COLUMNS}"
                     ),
                     &params,
                 )?;
                 tx.commit().map_err(sql)?;
-                jobs.sort_by(|a, b| b.id.as_str().cmp(a.id.as_str()));
-                Ok(jobs)
+                Ok(BulkOutcome::new(&selected, limit, jobs))
             })
             .await
     }
@@ -363,8 +389,8 @@ impl JobStore for SqliteStore {
 /// SQLite picks the index of that filter (an `(:x IS NULL OR x = :x)` clause defeats
 /// every index but the tenant's).
 struct Wanted {
-    clauses: Vec<&'static str>,
-    values: Vec<(&'static str, String)>,
+    clauses: Vec<String>,
+    values: Vec<(&'static str, rusqlite::types::Value)>,
 }
 
 impl Wanted {
@@ -397,9 +423,60 @@ impl Wanted {
         wanted
     }
 
-    fn clause(&mut self, sql: &'static str, name: &'static str, value: String) {
-        self.clauses.push(sql);
-        self.values.push((name, value));
+    /// The `WHERE` of a bulk step: the filter's clauses, the action's starting
+    /// statuses, and the cursor.
+    fn bulk(tenant: &TenantId, request: &BulkRequest) -> Self {
+        let f = &request.filter;
+        let mut wanted = Self::new(
+            tenant,
+            &ListFilter {
+                status: None,
+                kind: f.kind,
+                priority: f.priority,
+                channel: f.channel,
+            },
+        );
+        wanted
+            .clauses
+            .push(format!("status IN ({})", statuses(request.action.from())));
+        if let Some(after) = f.created_after {
+            wanted.clause(
+                "createdAt > :created_after",
+                ":created_after",
+                after.timestamp_millis(),
+            );
+        }
+        if let Some(before) = f.created_before {
+            let before = before.timestamp_millis();
+            wanted.clause("createdAt < :created_before", ":created_before", before);
+        }
+        if let Some(text) = &f.error_contains {
+            let text = text.clone();
+            wanted.clause("instr(lastError, :error_text) > 0", ":error_text", text);
+        }
+        if let Some(ids) = &f.ids {
+            // One parameter whatever the count: a JSON array read by `json_each`.
+            let ids = serde_json::Value::from(ids.iter().map(JobId::as_str).collect::<Vec<_>>());
+            wanted.clause(
+                "_id IN (SELECT value FROM json_each(:ids))",
+                ":ids",
+                ids.to_string(),
+            );
+        }
+        if let Some(cursor) = &request.cursor {
+            wanted.clause("_id < :cursor", ":cursor", cursor.as_str().to_owned());
+        }
+        wanted
+    }
+
+    fn clause(
+        &mut self,
+        sql: &'static str,
+        name: &'static str,
+        value: impl Into<rusqlite::types::Value>,
+    ) {
+        self.clauses.push(sql.to_owned());
+        self.values.push((name, value.into()));
     }
 
     fn sql(&self) -> String {
@@ -412,6 +489,14 @@ impl Wanted {
             .map(|(name, value)| (*name, value as &dyn rusqlite::ToSql))
             .collect()
     }
+}
+
+/// Statuses as an SQL list: `'pending', 'scheduled'`.
+fn statuses(from: &[JobStatus]) -> String {
+    from.iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl SqliteStore {

@@ -36,6 +36,10 @@ from .append_match_event_response_503_error import AppendMatchEventResponse503Er
 from .append_match_event_response_503_error_code import AppendMatchEventResponse503ErrorCode
 from .batch import Batch
 from .batch_accepted import BatchAccepted
+from .bulk_cancelled import BulkCancelled
+from .bulk_filter import BulkFilter
+from .bulk_request import BulkRequest
+from .bulk_retried import BulkRetried
 from .cancel_job_response_401 import CancelJobResponse401
 from .cancel_job_response_401_error import CancelJobResponse401Error
 from .cancel_job_response_401_error_code import CancelJobResponse401ErrorCode
@@ -54,6 +58,33 @@ from .cancel_job_response_500_error_code import CancelJobResponse500ErrorCode
 from .cancel_job_response_503 import CancelJobResponse503
 from .cancel_job_response_503_error import CancelJobResponse503Error
 from .cancel_job_response_503_error_code import CancelJobResponse503ErrorCode
+from .cancel_jobs_response_400 import CancelJobsResponse400
+from .cancel_jobs_response_400_error import CancelJobsResponse400Error
+from .cancel_jobs_response_400_error_code import CancelJobsResponse400ErrorCode
+from .cancel_jobs_response_401 import CancelJobsResponse401
+from .cancel_jobs_response_401_error import CancelJobsResponse401Error
+from .cancel_jobs_response_401_error_code import CancelJobsResponse401ErrorCode
+from .cancel_jobs_response_408 import CancelJobsResponse408
+from .cancel_jobs_response_408_error import CancelJobsResponse408Error
+from .cancel_jobs_response_408_error_code import CancelJobsResponse408ErrorCode
+from .cancel_jobs_response_413 import CancelJobsResponse413
+from .cancel_jobs_response_413_error import CancelJobsResponse413Error
+from .cancel_jobs_response_413_error_code import CancelJobsResponse413ErrorCode
+from .cancel_jobs_response_415 import CancelJobsResponse415
+from .cancel_jobs_response_415_error import CancelJobsResponse415Error
+from .cancel_jobs_response_415_error_code import CancelJobsResponse415ErrorCode
+from .cancel_jobs_response_422 import CancelJobsResponse422
+from .cancel_jobs_response_422_error import CancelJobsResponse422Error
+from .cancel_jobs_response_422_error_code import CancelJobsResponse422ErrorCode
+from .cancel_jobs_response_429 import CancelJobsResponse429
+from .cancel_jobs_response_429_error import CancelJobsResponse429Error
+from .cancel_jobs_response_429_error_code import CancelJobsResponse429ErrorCode
+from .cancel_jobs_response_500 import CancelJobsResponse500
+from .cancel_jobs_response_500_error import CancelJobsResponse500Error
+from .cancel_jobs_response_500_error_code import CancelJobsResponse500ErrorCode
+from .cancel_jobs_response_503 import CancelJobsResponse503
+from .cancel_jobs_response_503_error import CancelJobsResponse503Error
+from .cancel_jobs_response_503_error_code import CancelJobsResponse503ErrorCode
 from .channel import Channel
 from .create_match_response_400 import CreateMatchResponse400
 from .create_match_response_400_error import CreateMatchResponse400Error
@@ -333,6 +364,33 @@ from .ready import Ready
 from .ready_broker import ReadyBroker
 from .ready_status import ReadyStatus
 from .ready_store import ReadyStore
+from .retry_dead_letters_response_400 import RetryDeadLettersResponse400
+from .retry_dead_letters_response_400_error import RetryDeadLettersResponse400Error
+from .retry_dead_letters_response_400_error_code import RetryDeadLettersResponse400ErrorCode
+from .retry_dead_letters_response_401 import RetryDeadLettersResponse401
+from .retry_dead_letters_response_401_error import RetryDeadLettersResponse401Error
+from .retry_dead_letters_response_401_error_code import RetryDeadLettersResponse401ErrorCode
+from .retry_dead_letters_response_408 import RetryDeadLettersResponse408
+from .retry_dead_letters_response_408_error import RetryDeadLettersResponse408Error
+from .retry_dead_letters_response_408_error_code import RetryDeadLettersResponse408ErrorCode
+from .retry_dead_letters_response_413 import RetryDeadLettersResponse413
+from .retry_dead_letters_response_413_error import RetryDeadLettersResponse413Error
+from .retry_dead_letters_response_413_error_code import RetryDeadLettersResponse413ErrorCode
+from .retry_dead_letters_response_415 import RetryDeadLettersResponse415
+from .retry_dead_letters_response_415_error import RetryDeadLettersResponse415Error
+from .retry_dead_letters_response_415_error_code import RetryDeadLettersResponse415ErrorCode
+from .retry_dead_letters_response_422 import RetryDeadLettersResponse422
+from .retry_dead_letters_response_422_error import RetryDeadLettersResponse422Error
+from .retry_dead_letters_response_422_error_code import RetryDeadLettersResponse422ErrorCode
+from .retry_dead_letters_response_429 import RetryDeadLettersResponse429
+from .retry_dead_letters_response_429_error import RetryDeadLettersResponse429Error
+from .retry_dead_letters_response_429_error_code import RetryDeadLettersResponse429ErrorCode
+from .retry_dead_letters_response_500 import RetryDeadLettersResponse500
+from .retry_dead_letters_response_500_error import RetryDeadLettersResponse500Error
+from .retry_dead_letters_response_500_error_code import RetryDeadLettersResponse500ErrorCode
+from .retry_dead_letters_response_503 import RetryDeadLettersResponse503
+from .retry_dead_letters_response_503_error import RetryDeadLettersResponse503Error
+from .retry_dead_letters_response_503_error_code import RetryDeadLettersResponse503ErrorCode
 from .retry_job_response_401 import RetryJobResponse401
 from .retry_job_response_401_error import RetryJobResponse401Error
 from .retry_job_response_401_error_code import RetryJobResponse401ErrorCode
@@ -452,6 +510,10 @@ __all__ = (
     "AppendMatchEventResponse503ErrorCode",
     "Batch",
     "BatchAccepted",
+    "BulkCancelled",
+    "BulkFilter",
+    "BulkRequest",
+    "BulkRetried",
     "CancelJobResponse401",
     "CancelJobResponse401Error",
     "CancelJobResponse401ErrorCode",
@@ -470,6 +532,33 @@ __all__ = (
     "CancelJobResponse503",
     "CancelJobResponse503Error",
     "CancelJobResponse503ErrorCode",
+    "CancelJobsResponse400",
+    "CancelJobsResponse400Error",
+    "CancelJobsResponse400ErrorCode",
+    "CancelJobsResponse401",
+    "CancelJobsResponse401Error",
+    "CancelJobsResponse401ErrorCode",
+    "CancelJobsResponse408",
+    "CancelJobsResponse408Error",
+    "CancelJobsResponse408ErrorCode",
+    "CancelJobsResponse413",
+    "CancelJobsResponse413Error",
+    "CancelJobsResponse413ErrorCode",
+    "CancelJobsResponse415",
+    "CancelJobsResponse415Error",
+    "CancelJobsResponse415ErrorCode",
+    "CancelJobsResponse422",
+    "CancelJobsResponse422Error",
+    "CancelJobsResponse422ErrorCode",
+    "CancelJobsResponse429",
+    "CancelJobsResponse429Error",
+    "CancelJobsResponse429ErrorCode",
+    "CancelJobsResponse500",
+    "CancelJobsResponse500Error",
+    "CancelJobsResponse500ErrorCode",
+    "CancelJobsResponse503",
+    "CancelJobsResponse503Error",
+    "CancelJobsResponse503ErrorCode",
     "Channel",
     "CreateMatchResponse400",
     "CreateMatchResponse400Error",
@@ -749,6 +838,33 @@ __all__ = (
     "ReadyBroker",
     "ReadyStatus",
     "ReadyStore",
+    "RetryDeadLettersResponse400",
+    "RetryDeadLettersResponse400Error",
+    "RetryDeadLettersResponse400ErrorCode",
+    "RetryDeadLettersResponse401",
+    "RetryDeadLettersResponse401Error",
+    "RetryDeadLettersResponse401ErrorCode",
+    "RetryDeadLettersResponse408",
+    "RetryDeadLettersResponse408Error",
+    "RetryDeadLettersResponse408ErrorCode",
+    "RetryDeadLettersResponse413",
+    "RetryDeadLettersResponse413Error",
+    "RetryDeadLettersResponse413ErrorCode",
+    "RetryDeadLettersResponse415",
+    "RetryDeadLettersResponse415Error",
+    "RetryDeadLettersResponse415ErrorCode",
+    "RetryDeadLettersResponse422",
+    "RetryDeadLettersResponse422Error",
+    "RetryDeadLettersResponse422ErrorCode",
+    "RetryDeadLettersResponse429",
+    "RetryDeadLettersResponse429Error",
+    "RetryDeadLettersResponse429ErrorCode",
+    "RetryDeadLettersResponse500",
+    "RetryDeadLettersResponse500Error",
+    "RetryDeadLettersResponse500ErrorCode",
+    "RetryDeadLettersResponse503",
+    "RetryDeadLettersResponse503Error",
+    "RetryDeadLettersResponse503ErrorCode",
     "RetryJobResponse401",
     "RetryJobResponse401Error",
     "RetryJobResponse401ErrorCode",

@@ -79,13 +79,6 @@ async fn stats(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-pub fn store_pool_size(config: &StoreConfig) -> Option<usize> {
-    match config {
-        StoreConfig::Sqlite(c) => Some(c.pool_size),
-        StoreConfig::Mongo(c) => c.max_pool_size.and_then(|n| usize::try_from(n).ok()),
-    }
-}
-
 fn store_kind(config: &StoreConfig) -> &'static str {
     match config {
         StoreConfig::Sqlite(_) => "sqlite",
@@ -96,6 +89,7 @@ fn store_kind(config: &StoreConfig) -> &'static str {
 async fn resources(State(state): State<AppState>) -> Response {
     let usage = state.sampler.sample();
     let store = &state.ctx.config.store;
+    let pool = state.ctx.store.connections();
     Json(json!({
         "cpu": usage.cpu_percent,
         "rss": usage.rss_bytes,
@@ -103,7 +97,9 @@ async fn resources(State(state): State<AppState>) -> Response {
         "threads": usage.threads,
         "storePool": {
             "kind": store_kind(store),
-            "size": store_pool_size(store),
+            "size": pool.max,
+            "open": pool.open,
+            "inUse": pool.in_use,
         },
     }))
     .into_response()
@@ -120,10 +116,11 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .set(i64::try_from(usage.heap_bytes).unwrap_or(i64::MAX));
     m.uptime_seconds.set(ctx.stats.uptime_secs());
     ctx.stats.refresh_circuits();
-    if let Some(size) = store_pool_size(&ctx.config.store) {
-        m.database_connections
-            .set(i64::try_from(size).unwrap_or(i64::MAX));
-    }
+    let pool = ctx.store.connections();
+    let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    m.database_connections.set(gauge(pool.open));
+    m.store_connections_in_use.set(gauge(pool.in_use));
+    m.store_pool_max.set(gauge(pool.max));
     // The queue depth and lag gauges are refreshed by `retention` once per
     // PRUNE_INTERVAL_MS: a scrape never counts the jobs.
     if let Ok(Ok(workers)) =

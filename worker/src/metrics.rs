@@ -51,6 +51,8 @@ pub struct Metrics {
     pub memory_bytes: IntGauge,
     pub heap_bytes: IntGauge,
     pub database_connections: IntGauge,
+    pub store_connections_in_use: IntGauge,
+    pub store_pool_max: IntGauge,
     pub queue_depth: IntGaugeVec,
     pub queue_oldest_ready_seconds: GaugeVec,
     pub pruned: IntCounterVec,
@@ -140,7 +142,9 @@ impl Metrics {
             cpu_percent: gauge(&r, "worker_cpu_usage_percent", "CPU used by this process, percent of one core")?,
             memory_bytes: int_gauge(&r, "worker_memory_usage_bytes", "Resident set size")?,
             heap_bytes: int_gauge(&r, "worker_heap_usage_bytes", "Anonymous resident memory (heap and stacks)")?,
-            database_connections: int_gauge(&r, "database_connections_total", "Store connection pool size")?,
+            database_connections: int_gauge(&r, "database_connections_total", "Store connections open now in this process (in use or idle), from the pool itself")?,
+            store_connections_in_use: int_gauge(&r, "herald_store_connections_in_use", "Store connections checked out by a query right now")?,
+            store_pool_max: int_gauge(&r, "herald_store_pool_max_connections", "The most store connections this process opens (SQLITE_POOL_SIZE, MONGODB_MAX_POOL_SIZE or the driver's 10)")?,
             queue_depth: {
                 let g = IntGaugeVec::new(Opts::new("notification_queue_depth", "Jobs in the store by state"), &["state"])?;
                 r.register(Box::new(g.clone()))?;

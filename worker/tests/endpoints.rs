@@ -88,6 +88,14 @@ async fn single_step_and_endpoints() {
     assert!(res["rss"].as_u64().unwrap() > 0, "{res}");
     assert!(res["threads"].as_u64().unwrap() > 0, "{res}");
     assert_eq!(res["storePool"]["kind"], "sqlite");
+    // The pool as it is: the worker has used connections, never more than its size.
+    let pool = &res["storePool"];
+    let (open, in_use, size) = (
+        pool["open"].as_u64().unwrap(),
+        pool["inUse"].as_u64().unwrap(),
+        pool["size"].as_u64().unwrap(),
+    );
+    assert!(open >= 1 && open <= size && in_use <= open, "{pool}");
 
     // The gauges follow within an interval; a scrape itself reads no counts.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -102,6 +110,16 @@ async fn single_step_and_endpoints() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in:\n{metrics}"))
+    };
+    let open = value("database_connections_total");
+    assert!(open >= 1.0, "database_connections_total {open}");
+    assert!(open <= value("herald_store_pool_max_connections"));
+    assert!(value("herald_store_connections_in_use") <= open);
     for name in [
         "herald_queue_oldest_ready_seconds{kind=\"notification\",priority=\"normal\"} 0",
         "herald_prune_run_duration_seconds_count",

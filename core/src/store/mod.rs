@@ -704,6 +704,52 @@ pub trait MaintenanceStore: Send + Sync {
     /// that is due and not running (pending or scheduled with `runAt <= now`). One
     /// indexed read per kind × priority, whatever the backlog.
     async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>>;
+
+    /// This process's store connections now, from the pool itself (SQLite's pool, the
+    /// MongoDB driver's connection-pool events): never the configured size.
+    fn connections(&self) -> Connections;
+}
+
+/// A store's connection pool as it is now ([`MaintenanceStore::connections`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connections {
+    /// Connections open (in use or idle).
+    pub open: u64,
+    /// Connections checked out by a query right now.
+    pub in_use: u64,
+    /// The most the pool opens (`SQLITE_POOL_SIZE`, `MONGODB_MAX_POOL_SIZE` or the
+    /// driver's default of 10).
+    pub max: u64,
+}
+
+/// Open and checked-out counts, kept by a pool as connections come and go.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionCounts {
+    open: std::sync::atomic::AtomicI64,
+    in_use: std::sync::atomic::AtomicI64,
+}
+
+impl ConnectionCounts {
+    pub(crate) fn opened(&self, n: i64) {
+        self.open.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn checked_out(&self, n: i64) {
+        self.in_use
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn read(&self, max: u64) -> Connections {
+        let get = |n: &std::sync::atomic::AtomicI64| {
+            u64::try_from(n.load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
+        };
+        Connections {
+            open: get(&self.open),
+            in_use: get(&self.in_use),
+            max,
+        }
+    }
 }
 
 /// Everything a Herald process needs from its store.

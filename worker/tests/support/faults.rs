@@ -292,4 +292,7 @@ impl MaintenanceStore for LostAnswers {
     async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {
         self.answer("oldest_ready", self.inner.oldest_ready().await)
     }
+    fn connections(&self) -> herald_core::store::Connections {
+        self.inner.connections()
+    }
 }

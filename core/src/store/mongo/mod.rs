@@ -33,6 +33,7 @@ use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::error::{ErrorKind, WriteFailure};
+use mongodb::event::cmap::CmapEvent;
 use mongodb::event::command::CommandEvent;
 use mongodb::event::EventHandler;
 use mongodb::options::{
@@ -46,10 +47,10 @@ use crate::lease::{ClaimedJob, Lease, WorkerId};
 
 use self::pipeline as q;
 use super::{
-    millis, BulkAction, BulkOutcome, BulkRequest, ClaimOutcome, ClaimRequest, FailOutcome,
-    FairClaim, Inserted, JobStore, LeaseStore, Lifecycle, ListFilter, NotClaimed, Page,
-    PageRequest, QueueRow, Retry, StateCounts, StoreError, StoreResult, WorkerHeartbeat,
-    WorkerRecord, WorkerRegistry, BULK_MAX,
+    millis, BulkAction, BulkOutcome, BulkRequest, ClaimOutcome, ClaimRequest, ConnectionCounts,
+    Connections, FailOutcome, FairClaim, Inserted, JobStore, LeaseStore, Lifecycle, ListFilter,
+    NotClaimed, Page, PageRequest, QueueRow, Retry, StateCounts, StoreError, StoreResult,
+    WorkerHeartbeat, WorkerRecord, WorkerRegistry, BULK_MAX,
 };
 
 /// The database used when neither `MONGODB_DATABASE` nor the URI names one.
@@ -222,6 +223,25 @@ pub struct MongoStore {
     write_concern: WriteConcern,
     lifecycle: Lifecycle,
     clock: Arc<dyn Clock>,
+    /// Kept by the driver's connection-pool (CMAP) events.
+    connections: Arc<ConnectionCounts>,
+    /// `maxPoolSize` as the driver uses it.
+    max_pool_size: u64,
+}
+
+/// The driver's pool size when `maxPoolSize` is not set.
+const DRIVER_MAX_POOL_SIZE: u32 = 10;
+
+/// Counts connections from the driver's pool events: created/closed for the open ones,
+/// checked out/in for the ones in use.
+fn pool_events(counts: Arc<ConnectionCounts>) -> EventHandler<CmapEvent> {
+    EventHandler::callback(move |event: CmapEvent| match event {
+        CmapEvent::ConnectionCreated(_) => counts.opened(1),
+        CmapEvent::ConnectionClosed(_) => counts.opened(-1),
+        CmapEvent::ConnectionCheckedOut(_) => counts.checked_out(1),
+        CmapEvent::ConnectionCheckedIn(_) => counts.checked_out(-1),
+        _ => {}
+    })
 }
 
 impl std::fmt::Debug for MongoStore {
@@ -255,6 +275,8 @@ impl MongoStore {
             })?;
         options.app_name = Some("herald".to_owned());
         options.command_event_handler = commands;
+        let connections = Arc::new(ConnectionCounts::default());
+        options.cmap_event_handler = Some(pool_events(connections.clone()));
         if config.max_pool_size.is_some() {
             options.max_pool_size = config.max_pool_size;
         }
@@ -279,6 +301,8 @@ impl MongoStore {
             write_concern,
             lifecycle: config.lifecycle,
             clock,
+            connections,
+            max_pool_size: u64::from(config.max_pool_size.unwrap_or(DRIVER_MAX_POOL_SIZE)),
         };
         store.create_indexes().await?;
         store.check_clock().await;
@@ -1648,6 +1672,10 @@ impl WorkerRegistry for MongoStore {
 /// same fenced protocol as SQLite's, decided on the server's clock.
 #[async_trait]
 impl crate::store::MaintenanceStore for MongoStore {
+    fn connections(&self) -> Connections {
+        self.connections.read(self.max_pool_size)
+    }
+
     async fn acquire_duty(
         &self,
         name: &str,

@@ -44,8 +44,8 @@ use crate::lease::WorkerId;
 use self::codec::{corrupt, to_time};
 use self::schema::migrate;
 use super::{
-    millis, Lifecycle, StoreError, StoreResult, WorkerHeartbeat, WorkerRecord, WorkerRegistry,
-    LIVE_HEARTBEATS,
+    millis, ConnectionCounts, Connections, Lifecycle, StoreError, StoreResult, WorkerHeartbeat,
+    WorkerRecord, WorkerRegistry, LIVE_HEARTBEATS,
 };
 
 /// Default file, relative to the working directory (`SQLITE_PATH`).
@@ -127,6 +127,7 @@ impl SqliteStore {
             pool: Arc::new(Pool {
                 permits: Arc::new(Semaphore::new(config.pool_size.max(1))),
                 idle: Mutex::new(Vec::new()),
+                counts: ConnectionCounts::default(),
                 config,
             }),
             clock,
@@ -150,6 +151,12 @@ impl SqliteStore {
     fn now(&self) -> Now {
         Now::from(self.clock.now())
     }
+
+    fn connection_counts(&self) -> Connections {
+        self.pool
+            .counts
+            .read(u64::try_from(self.pool.config.pool_size.max(1)).unwrap_or(u64::MAX))
+    }
 }
 
 /// "Now" in the two forms the queries need.
@@ -172,6 +179,7 @@ struct Pool {
     config: SqliteConfig,
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<Connection>>,
+    counts: ConnectionCounts,
 }
 
 impl Pool {
@@ -197,9 +205,15 @@ impl Pool {
                 .pop();
             let mut conn = match pooled {
                 Some(conn) => conn,
-                None => pool.connect()?,
+                None => {
+                    let conn = pool.connect()?;
+                    pool.counts.opened(1);
+                    conn
+                }
             };
+            pool.counts.checked_out(1);
             let result = f(&mut conn);
+            pool.counts.checked_out(-1);
             pool.idle
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)

@@ -18,10 +18,16 @@ use super::codec::corrupt;
 use super::{immediate, sql, SqliteStore};
 use crate::job::{JobKind, JobStatus, Priority};
 use crate::lease::WorkerId;
-use crate::store::{millis, DutyLease, MaintenanceStore, PruneReport, StoreError, StoreResult};
+use crate::store::{
+    millis, Connections, DutyLease, MaintenanceStore, PruneReport, StoreError, StoreResult,
+};
 
 #[async_trait]
 impl MaintenanceStore for SqliteStore {
+    fn connections(&self) -> Connections {
+        self.connection_counts()
+    }
+
     async fn acquire_duty(
         &self,
         name: &str,

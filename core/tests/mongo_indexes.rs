@@ -107,8 +107,9 @@ async fn indexes_are_created_once_with_the_documented_shapes() {
         q::TENANT_STATUS_CHANNEL_LIST_INDEX,
         q::TENANT_SUMMARY_INDEX,
         q::TENANT_FINISHED_INDEX,
-        // Retention: the engine deletes at expireAt.
+        // Retention: the engine deletes at expireAt; ended matches' logs get theirs.
         q::JOBS_EXPIRY_INDEX,
+        q::ENDED_MATCHES_INDEX,
     ];
     expected.sort_unstable();
     assert_eq!(names, expected);

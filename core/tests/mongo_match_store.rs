@@ -9,7 +9,7 @@ use chrono::Utc;
 use herald_core::matches::{EndedBy, EventKind, EventRequest, MatchRequest, MatchSnapshot};
 use herald_core::store::mongo::pipeline as q;
 use herald_core::store::mongo::{MongoConfig, MongoStore};
-use herald_core::store::{ClaimOutcome, JobStore, LeaseStore, MatchStore};
+use herald_core::store::{ClaimOutcome, JobStore, LeaseStore, MaintenanceStore, MatchStore};
 use herald_core::{JobKind, NewJob, TenantId, WorkerId};
 use herald_testkit::services::mongodb_uri;
 use mongodb::bson::{doc, Bson, Document};
@@ -257,4 +257,98 @@ async fn match_fields_use_the_documented_names() {
         logged.get_datetime("at").unwrap().timestamp_millis(),
         appended.at.timestamp_millis()
     );
+}
+
+/// A match that ends dead has no finish transaction to set its log's expiry: the
+/// pruner's sweep does, `RETENTION_MATCH_EVENTS` from the sweep, and a re-drive takes it
+/// away again (the match runs on with its log).
+#[tokio::test]
+async fn a_dead_matchs_log_gets_an_expiry_that_a_redrive_removes() {
+    let mut config = MongoConfig::new(mongodb_uri());
+    config.database = format!("herald_test_dead_log_{:08x}", rand::random::<u32>());
+    config.lifecycle.match_events = Some(Duration::from_secs(3600));
+    let store = MongoStore::open(config, herald_core::clock::system())
+        .await
+        .unwrap();
+    let tenant = TenantId::parse("acme").unwrap();
+    let m = store
+        .insert(spec().to_new_job(tenant.clone()).unwrap())
+        .await
+        .unwrap()
+        .into_job();
+    let join = EventRequest {
+        kind: EventKind::Join,
+        player_id: Some("ann".into()),
+        points: None,
+        idempotency_key: None,
+    };
+    store.append_event(&tenant, &m.id, &join).await.unwrap();
+    let worker = WorkerId::generate();
+    let ClaimOutcome::Claimed(held) = store
+        .claim(&m.id, &worker, Duration::from_secs(60))
+        .await
+        .unwrap()
+    else {
+        panic!("the match is claimable");
+    };
+    store
+        .fail(
+            &held.lease,
+            "host gave up",
+            herald_core::store::Retry::Never,
+        )
+        .await
+        .unwrap();
+    let events = store.database().collection::<Document>("match_events");
+    let expiry = || async {
+        events
+            .find_one(doc! { "matchId": m.id.as_str() })
+            .await
+            .unwrap()
+            .unwrap()
+            .get_datetime("expireAt")
+            .ok()
+            .copied()
+    };
+    assert_eq!(
+        expiry().await,
+        None,
+        "a dead match's log has no expiry of its own"
+    );
+
+    let duty = store
+        .acquire_duty(
+            herald_core::store::PRUNER_DUTY,
+            &worker,
+            Duration::from_secs(300),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let at = loop {
+        store.prune(&duty, 100).await.unwrap();
+        if let Some(at) = expiry().await {
+            break at;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweep never gave the log an expiry"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    let ahead = at.timestamp_millis() - Utc::now().timestamp_millis();
+    assert!(
+        (3_500_000..=3_600_000).contains(&ahead),
+        "expires in {ahead} ms"
+    );
+    // Swept again (it sits at the watermark): the expiry is not pushed back.
+    store.prune(&duty, 100).await.unwrap();
+    assert_eq!(expiry().await, Some(at));
+
+    store.redrive(&tenant, &m.id).await.unwrap();
+    assert_eq!(expiry().await, None, "the re-driven match keeps its log");
+    // The watermark moved on: the next sweep leaves the (pending) match alone.
+    store.prune(&duty, 100).await.unwrap();
+    assert_eq!(expiry().await, None);
 }

@@ -5,7 +5,8 @@
 //! interval here and cached in the gauges, so a scrape of `/metrics` never queries the
 //! jobs. The pruner runs in one worker at a time: the holder of the store's `pruner`
 //! duty lease (fenced like a job's lease) deletes in short batches until nothing is due;
-//! on MongoDB the TTL indexes delete and the run only keeps the lease.
+//! on MongoDB the TTL indexes delete, and the run keeps the lease and gives the logs of
+//! matches that ended dead or cancelled their expiry (`MongoStore::prune`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -36,7 +36,7 @@ fn match_spec() -> MatchRequest {
     .unwrap()
 }
 
-async fn insert_match(store: &Arc<dyn Store>, tenant_name: &str) -> crate::job::Job {
+pub(super) async fn insert_match(store: &Arc<dyn Store>, tenant_name: &str) -> crate::job::Job {
     insert(store, match_spec().to_new_job(tenant(tenant_name)).unwrap()).await
 }
 
@@ -45,7 +45,7 @@ async fn last_seq(store: &Arc<dyn Store>, id: &JobId) -> u64 {
     store.get_match(&tenant("t1"), id).await.unwrap().last_seq
 }
 
-fn score(player: &str, points: i64) -> EventRequest {
+pub(super) fn score(player: &str, points: i64) -> EventRequest {
     EventRequest {
         kind: EventKind::Score,
         player_id: Some(player.into()),

@@ -140,6 +140,7 @@ macro_rules! conformance_suite {
             retention: [
                 pruner_duty_is_held_by_one_worker_at_a_time,
                 finished_jobs_expire_per_state,
+                ended_matches_logs_expire_however_they_end,
             ],
             keys: [
                 api_keys_are_created_listed_revoked_and_touched,

@@ -9,6 +9,7 @@ use crate::job::JobStatus;
 use crate::lease::WorkerId;
 use crate::store::{Lifecycle, Retry, StoreError, PRUNER_DUTY};
 
+use super::matches::{insert_match, score};
 use super::{claim, insert, note, real, tenant, Harness};
 
 /// Two workers, one pruner: the second is refused while the first's lease is live,
@@ -175,4 +176,84 @@ pub async fn finished_jobs_expire_per_state(h: &impl Harness) {
     let counts = store.counts().await.unwrap();
     assert_eq!(counts.get(JobStatus::Dead), 0);
     assert_eq!(counts.get(JobStatus::Pending), 2);
+}
+
+/// A match's event log expires `RETENTION_MATCH_EVENTS` after the match ends, however
+/// it ends: dead (a failed host) or cancelled as well as succeeded, even while the
+/// match's own record is kept. A match re-driven after dying keeps its log.
+pub async fn ended_matches_logs_expire_however_they_end(h: &impl Harness) {
+    let keep = Duration::from_secs(1);
+    let lifecycle = Lifecycle {
+        succeeded: None,
+        dead: None,
+        cancelled: None,
+        match_events: Some(keep),
+        idempotency_ttl: None,
+    };
+    let store = h
+        .open_with(Arc::new(SystemClock::default()), lifecycle)
+        .await;
+    let worker = WorkerId::generate();
+    let t = tenant("t1");
+    let with_log = |store: Arc<dyn crate::store::Store>| async move {
+        let m = insert_match(&store, "t1").await;
+        for points in 1..=3 {
+            store
+                .append_event(&tenant("t1"), &m.id, &score("ann", points))
+                .await
+                .unwrap();
+        }
+        m
+    };
+    let dead = with_log(store.clone()).await;
+    let held = claim(&store, &dead.id, &worker, Duration::from_secs(60)).await;
+    store
+        .fail(&held.lease, "host gave up", Retry::Never)
+        .await
+        .unwrap();
+    let cancelled = with_log(store.clone()).await;
+    store.cancel(&t, &cancelled.id).await.unwrap();
+    let revived = with_log(store.clone()).await;
+    let held = claim(&store, &revived.id, &worker, Duration::from_secs(60)).await;
+    store
+        .fail(&held.lease, "host gave up", Retry::Never)
+        .await
+        .unwrap();
+    store.redrive(&t, &revived.id).await.unwrap();
+    let live = with_log(store.clone()).await;
+
+    let duty = store
+        .acquire_duty(PRUNER_DUTY, &worker, Duration::from_secs(300))
+        .await
+        .unwrap()
+        .expect("the duty is free");
+    let logged = |id| {
+        let store = store.clone();
+        async move { store.events_after(&id, 0, 10).await.unwrap().len() }
+    };
+    let deadline = Instant::now() + h.scale().patience;
+    loop {
+        store.prune(&duty, 100).await.unwrap();
+        h.run_ttl_monitor().await;
+        if logged(dead.id.clone()).await == 0 && logged(cancelled.id.clone()).await == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the logs of the dead and the cancelled match were never deleted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The records stay (kept for ever here); the revived and the live match keep their
+    // logs.
+    assert_eq!(
+        store.get(&t, &dead.id).await.unwrap().status,
+        JobStatus::Dead
+    );
+    assert_eq!(
+        store.get(&t, &cancelled.id).await.unwrap().status,
+        JobStatus::Cancelled
+    );
+    assert_eq!(logged(revived.id.clone()).await, 3);
+    assert_eq!(logged(live.id.clone()).await, 3);
 }

@@ -31,7 +31,7 @@ use anyhow::anyhow;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
-use mongodb::bson::{doc, Bson, Document};
+use mongodb::bson::{doc, Bson, DateTime as BsonDateTime, Document};
 use mongodb::error::{ErrorKind, WriteFailure};
 use mongodb::event::cmap::CmapEvent;
 use mongodb::event::command::CommandEvent;
@@ -392,6 +392,15 @@ impl MongoStore {
                     q::TENANT_FINISHED_INDEX,
                 ),
                 idempotency,
+                IndexModel::builder()
+                    .keys(doc! { "status": 1, "completedAt": 1 })
+                    .options(
+                        IndexOptions::builder()
+                            .name(q::ENDED_MATCHES_INDEX.to_owned())
+                            .partial_filter_expression(doc! { "kind": JobKind::Match.as_str() })
+                            .build(),
+                    )
+                    .build(),
             ])
             .await
             .map_err(|e| context(e, "creating the jobs indexes"))?;
@@ -1207,8 +1216,13 @@ impl JobStore for MongoStore {
     }
 
     async fn redrive(&self, tenant: &TenantId, id: &JobId) -> StoreResult<Job> {
-        self.client_transition(tenant, id, Transition::Redrive)
-            .await
+        let job = self
+            .client_transition(tenant, id, Transition::Redrive)
+            .await?;
+        if job.kind == JobKind::Match {
+            self.keep_logs(&[Bson::from(job.id.as_str())]).await?;
+        }
+        Ok(job)
     }
 
     async fn counts(&self) -> StoreResult<StateCounts> {
@@ -1388,6 +1402,14 @@ impl JobStore for MongoStore {
             .iter()
             .map(codec::job_from_doc)
             .collect::<StoreResult<Vec<_>>>()?;
+        if request.action == BulkAction::Redrive {
+            let matches: Vec<Bson> = jobs
+                .iter()
+                .filter(|j| j.kind == JobKind::Match)
+                .map(|j| Bson::from(j.id.as_str()))
+                .collect();
+            self.keep_logs(&matches).await?;
+        }
         Ok(BulkOutcome::new(&selected, limit, jobs))
     }
 
@@ -1668,6 +1690,113 @@ impl WorkerRegistry for MongoStore {
     }
 }
 
+/// How long after its end a dead or cancelled match waits for the log sweep: a write
+/// that ended a match is visible well within this, so the sweep's watermark never
+/// passes a match it has not seen.
+const ENDED_MATCH_SETTLE: Duration = Duration::from_secs(5);
+
+impl MongoStore {
+    /// Gives the event logs of matches that ended dead or cancelled their expiry
+    /// (`RETENTION_MATCH_EVENTS` from now). A match that succeeds sets it in its finish
+    /// transaction; these ends happen in writes that know nothing of the log (a failed
+    /// attempt, a lease expiring on the last one, a cancel), so the pruner's holder
+    /// sweeps them in end order from a watermark kept on its duty document, at most
+    /// `limit` matches per call. A match re-driven meanwhile loses the expiry again.
+    async fn expire_ended_logs(
+        &self,
+        lease: &crate::store::DutyLease,
+        duty: &Document,
+        keep: Duration,
+        limit: usize,
+    ) -> StoreResult<()> {
+        let ended = [JobStatus::Dead.as_str(), JobStatus::Cancelled.as_str()];
+        let since = duty
+            .get_datetime("endedMatchesSweptTo")
+            .copied()
+            .unwrap_or(BsonDateTime::from_millis(0));
+        let settled = doc! { "$subtract": [q::now(), millis(ENDED_MATCH_SETTLE)] };
+        let found: Vec<Document> = self
+            .jobs
+            .find(doc! {
+                "kind": JobKind::Match.as_str(),
+                "status": { "$in": &ended[..] },
+                // `$gte`: matches that ended in the watermark's millisecond are swept
+                // again (setting the expiry twice is harmless), none is skipped.
+                "completedAt": { "$gte": since },
+                "$expr": { "$lt": ["$completedAt", settled] },
+            })
+            .projection(doc! { "_id": 1, "completedAt": 1 })
+            .sort(doc! { "completedAt": 1 })
+            .limit(i64::try_from(limit.max(1)).unwrap_or(i64::MAX))
+            .hint(Hint::Name(q::ENDED_MATCHES_INDEX.to_owned()))
+            .await
+            .map_err(mongo)?
+            .try_collect()
+            .await
+            .map_err(mongo)?;
+        let Some(last) = found
+            .last()
+            .and_then(|d| d.get_datetime("completedAt").ok())
+        else {
+            return Ok(());
+        };
+        // A full batch all in one millisecond would never move the watermark: step past.
+        let next = if *last == since && found.len() >= limit.max(1) {
+            BsonDateTime::from_millis(last.timestamp_millis() + 1)
+        } else {
+            *last
+        };
+        let ids: Vec<Bson> = found.iter().filter_map(|d| d.get("_id").cloned()).collect();
+        // Only logs without an expiry: a match swept again (at the watermark) keeps the
+        // one it was given, rather than having it pushed back by every sweep.
+        self.events
+            .update_many(
+                doc! { "matchId": { "$in": &ids }, "expireAt": { "$exists": false } },
+                vec![doc! { "$set": { "expireAt": q::now_plus(keep) } }],
+            )
+            .await
+            .map_err(mongo)?;
+        // A match re-driven between the read and the write keeps its log: the re-drive
+        // removes the expiry after its own write, and this removes it after ours.
+        let revived: Vec<Bson> = self
+            .jobs
+            .find(doc! { "_id": { "$in": &ids }, "status": { "$nin": &ended[..] } })
+            .projection(doc! { "_id": 1 })
+            .await
+            .map_err(mongo)?
+            .try_collect::<Vec<Document>>()
+            .await
+            .map_err(mongo)?
+            .iter()
+            .filter_map(|d| d.get("_id").cloned())
+            .collect();
+        self.keep_logs(&revived).await?;
+        self.leases
+            .update_one(
+                duty_fence(lease),
+                doc! { "$set": { "endedMatchesSweptTo": next } },
+            )
+            .await
+            .map_err(mongo)?;
+        Ok(())
+    }
+
+    /// Removes the expiry from these matches' event logs (a re-driven match runs again).
+    async fn keep_logs(&self, matches: &[Bson]) -> StoreResult<()> {
+        if matches.is_empty() {
+            return Ok(());
+        }
+        self.events
+            .update_many(
+                doc! { "matchId": { "$in": matches }, "expireAt": { "$exists": true } },
+                doc! { "$unset": { "expireAt": "" } },
+            )
+            .await
+            .map_err(mongo)?;
+        Ok(())
+    }
+}
+
 /// Retention on MongoDB: the TTL indexes on `expireAt` delete; the duty lease is the
 /// same fenced protocol as SQLite's, decided on the server's clock.
 #[async_trait]
@@ -1745,14 +1874,17 @@ impl crate::store::MaintenanceStore for MongoStore {
     async fn prune(
         &self,
         lease: &crate::store::DutyLease,
-        _limit: usize,
+        limit: usize,
     ) -> StoreResult<crate::store::PruneReport> {
         let mut live = duty_fence(lease);
         live.insert("$expr", doc! { "$gte": ["$expiresAt", q::now()] });
-        match self.leases.find_one(live).await.map_err(mongo)? {
-            Some(_) => Ok(crate::store::PruneReport::default()),
-            None => Err(StoreError::LeaseLost),
+        let Some(duty) = self.leases.find_one(live).await.map_err(mongo)? else {
+            return Err(StoreError::LeaseLost);
+        };
+        if let Some(keep) = self.lifecycle.match_events {
+            self.expire_ended_logs(lease, &duty, keep, limit).await?;
         }
+        Ok(crate::store::PruneReport::default())
     }
 
     async fn oldest_ready(&self) -> StoreResult<Vec<(JobKind, Priority, DateTime<Utc>)>> {

@@ -30,6 +30,10 @@ pub const TENANT_KIND_STATUS_LIST_INDEX: &str = "jobs_tenant_kind_status_list";
 pub const TENANT_STATUS_CHANNEL_LIST_INDEX: &str = "jobs_tenant_status_channel_list";
 pub const TENANT_SUMMARY_INDEX: &str = "jobs_tenant_summary";
 pub const TENANT_FINISHED_INDEX: &str = "jobs_tenant_finished";
+/// Matches that ended dead or cancelled, by end time: the sweep that gives their event
+/// logs an expiry (`MongoStore::prune`). Partial on `kind: "match"`, so it holds
+/// matches only.
+pub const ENDED_MATCHES_INDEX: &str = "jobs_ended_matches";
 pub const WORKER_TTL_INDEX: &str = "workers_heartbeat_ttl";
 pub const MATCH_EVENTS_INDEX: &str = "match_events_seq";
 pub const EVENT_IDEMPOTENCY_INDEX: &str = "match_events_idempotency";

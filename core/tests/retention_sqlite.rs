@@ -16,55 +16,18 @@ use chrono::{DateTime, TimeZone, Utc};
 use herald_core::clock::ManualClock;
 use herald_core::store::sqlite::{SqliteConfig, SqliteStore};
 use herald_core::store::{JobStore, Lifecycle, MaintenanceStore, PRUNER_DUTY};
-use herald_core::{JobStatus, Priority, WorkerId};
-use rusqlite::{named_params, Connection};
+use herald_core::{JobStatus, WorkerId};
+use rusqlite::Connection;
 
-const DAY_MS: i64 = 86_400_000;
+#[path = "support/retention_fill.rs"]
+mod retention_fill;
+use retention_fill::{fill_day, pages, DAY_MS};
 
 fn jobs_per_day() -> i64 {
     std::env::var("HERALD_RETENTION_JOBS_PER_DAY")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000)
-}
-
-/// Day `day`'s finished jobs, evenly spread over the day: 1 in 20 dead, 1 in 20
-/// cancelled, the rest succeeded; 1 in 1000 is a match with 3 logged events.
-fn fill_day(conn: &Connection, day: i64, start_ms: i64, n: i64) {
-    conn.execute(
-        "WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < :n - 1)
-         INSERT INTO jobs (_id, kind, tenant, priority, priorityRank, status, payload, runAt,
-             attempts, maxAttempts, leaseVersion, createdAt, updatedAt, completedAt, history)
-         SELECT printf('%08x-0000-7000-8000-%012x', :day, i),
-             CASE WHEN i % 1000 = 999 THEN 'match' ELSE 'notification' END,
-             'acme', 'normal', :rank,
-             CASE i % 20 WHEN 0 THEN 'dead' WHEN 1 THEN 'cancelled' ELSE 'succeeded' END,
-             '{\"channel\":\"log\",\"recipient\":{\"address\":\"x\"},\"body\":\"hello from a simulated day\"}',
-             :start + i * (86400000 / :n), 1, 5, 1,
-             :start + i * (86400000 / :n), :start + i * (86400000 / :n),
-             :start + i * (86400000 / :n), '[]'
-         FROM seq",
-        named_params! {":n": n, ":day": day, ":start": start_ms, ":rank": Priority::Normal.rank()},
-    )
-    .unwrap();
-    conn.execute(
-        "INSERT INTO match_events (matchId, seq, type, playerId, points, at)
-         SELECT j._id, s.seq, 'score', 'ada', 1, j.createdAt FROM jobs j
-         JOIN (SELECT 1 AS seq UNION ALL SELECT 2 UNION ALL SELECT 3) s
-         WHERE j.kind = 'match' AND j._id LIKE printf('%08x-%%', :day)",
-        named_params! {":day": day},
-    )
-    .unwrap();
-}
-
-fn pages(conn: &Connection) -> (i64, i64) {
-    let count = conn
-        .query_row("PRAGMA page_count", [], |r| r.get(0))
-        .unwrap();
-    let free = conn
-        .query_row("PRAGMA freelist_count", [], |r| r.get(0))
-        .unwrap();
-    (count, free)
 }
 
 /// Runs the pruner to the end; (jobs deleted, events deleted, seconds).
@@ -103,10 +66,10 @@ async fn ten_simulated_days_leave_exactly_the_retention_window() {
 
     let filled = Instant::now();
     for day in 0..10 {
-        fill_day(&conn, day, day0.timestamp_millis() + day * DAY_MS, n);
+        fill_day(&conn, day, day0.timestamp_millis() + day * DAY_MS, n).unwrap();
     }
     let fill_secs = filled.elapsed().as_secs_f64();
-    let before = pages(&conn);
+    let before = pages(&conn).unwrap();
     let size_before = std::fs::metadata(&path).unwrap().len();
 
     // The queue gauges' reads at this size (what a worker does once per interval).
@@ -145,16 +108,16 @@ async fn ten_simulated_days_leave_exactly_the_retention_window() {
         "every kept match keeps its log"
     );
     assert!(events > 0, "the deleted matches' events went with them");
-    let after = pages(&conn);
+    let after = pages(&conn).unwrap();
     let size_after = std::fs::metadata(&path).unwrap().len();
     assert!(after.1 > 0, "the deleted rows' pages are on the free list");
 
     // Another day of traffic, then day 11's prune: the new rows reuse the freed pages.
-    fill_day(&conn, 10, day0.timestamp_millis() + 10 * DAY_MS, n);
+    fill_day(&conn, 10, day0.timestamp_millis() + 10 * DAY_MS, n).unwrap();
     clock.set(day0 + chrono::Duration::days(11));
     let (deleted_next, _, secs_next) = prune_all(&store, &worker).await;
     assert_eq!(deleted_next, succeeded_per_day + cancelled_per_day);
-    let next_day = pages(&conn);
+    let next_day = pages(&conn).unwrap();
     let size_next = std::fs::metadata(&path).unwrap().len();
     assert!(
         next_day.0 <= before.0,

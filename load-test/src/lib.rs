@@ -146,6 +146,11 @@ pub struct Args {
     #[arg(long)]
     pub mongodb_uri: Option<String>,
 
+    /// With --spawn: run on this SQLite file instead of a fresh one, and keep it (e.g.
+    /// a store filled by bench/retention.sh, to load-test while the pruner works).
+    #[arg(long, conflicts_with = "mongodb_uri")]
+    pub sqlite_path: Option<std::path::PathBuf>,
+
     /// With --spawn: don't use RabbitMQ even if one is reachable.
     #[arg(long)]
     pub no_rabbitmq: bool,

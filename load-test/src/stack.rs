@@ -84,7 +84,10 @@ impl Stack {
             .prefix("herald-load-test-")
             .tempdir()
             .context("creating the run directory")?;
-        let db = dir.path().join("herald.db");
+        let db = args
+            .sqlite_path
+            .clone()
+            .unwrap_or_else(|| dir.path().join("herald.db"));
         let api_key = token();
         let webhook_secret = token();
         let rabbitmq = if args.no_rabbitmq {

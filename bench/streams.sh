@@ -48,7 +48,11 @@ max() {
     local out rc=0
     out="$("$LT" --spawn --subscribers "$n" --matches 9 --event-rate 100 --duration "$DURATION" \
       --transport "$TRANSPORT" --max-p99-ms 100 --json --quiet)" || rc=$?
-    echo "$out" | python3 -c 'import json,sys; r=json.load(sys.stdin); f=r["fanoutMs"]; print(f"{r[\"subscribers\"]:>6} subscribers: p50 {f[\"p50\"]:.1f} ms, p99 {f[\"p99\"]:.1f} ms, missed {r[\"missed\"]}, duplicated {r[\"duplicates\"]}, reconnects {r[\"reconnects\"]}, connected {r[\"connected\"]}, passed {r[\"passed\"]}")' \
+    echo "$out" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+f = r["fanoutMs"]
+print("%6d subscribers: p50 %.1f ms, p99 %.1f ms, missed %d, duplicated %d, reconnects %d, connected %d, passed %s"
+      % (r["subscribers"], f["p50"], f["p99"], r["missed"], r["duplicates"], r["reconnects"], r["connected"], r["passed"]))' \
       || { echo "$n subscribers: no report (exit $rc)"; break; }
     [ "$rc" -eq 0 ] || break
     best=$n

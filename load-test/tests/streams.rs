@@ -186,7 +186,13 @@ async fn follow(
 }
 
 async fn post(http: &reqwest::Client, key: &str, url: &str, body: &Value) -> Value {
-    let r = http.post(url).bearer_auth(key).json(body).send().await.unwrap();
+    let r = http
+        .post(url)
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 202, "{url}");
     r.json().await.unwrap()
 }
@@ -197,7 +203,9 @@ async fn scores_from_the_log(http: &reqwest::Client, key: &str, base: &str, id: 
     let mut after = 0;
     loop {
         let page: Value = http
-            .get(format!("{base}/v1/matches/{id}/events?after={after}&limit=100"))
+            .get(format!(
+                "{base}/v1/matches/{id}/events?after={after}&limit=100"
+            ))
             .bearer_auth(key)
             .send()
             .await

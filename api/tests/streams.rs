@@ -879,3 +879,84 @@ async fn streams_on_the_mongodb_store_fan_out_and_resume() {
     b.shutdown().await.unwrap();
     a.finish().await;
 }
+
+/// The heartbeat: an idle SSE stream gets a comment line, an idle WebSocket a ping,
+/// every `STREAM_HEARTBEAT_MS` (short here), and nothing else while no event comes.
+#[tokio::test]
+async fn idle_streams_get_a_heartbeat_at_the_interval() {
+    const BEAT: Duration = Duration::from_millis(300);
+    const LISTEN: Duration = Duration::from_millis(1_700);
+    let streams = StreamConfig {
+        heartbeat: BEAT,
+        ..stream_config()
+    };
+    let h = start("stream_heartbeat", Broker::Embedded, streams).await;
+    let id = create_match(&h, ACME_KEY).await;
+
+    // SSE from after seq 0: no message is due, only heartbeats.
+    let mut response = Sse::open(&h.http, &stream_url(&h.url, &id), Some(ACME_KEY), Some(0)).await;
+    assert_eq!(response.status(), 200);
+    let opened = Instant::now();
+    let mut text = String::new();
+    let mut beats = Vec::new();
+    while opened.elapsed() < LISTEN {
+        let left = LISTEN.saturating_sub(opened.elapsed());
+        let Ok(chunk) = tokio::time::timeout(left, response.chunk()).await else {
+            break;
+        };
+        let chunk = chunk.unwrap().expect("the stream stays open");
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = text.find("\n\n") {
+            let block: String = text.drain(..end + 2).collect();
+            assert!(
+                block.lines().all(|l| l.is_empty() || l.starts_with(':')),
+                "only heartbeat comments on an idle stream: {block:?}"
+            );
+            beats.push(opened.elapsed());
+        }
+    }
+    assert_beats(&beats, BEAT, LISTEN, "SSE");
+
+    // The WebSocket pings at the same interval.
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(format!(
+        "{}/v1/matches/{id}/ws?after=0",
+        h.url.replace("http://", "ws://")
+    ))
+    .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {ACME_KEY}").parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let opened = Instant::now();
+    let mut pings = Vec::new();
+    while opened.elapsed() < LISTEN {
+        let left = LISTEN.saturating_sub(opened.elapsed());
+        let Ok(frame) = tokio::time::timeout(left, ws.next()).await else {
+            break;
+        };
+        match frame.expect("the socket stays open").unwrap() {
+            tungstenite::Message::Ping(_) => pings.push(opened.elapsed()),
+            other => panic!("only pings on an idle socket: {other:?}"),
+        }
+    }
+    assert_beats(&pings, BEAT, LISTEN, "WebSocket");
+    h.finish().await;
+}
+
+/// Heartbeats at `beat` over `listen`: about listen/beat of them, none closer together
+/// than most of the interval.
+fn assert_beats(at: &[Duration], beat: Duration, listen: Duration, what: &str) {
+    let expected = (listen.as_millis() / beat.as_millis()) as usize;
+    assert!(
+        at.len() + 1 >= expected && at.len() <= expected + 1,
+        "{what}: {} heartbeats in {listen:?} at {beat:?}: {at:?}",
+        at.len()
+    );
+    for pair in at.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= beat.mul_f64(0.6),
+            "{what}: heartbeats too close: {at:?}"
+        );
+    }
+}

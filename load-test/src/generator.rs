@@ -142,6 +142,17 @@ pub async fn run(
     while tasks.join_next().await.is_some() {}
 }
 
+/// How a request failed without an answer: `timeout`, `connect` or `other`.
+pub(crate) fn error_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connect"
+    } else {
+        "other"
+    }
+}
+
 async fn record(
     tracker: &Tracker,
     response: reqwest::Result<reqwest::Response>,
@@ -152,14 +163,7 @@ async fn record(
     let response = match response {
         Ok(r) => r,
         Err(e) => {
-            let kind = if e.is_timeout() {
-                "timeout"
-            } else if e.is_connect() {
-                "connect"
-            } else {
-                "other"
-            };
-            tracker.rejected(format!("transport: {kind}"), n);
+            tracker.rejected(format!("transport: {}", error_kind(&e)), n);
             return;
         }
     };

@@ -11,7 +11,9 @@
 //! - [`report`] — the summary, its table and JSON forms, and the thresholds;
 //! - [`stack`] — `--spawn`: a whole local Herald (APIs + workers on embedded SQLite,
 //!   RabbitMQ when reachable) started and stopped by the run;
-//! - [`mix`] — `--priority-mix`.
+//! - [`mix`] — `--priority-mix`;
+//! - [`streams`] — `--subscribers`: live match streams, fan-out latency, missed and
+//!   duplicated events.
 
 pub mod chaos;
 pub mod generator;
@@ -19,6 +21,7 @@ pub mod mix;
 pub mod report;
 pub mod sink;
 pub mod stack;
+pub mod streams;
 pub mod tracker;
 
 use std::future::Future;
@@ -50,9 +53,16 @@ use crate::tracker::Tracker;
         (--max-p99-ms, --max-lost, --max-duplicates) is breached."
 )]
 pub struct Args {
-    /// Base URL of the Herald API (ignored with --spawn).
-    #[arg(long, env = "HERALD_URL", default_value = "http://127.0.0.1:3000")]
-    pub url: String,
+    /// Base URL of the Herald API (ignored with --spawn). Repeat it (or separate with
+    /// commas) for several instances: requests alternate between them; with
+    /// --subscribers the events go to the first and the streams to the others.
+    #[arg(
+        long,
+        env = "HERALD_URL",
+        default_value = "http://127.0.0.1:3000",
+        value_delimiter = ','
+    )]
+    pub url: Vec<String>,
 
     /// Jobs per second; fractions allowed (12 ≈ 1 million a day).
     #[arg(long, default_value_t = 12.0)]
@@ -132,7 +142,8 @@ pub struct Args {
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=32))]
     pub workers: u32,
 
-    /// With --spawn: API processes to start (requests alternate between them).
+    /// With --spawn: API processes to start (requests alternate between them; 2 by
+    /// default with --subscribers, which streams from the second).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=2))]
     pub apis: u32,
 
@@ -193,6 +204,37 @@ pub struct Args {
     /// With --chaos: skip the full broker stop/start.
     #[arg(long)]
     pub no_broker_restart: bool,
+
+    /// Run the live-stream load test instead: create --matches matches, open this
+    /// many streams spread over them (on the last --url, or the second spawned API),
+    /// then append score events at --event-rate for --duration (to the first --url).
+    /// Reports fan-out latency (the event's `at`, the store's clock at the append →
+    /// parsed by the subscriber; same host clock with --spawn) p50/p99 and, per
+    /// subscriber, events missed and duplicated against the seqs the appends
+    /// returned: any > 0, or a stream that cannot connect, exits 2 (so does
+    /// --max-p99-ms on the fan-out p99). With --spawn it also reports the streaming
+    /// API's RSS per connection. Raises the open-file limit as far as the hard limit.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub subscribers: Option<u32>,
+
+    /// With --subscribers: the stream route, Server-Sent Events or WebSocket.
+    #[arg(long, value_enum, default_value_t = streams::Transport::Sse)]
+    pub transport: streams::Transport,
+
+    /// With --subscribers: matches to create and spread the streams over.
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub matches: u32,
+
+    /// With --subscribers: events appended per second, over all matches (0: the
+    /// streams stay idle for --duration, e.g. to measure memory per connection).
+    #[arg(long, default_value_t = 100.0)]
+    pub event_rate: f64,
+
+    /// With --subscribers, to test the checker itself: every stream starts after
+    /// this seq, so the server never sends events 1..=N and the run must report
+    /// them missed and fail.
+    #[arg(long, default_value_t = 0)]
+    pub self_check_skip: u64,
 }
 
 impl Args {
@@ -248,7 +290,7 @@ async fn drive(
             Some(s.webhook_secret().to_owned()),
         ),
         None => (
-            vec![args.url.clone()],
+            args.url.clone(),
             args.api_key.clone().ok_or_else(|| {
                 anyhow::anyhow!("--api-key (or HERALD_API_KEY) is required without --spawn")
             })?,

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
-use herald_load_test::{chaos, run, stack, Args};
+use herald_load_test::{chaos, run, stack, streams, Args};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,6 +30,13 @@ async fn main() -> ExitCode {
             args.grace = std::time::Duration::from_secs(120);
         }
         return run_chaos(args).await;
+    }
+    if args.subscribers.is_some() {
+        let default = |name: &str| matches.value_source(name) == Some(ValueSource::DefaultValue);
+        if default("apis") {
+            args.apis = 2;
+        }
+        return run_streams(args).await;
     }
     let json = args.json;
     let shutdown = async {
@@ -63,6 +70,22 @@ fn finish(report: &impl serde::Serialize, json: bool, table: &str, passed: bool)
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
+    }
+}
+
+async fn run_streams(args: Args) -> ExitCode {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("\ninterrupted: stopping the events; the streams drain and report…");
+        let _ = stop_tx.send(true);
+    });
+    match streams::run(&args, stop_rx).await {
+        Ok(report) => finish(&report, args.json, &report.table(), report.passed),
+        Err(e) => {
+            eprintln!("herald-load-test --subscribers: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

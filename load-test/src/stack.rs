@@ -34,6 +34,7 @@ const STOP_GRACE: Duration = Duration::from_secs(20);
 
 #[derive(Debug)]
 struct Proc {
+    exe: PathBuf,
     name: String,
     role: &'static str,
     env: Vec<(String, String)>,
@@ -47,6 +48,7 @@ struct Proc {
 /// A running local stack. Call [`Stack::stop`]; dropping it kills the children too.
 #[derive(Debug)]
 pub struct Stack {
+    exe: PathBuf,
     dir: tempfile::TempDir,
     apis: Arc<Mutex<Vec<Proc>>>,
     workers: Arc<Mutex<Vec<Proc>>>,
@@ -77,6 +79,17 @@ impl Stack {
     /// [`Stack::start`] with more variables for every child (they win over the
     /// stack's own).
     pub async fn start_with(
+        args: &crate::Args,
+        extra_env: &[(String, String)],
+    ) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe().context("locating the load-test executable")?;
+        Self::start_using(&exe, args, extra_env).await
+    }
+
+    /// [`Stack::start_with`], the processes run from `exe` (a `herald-load-test`
+    /// binary: a test's own executable is not one).
+    pub async fn start_using(
+        exe: &Path,
         args: &crate::Args,
         extra_env: &[(String, String)],
     ) -> anyhow::Result<Self> {
@@ -156,6 +169,7 @@ impl Stack {
         }
 
         let mut stack = Self {
+            exe: exe.to_path_buf(),
             dir,
             apis: Arc::new(Mutex::new(Vec::new())),
             workers: Arc::new(Mutex::new(Vec::new())),
@@ -173,6 +187,7 @@ impl Stack {
             env.push(("PORT".into(), port.to_string()));
             let url = format!("http://127.0.0.1:{port}");
             let proc = spawn(
+                &stack.exe,
                 stack.dir.path(),
                 &format!("api-{i}"),
                 ROLE_API,
@@ -205,6 +220,7 @@ impl Stack {
             env.push(("METRICS_PORT".into(), port.to_string()));
             let name = format!("worker-{}", self.workers_mut().len());
             let proc = spawn(
+                &self.exe,
                 self.dir.path(),
                 &name,
                 ROLE_WORKER,
@@ -258,6 +274,11 @@ impl Stack {
 
     pub fn uses_rabbitmq(&self) -> bool {
         self.rabbitmq.is_some()
+    }
+
+    /// The process id of API process `i`, while it runs.
+    pub fn api_pid(&self, i: usize) -> Option<u32> {
+        lock(&self.apis).get(i).and_then(|p| p.child.id())
     }
 
     /// Workers killed by `--kill-worker-after` so far.
@@ -439,6 +460,7 @@ async fn restart(dir: &Path, procs: &Mutex<Vec<Proc>>, i: usize) -> anyhow::Resu
             .get(i)
             .ok_or_else(|| anyhow::anyhow!("no process {i} to restart"))?;
         let mut new = spawn(
+            &old.exe,
             dir,
             &format!("{}.{}", old.name, old.incarnation + 1),
             old.role,
@@ -458,13 +480,13 @@ async fn restart(dir: &Path, procs: &Mutex<Vec<Proc>>, i: usize) -> anyhow::Resu
 }
 
 fn spawn(
+    exe: &Path,
     dir: &Path,
     name: &str,
     role: &'static str,
     env: &[(String, String)],
     health: String,
 ) -> anyhow::Result<Proc> {
-    let exe = std::env::current_exe().context("locating the load-test executable")?;
     let log = dir.join(format!("{name}.log"));
     let out = std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
     let err = out.try_clone()?;
@@ -480,6 +502,7 @@ fn spawn(
         .kill_on_drop(true);
     let child = cmd.spawn().with_context(|| format!("starting {name}"))?;
     Ok(Proc {
+        exe: exe.to_path_buf(),
         name: name.to_owned(),
         role,
         env: env.to_vec(),

@@ -34,6 +34,10 @@ use crate::AppState;
 
 /// Largest client frame: an event is a few dozen bytes.
 const MAX_CLIENT_FRAME: usize = 4 * 1024;
+/// The socket's read buffer. tungstenite's default (128 KiB, allocated per
+/// connection) made an idle WebSocket cost ~139 KiB of RSS; a client frame is at
+/// most `MAX_CLIENT_FRAME` (docs/benchmarks.md, "Live match streams").
+const READ_BUFFER: usize = MAX_CLIENT_FRAME;
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -64,6 +68,9 @@ pub async fn upgrade(
     Ok(upgrade
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
+        .read_buffer_size(READ_BUFFER)
+        // Every send is flushed at once anyway: no write buffer to fill first.
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             Connection {
                 state,

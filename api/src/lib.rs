@@ -138,7 +138,7 @@ impl AppState {
                 "no CONSOLE_SESSION_SECRET: the web console at /console is off (it answers 503)"
             );
         }
-        let dispatch = config.broker.dispatch();
+        let dispatch = config.broker.dispatch(&config.store);
         let group = &config.broker.consumer_group;
         match dispatch.mode() {
             DispatchMode::Embedded => tracing::info!(

@@ -7,7 +7,10 @@
 //!     cargo bench -p herald-worker --bench drain -- --jobs 20000 --latency-secs 0   # drains only
 //!
 //! Each drain also prints a machine-readable line, `herald_drain workers=N jobs_per_s=R`,
-//! which `bench/drain.sh` (the comparison with BullMQ) reads.
+//! which `bench/drain.sh` (the comparison with BullMQ) reads, and
+//! `herald_drain_resources ...`: each worker's peak memory (VmHWM, and the highest VmRSS
+//! sampled while draining), the CPU seconds of the workers and of RabbitMQ, and how busy
+//! the machine's cores were over the drain (from `/proc`).
 //!
 //! Needs RabbitMQ (`HERALD_TEST_RABBITMQ_URL`, else amqp://guest:guest@127.0.0.1:5672/%2f).
 //! "Enqueue" is what the API does per request: insert into the store, then publish
@@ -164,8 +167,18 @@ impl World {
     }
 
     async fn wait_succeeded(&self, n: u64, timeout: Duration) {
+        self.wait_succeeded_sampling(n, timeout, &[]).await;
+    }
+
+    /// [`Self::wait_succeeded`], sampling the resident memory of `pids` at each check;
+    /// returns the highest VmRSS seen per process (kB).
+    async fn wait_succeeded_sampling(&self, n: u64, timeout: Duration, pids: &[u32]) -> Vec<u64> {
         let deadline = Instant::now() + timeout;
+        let mut peak = vec![0u64; pids.len()];
         while self.succeeded().await < n {
+            for (max, pid) in peak.iter_mut().zip(pids) {
+                *max = (*max).max(proc_status_kb(*pid, "VmRSS:").unwrap_or(0));
+            }
             assert!(
                 Instant::now() < deadline,
                 "only {} of {n} succeeded",
@@ -174,6 +187,7 @@ impl World {
             // Coarse: a `counts()` scan competes with the workers for the 2 cores.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        peak
     }
 
     async fn latencies(&self, ids: &[JobId]) -> Vec<f64> {
@@ -208,6 +222,115 @@ fn stop(children: Vec<Child>) {
     }
 }
 
+/// A `kB` field of `/proc/<pid>/status` (`VmRSS:`, `VmHWM:`).
+fn proc_status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line[field.len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// CPU seconds (user + system) a process has used, from `/proc/<pid>/stat` (in clock
+/// ticks of USER_HZ, 100 on Linux).
+fn proc_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it start past its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// The RabbitMQ node's process (`beam.smp`) on this host, if it runs here.
+fn rabbitmq_pid() -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.find_map(|entry| {
+        let pid: u32 = entry.ok()?.file_name().to_str()?.parse().ok()?;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        (comm.trim() == "beam.smp").then_some(pid)
+    })
+}
+
+/// Busy and total jiffies of the whole machine, from the first line of `/proc/stat`.
+fn machine_jiffies() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let values: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let total: u64 = values.iter().take(8).sum();
+    // idle and iowait
+    let idle = values.get(3)? + values.get(4).copied().unwrap_or(0);
+    Some((total - idle, total))
+}
+
+/// What the drain cost: CPU of the workers, of RabbitMQ and of this process, and how
+/// busy the machine's cores were, between [`Usage::start`] and [`Usage::report`].
+struct Usage {
+    rabbit: Option<u32>,
+    rabbit_cpu: f64,
+    own_cpu: f64,
+    machine: Option<(u64, u64)>,
+}
+
+impl Usage {
+    fn start() -> Self {
+        let rabbit = rabbitmq_pid();
+        Self {
+            rabbit,
+            rabbit_cpu: rabbit.and_then(proc_cpu_secs).unwrap_or(0.0),
+            own_cpu: proc_cpu_secs(std::process::id()).unwrap_or(0.0),
+            machine: machine_jiffies(),
+        }
+    }
+
+    /// Prints the figures, with each worker's peak memory (VmHWM) and the highest VmRSS
+    /// sampled while draining; call before the workers stop.
+    fn report(&self, workers: usize, children: &[Child], rss_peaks: &[u64]) {
+        let pids: Vec<u32> = children.iter().map(Child::id).collect();
+        let hwm: Vec<u64> = pids
+            .iter()
+            .map(|&p| proc_status_kb(p, "VmHWM:").unwrap_or(0))
+            .collect();
+        let worker_cpu: f64 = pids.iter().filter_map(|&p| proc_cpu_secs(p)).sum();
+        let rabbit_cpu = self
+            .rabbit
+            .and_then(proc_cpu_secs)
+            .map_or(f64::NAN, |c| c - self.rabbit_cpu);
+        let own_cpu = proc_cpu_secs(std::process::id()).unwrap_or(0.0) - self.own_cpu;
+        let busy = match (self.machine, machine_jiffies()) {
+            (Some((b0, t0)), Some((b1, t1))) if t1 > t0 => {
+                100.0 * (b1 - b0) as f64 / (t1 - t0) as f64
+            }
+            _ => f64::NAN,
+        };
+        let mb = |kb: u64| kb as f64 / 1024.0;
+        let max_hwm = hwm.iter().copied().max().unwrap_or(0);
+        let max_rss = rss_peaks.iter().copied().max().unwrap_or(0);
+        println!(
+            "  memory per worker process: VmHWM {} MB; highest VmRSS sampled while draining {} MB",
+            hwm.iter()
+                .map(|&k| format!("{:.1}", mb(k)))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            rss_peaks
+                .iter()
+                .map(|&k| format!("{:.1}", mb(k)))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        );
+        println!(
+            "  cpu: workers {worker_cpu:.2} s (all {workers}), RabbitMQ {rabbit_cpu:.2} s, this bench (store reads) {own_cpu:.2} s; machine busy {busy:.0}% of all cores"
+        );
+        println!(
+            "herald_drain_resources workers={workers} worker_hwm_mb={:.1} worker_rss_mb={:.1} worker_cpu_s={worker_cpu:.2} rabbitmq_cpu_s={rabbit_cpu:.2} machine_busy_pct={busy:.0}",
+            mb(max_hwm),
+            mb(max_rss)
+        );
+    }
+}
+
 fn pct(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -230,11 +353,15 @@ async fn drain(a: &Args, workers: usize) -> f64 {
         a.jobs,
         t.elapsed().as_secs_f64()
     );
+    let usage = Usage::start();
     let start = Instant::now();
     let children: Vec<Child> = (0..workers).map(|_| w.spawn(&a.extra_env)).collect();
-    w.wait_succeeded(a.jobs as u64, Duration::from_secs(600))
+    let pids: Vec<u32> = children.iter().map(Child::id).collect();
+    let rss = w
+        .wait_succeeded_sampling(a.jobs as u64, Duration::from_secs(600), &pids)
         .await;
     let secs = start.elapsed().as_secs_f64();
+    usage.report(workers, &children, &rss);
     stop(children);
     let rate = a.jobs as f64 / secs;
     println!(

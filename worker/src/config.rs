@@ -47,7 +47,8 @@ const OWN_ENV_HELP: &str = "\
 Environment (every value is checked at start-up; a bad one names the variable):
   PREFETCH_COUNT           unacked deliveries per work queue (10)
   LOCK_DURATION_MS         lease length; renewed at a third of it (300000)
-  POLL_INTERVAL_MS         poller period, jittered (5000; 50 in embedded mode)
+  POLL_INTERVAL_MS         poller period, jittered (5000; 50 in embedded mode, where the API also
+                           wakes the pollers through <SQLITE_PATH>.wake/ at once)
   WORKER_BATCH_SIZE        jobs claimed per poll and completed per store write (50)
   WORKER_CONCURRENCY       jobs processed at once by this process (64)
   MAX_MATCHES              matches hosted at once (3)

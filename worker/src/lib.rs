@@ -37,6 +37,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use herald_core::backoff::Backoff;
+use herald_core::dispatch::wake::{WakeAddress, WakeListener};
 use herald_core::store::WorkerHeartbeat;
 use herald_core::{shutdown, supervise};
 use herald_core::{Clock, Store, StoreError, WorkerId};
@@ -127,10 +128,21 @@ impl WorkerBuilder {
     /// is set, the broker sessions.
     pub async fn start(self) -> anyhow::Result<Worker> {
         let config = Arc::new(self.config);
+        let handed_store = self.store.is_some();
         let store = match self.store {
             Some(store) => store,
             None => open_store(&config).await?,
         };
+        // Embedded mode: the API's wake-ups. A store handed in may not be the configured
+        // file, so that worker hears only its own process.
+        let wake = config.broker.is_embedded().then(|| {
+            let address = WakeAddress::for_store(&config.store);
+            if handed_store {
+                WakeListener::in_process(&address)
+            } else {
+                WakeListener::listen(&address)
+            }
+        });
         let clock = self.clock.unwrap_or_else(herald_core::clock::system);
         let metrics = Arc::new(metrics::Metrics::new().context("registering metrics")?);
         let breakers = Arc::new(Breakers::new(
@@ -190,7 +202,7 @@ impl WorkerBuilder {
             }
         })];
         background.push(tokio::spawn(
-            poller::Poller::new(engine.clone(), slots.clone()).run(stop_rx.clone()),
+            poller::Poller::new(engine.clone(), slots.clone(), wake).run(stop_rx.clone()),
         ));
         background.push(tokio::spawn(heartbeat(ctx.clone(), stop_rx.clone())));
         background.push(tokio::spawn(retention::run(ctx.clone(), stop_rx.clone())));
@@ -461,7 +473,7 @@ fn start_matches(
     stop: &watch::Receiver<bool>,
     background: &mut Vec<JoinHandle<()>>,
 ) -> Arc<matches::Matches> {
-    let dispatch = ctx.config.broker.dispatch();
+    let dispatch = ctx.config.broker.dispatch(&ctx.config.store);
     let wakeups = broker.map(|broker| {
         let (wakeups, session) = matches::wakeup::Wakeups::new();
         let (broker, stop) = (broker.clone(), stop.clone());

@@ -3,13 +3,16 @@
 //! jobs, expired leases of dead workers, and pending jobs whose publish was lost — and
 //! processes them. In embedded mode it is the only dispatch path: while polls come back
 //! full it keeps claiming as slots free up instead of sleeping, so a backlog drains at
-//! the store's pace and an idle queue is seen within one (short) interval.
+//! the store's pace and an idle queue is seen within one (short) interval. There it also
+//! listens for the API's wake-ups (`herald_core::dispatch::wake`), so a job enqueued on
+//! an idle queue is claimed at once, not at the next poll.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use herald_core::backoff::poll_pause;
+use herald_core::dispatch::wake::WakeListener;
 use herald_core::shutdown;
 use herald_core::StoreError;
 use tokio::sync::{watch, Semaphore};
@@ -22,10 +25,13 @@ pub struct Poller {
     slots: Arc<Semaphore>,
     interval: Duration,
     batch: usize,
+    /// Embedded mode: the API's wake-ups.
+    wake: Option<WakeListener>,
 }
 
 impl Poller {
-    pub fn new(engine: Arc<Engine>, slots: Arc<Semaphore>) -> Self {
+    /// A poller of `engine`'s store; with `wake`, it also polls whenever that rings.
+    pub fn new(engine: Arc<Engine>, slots: Arc<Semaphore>, wake: Option<WakeListener>) -> Self {
         let interval = engine.context().config.poll_interval;
         let batch = engine.context().config.batch_size;
         Self {
@@ -33,17 +39,20 @@ impl Poller {
             slots,
             interval,
             batch,
+            wake,
         }
     }
 
-    /// Polls until `stop` turns true: every interval, and at once when a capped
-    /// tenant's job finishes here ([`crate::turns`]: the tenant has room again).
+    /// Polls until `stop` turns true: every interval, at once when a capped tenant's
+    /// job finishes here ([`crate::turns`]: the tenant has room again), and at once on a
+    /// wake-up. While polls fail, only the growing pause paces it.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut failures = 0u32;
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(poll_pause(self.interval, failures)) => {}
                 () = self.engine.turns().poked(), if failures == 0 => {}
+                () = woken(self.wake.as_ref()), if failures == 0 => {}
                 () = shutdown::stopped(&mut stop) => return,
             }
             match self.drain(stop.clone()).await {
@@ -91,6 +100,14 @@ impl Poller {
                 return Ok(());
             }
         }
+    }
+}
+
+/// The next wake-up; never, without a listener.
+async fn woken(wake: Option<&WakeListener>) {
+    match wake {
+        Some(wake) => wake.rung().await,
+        None => std::future::pending().await,
     }
 }
 

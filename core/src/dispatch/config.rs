@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use super::wake::WakeAddress;
 use super::{Dispatch, EmbeddedDispatch, RabbitDispatch, Topology, DEFAULT_CONSUMER_GROUP};
 use crate::config::{ConfigError, Env, Secret};
+use crate::store::StoreConfig;
 
 /// Longest consumer group: queue names are the group and a suffix of at most 22
 /// characters (`.notification.critical`), and RabbitMQ allows 255.
@@ -73,11 +75,11 @@ impl BrokerConfig {
     }
 
     /// The publishing side of dispatch: a lazily connecting RabbitMQ publisher, or
-    /// the embedded no-op.
-    pub fn dispatch(&self) -> Arc<dyn Dispatch> {
+    /// without a broker the doorbell of the pollers of `store`.
+    pub fn dispatch(&self, store: &StoreConfig) -> Arc<dyn Dispatch> {
         match self.url() {
             Some(url) => Arc::new(RabbitDispatch::lazy(url, self.topology())),
-            None => Arc::new(EmbeddedDispatch),
+            None => Arc::new(EmbeddedDispatch::new(WakeAddress::for_store(store))),
         }
     }
 }

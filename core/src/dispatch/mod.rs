@@ -8,8 +8,9 @@
 //! MongoDB:
 //! - [`rabbitmq::RabbitDispatch`]: publishes job messages to the consumer group's
 //!   quorum queues with publisher confirms, and match wake-ups to the hosts;
-//! - [`embedded::EmbeddedDispatch`]: no broker (no `RABBITMQ_URL`); publishing is a
-//!   no-op and the workers' poller is the dispatch path.
+//! - [`embedded::EmbeddedDispatch`]: no broker (no `RABBITMQ_URL`); the workers' poller
+//!   is the dispatch path, and publishing only rings it ([`wake`]: in one process
+//!   directly, across processes through Unix sockets next to the SQLite file).
 //!
 //! The worker's side of RabbitMQ — consuming the work queues and its wake-up queue —
 //! goes through [`rabbitmq::Session`], run under [`crate::supervise`], so no crate but
@@ -46,6 +47,7 @@ pub mod config;
 pub mod embedded;
 pub mod rabbitmq;
 pub mod updates;
+pub mod wake;
 
 pub use config::BrokerConfig;
 pub use embedded::EmbeddedDispatch;

@@ -34,7 +34,9 @@ bench() { cargo bench -q -p herald-core --bench retention -- "$@"; }
 
 log "building (release)"
 cargo bench -p herald-core --bench retention --no-run >&2
-cargo build -q --release -p herald-worker -p herald-load-test >&2
+# The bench profile (release with debug info), so the dependencies built for the bench
+# are reused; it writes to target/release.
+cargo build -q --profile bench -p herald-worker -p herald-load-test >&2
 
 ten="$WORK/ten-days.db"
 log "1. filling $DAYS days x $PER_DAY jobs into $ten (load $(load))"

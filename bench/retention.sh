@@ -14,6 +14,7 @@
 #    pruner working through the backlog. It prints both runs' API and end-to-end p99
 #    and their ratio, and how many jobs the pruner deleted during the run.
 # Keep WORK (default a fresh directory under /tmp) on a disk with ~15 GB free.
+# STEPS="3" runs only the load part (reusing WORK/backlog.db when it is there).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -24,6 +25,9 @@ BACKLOG_DAYS="${BACKLOG_DAYS:-5}"
 RATE="${RATE:-200}"
 DURATION="${DURATION:-30s}"
 WORK="${WORK:-$(mktemp -d /tmp/herald-retention-bench.XXXXXX)}"
+STEPS="${STEPS:-1 2 3}"
+mkdir -p "$WORK"
+step() { case " $STEPS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 cd "$root"
 
@@ -39,10 +43,13 @@ cargo bench -p herald-core --bench retention --no-run >&2
 cargo build -q --profile bench -p herald-worker -p herald-load-test >&2
 
 ten="$WORK/ten-days.db"
+if step 1; then
 log "1. filling $DAYS days x $PER_DAY jobs into $ten (load $(load))"
 bench fill "$ten" "$PER_DAY" "$DAYS" 0
 bench measure "$ten"
+fi
 
+if step 2; then
 log "2. /metrics scrape time on a worker over $ten (load $(load))"
 port=$(free_port)
 SQLITE_PATH="$ten" METRICS_PORT="$port" RUST_LOG=warn RETENTION_SUCCEEDED=off RETENTION_DEAD=off \
@@ -61,10 +68,14 @@ done
 printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1*1000} END {printf "metrics_scrape samples=%d median_ms=%.2f max_ms=%.2f\n", NR, a[int((NR+1)/2)], a[NR]}'
 kill "$worker"; wait "$worker" 2>/dev/null || true
 trap - EXIT
+fi
 
+step 3 || exit 0
 backlog="$WORK/backlog.db"
-log "3. filling a backlog of $BACKLOG_DAYS days x $PER_DAY jobs ending 8 days ago into $backlog"
-bench fill "$backlog" "$PER_DAY" "$BACKLOG_DAYS" 8
+if [ ! -f "$backlog" ]; then
+  log "3. filling a backlog of $BACKLOG_DAYS days x $PER_DAY jobs ending 8 days ago into $backlog"
+  bench fill "$backlog" "$PER_DAY" "$BACKLOG_DAYS" 8
+fi
 run() { # label, extra env...
   local label=$1; shift
   log "load at $RATE/s for $DURATION, $label (load $(load))"
@@ -74,7 +85,7 @@ run() { # label, extra env...
 import json, sys
 r = json.load(open(sys.argv[1]))
 print(f"load_{sys.argv[2]} accepted={r['accepted']} delivered={r['delivered']} lost={r['lost']} "
-      f"api_p99_ms={r['api_latency_ms']['p99']:.2f} e2e_p99_ms={r['end_to_end_ms']['p99']:.2f}")
+      f"api_p99_ms={r['apiLatencyMs']['p99']:.2f} e2e_p99_ms={r['endToEndMs']['p99']:.2f}")
 EOF
 }
 count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM jobs').fetchone()[0])" "$backlog"; }
@@ -87,7 +98,7 @@ echo "pruned_during_run jobs=$((mid - after)) rows_before=$before"
 python3 - "$WORK/no_pruning.json" "$WORK/pruning.json" <<'EOF'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
-for k in ("api_latency_ms", "end_to_end_ms"):
+for k in ("apiLatencyMs", "endToEndMs"):
     print(f"ratio {k} p99 pruning/no_pruning = {b[k]['p99'] / max(a[k]['p99'], 1e-9):.2f}")
 EOF
 log "files kept in $WORK (delete them when done)"

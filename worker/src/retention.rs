@@ -17,11 +17,35 @@ use tokio::sync::watch;
 
 use crate::context::WorkerContext;
 
-/// Jobs deleted per batch: one short write transaction (a few milliseconds on SQLite),
-/// so an API write waits at most one batch for the lock.
+/// The most jobs one batch deletes.
 pub const PRUNE_BATCH: usize = 500;
-/// The pause between two batches, when writers get the lock.
+/// The first batch of a run (one job: its cost in a cold file is not known yet); later
+/// ones are sized to [`BATCH_TARGET`].
+const FIRST_BATCH: usize = 1;
+/// How long one batch should hold SQLite's write lock. A deleted job touches every
+/// index of `jobs`; in a large, cold file that is milliseconds per job, so a fixed
+/// batch of 500 held the lock for seconds and stalled the API's writes behind it
+/// (measured: `docs/benchmarks.md`, "Pruning under load"). The batch size follows
+/// the time each batch took, between 1 and [`PRUNE_BATCH`].
+const BATCH_TARGET: Duration = Duration::from_millis(10);
+/// After each batch the pruner rests this many times as long as the batch held the lock
+/// (and at least [`BATCH_PAUSE`]), so it holds the write lock at most a fifth of the time.
+const REST_FACTOR: u32 = 4;
+/// The shortest pause between two batches, when writers get the lock.
 const BATCH_PAUSE: Duration = Duration::from_millis(5);
+
+/// The next batch size after a batch of `limit` took `took`: scaled down to what
+/// [`BATCH_TARGET`] allows when over it, doubled when well under it.
+fn next_batch(limit: usize, took: Duration) -> usize {
+    if took > BATCH_TARGET {
+        let fits = limit as f64 * BATCH_TARGET.as_secs_f64() / took.as_secs_f64();
+        (fits as usize).clamp(1, limit)
+    } else if took < BATCH_TARGET / 2 {
+        (limit * 2).min(PRUNE_BATCH)
+    } else {
+        limit
+    }
+}
 
 /// The loop: refresh the gauges, prune if this worker holds (or takes) the duty, wait.
 pub async fn run(ctx: Arc<WorkerContext>, mut stop: watch::Receiver<bool>) {
@@ -67,11 +91,13 @@ pub async fn run(ctx: Arc<WorkerContext>, mut stop: watch::Receiver<bool>) {
 async fn prune_run(ctx: &WorkerContext, lease: &DutyLease, stop: &mut watch::Receiver<bool>) {
     let started = Instant::now();
     let mut total = 0_u64;
+    let mut limit = FIRST_BATCH;
     loop {
         if *stop.borrow() {
             break;
         }
-        match ctx.store.prune(lease, PRUNE_BATCH).await {
+        let batch = Instant::now();
+        match ctx.store.prune(lease, limit).await {
             Ok(report) => {
                 for ((kind, state), n) in &report.jobs {
                     ctx.metrics
@@ -87,10 +113,18 @@ async fn prune_run(ctx: &WorkerContext, lease: &DutyLease, stop: &mut watch::Rec
                 }
                 let jobs: u64 = report.jobs.values().sum();
                 total += report.total();
-                if jobs < PRUNE_BATCH as u64 && report.events < PRUNE_BATCH as u64 {
+                if jobs < limit as u64 && report.events < limit as u64 {
                     break;
                 }
-                tokio::time::sleep(BATCH_PAUSE).await;
+                // Sized by the time the batch held the write lock (waiting for it is
+                // the writers' turn, not the pruner's cost); rested by the whole time.
+                let held = if report.held.is_zero() {
+                    batch.elapsed()
+                } else {
+                    report.held
+                };
+                limit = next_batch(limit, held);
+                tokio::time::sleep((held * REST_FACTOR).max(BATCH_PAUSE)).await;
             }
             Err(StoreError::LeaseLost) => {
                 tracing::info!("the pruner lease moved to another worker");
@@ -146,5 +180,19 @@ pub async fn refresh_gauges(ctx: &WorkerContext) {
             }
         }
         Err(e) => tracing::warn!(error = %e, "queue lag: store call failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_follow_the_time_they_take() {
+        assert_eq!(next_batch(50, Duration::from_millis(100)), 5);
+        assert_eq!(next_batch(1, Duration::from_secs(2)), 1);
+        assert_eq!(next_batch(50, Duration::from_millis(1)), 100);
+        assert_eq!(next_batch(400, Duration::from_millis(1)), PRUNE_BATCH);
+        assert_eq!(next_batch(50, Duration::from_millis(7)), 50);
     }
 }

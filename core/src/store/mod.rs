@@ -669,6 +669,9 @@ pub struct PruneReport {
     /// Match events deleted (their match ended longer than `RETENTION_MATCH_EVENTS` ago,
     /// or the match itself was deleted).
     pub events: u64,
+    /// How long the batch held the store's write lock (SQLite: from taking it to the
+    /// commit, not counting the wait for it); zero where the store takes none.
+    pub held: Duration,
 }
 
 impl PruneReport {

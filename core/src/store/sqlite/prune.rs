@@ -114,6 +114,7 @@ impl MaintenanceStore for SqliteStore {
         self.pool
             .run(move |conn| {
                 let tx = immediate(conn)?;
+                let locked = std::time::Instant::now();
                 let live: Option<i64> = tx
                     .prepare_cached(
                         "SELECT 1 FROM leases WHERE name = :name AND holder = :me \
@@ -178,10 +179,11 @@ impl MaintenanceStore for SqliteStore {
                     let n = tx
                         .prepare_cached(
                             "DELETE FROM match_events WHERE (matchId, seq) IN \
-                             (SELECT e.matchId, e.seq FROM jobs j \
+                             (SELECT e.matchId, e.seq FROM jobs j INDEXED BY jobs_ended_matches \
                               JOIN match_events e ON e.matchId = j._id \
-                              WHERE j.status IN ('succeeded', 'dead', 'cancelled') \
-                              AND j.completedAt < :cutoff AND j.kind = 'match' LIMIT :limit)",
+                              WHERE j.kind = 'match' \
+                              AND j.status IN ('succeeded', 'dead', 'cancelled') \
+                              AND j.completedAt < :cutoff LIMIT :limit)",
                         )
                         .map_err(sql)?
                         .execute(named_params! {":cutoff": cutoff, ":limit": limit})
@@ -189,6 +191,7 @@ impl MaintenanceStore for SqliteStore {
                     report.events += n as u64;
                 }
                 tx.commit().map_err(sql)?;
+                report.held = locked.elapsed();
                 Ok(report)
             })
             .await

@@ -151,9 +151,7 @@ impl Report {
                 None => "",
             }
         );
-        let row = |out: &mut String, k: &str, v: String| {
-            let _ = writeln!(out, "  {k:<26} {v}");
-        };
+        let row = |out: &mut String, k: &str, v: String| row(out, 26, k, v);
         row(&mut out, "sent", self.sent.to_string());
         row(&mut out, "accepted", self.accepted.to_string());
         row(&mut out, "rejected", self.rejected.total.to_string());
@@ -186,34 +184,55 @@ impl Report {
         if self.bad_signatures > 0 {
             row(&mut out, "bad signatures", self.bad_signatures.to_string());
         }
-        let _ = writeln!(
-            out,
-            "\n  {:<26} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            "latency (ms)", "avg", "p50", "p95", "p99", "max"
+        latency_table(
+            &mut out,
+            26,
+            "latency (ms)",
+            &[
+                ("API (scheduled→response)", &self.api_latency_ms),
+                ("end to end (→delivered)", &self.end_to_end_ms),
+            ],
         );
-        for (name, l) in [
-            ("API (scheduled→response)", &self.api_latency_ms),
-            ("end to end (→delivered)", &self.end_to_end_ms),
-        ] {
-            let _ = writeln!(
-                out,
-                "  {name:<26} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-                l.avg, l.p50, l.p95, l.p99, l.max
-            );
-        }
         let _ = writeln!(
             out,
             "\n  throughput (jobs/s)        requested {:.1} · accepted {:.1} · delivered {:.1}",
             self.throughput.requested, self.throughput.accepted, self.throughput.delivered
         );
-        if self.passed {
-            let _ = writeln!(out, "\n  PASS");
-        } else {
-            for breach in &self.breaches {
-                let _ = writeln!(out, "\n  FAIL: {breach}");
-            }
-        }
+        verdict(&mut out, self.passed, &self.breaches);
         out
+    }
+}
+
+/// One `name value` line of a report's table, the name padded to `width`.
+pub fn row(out: &mut String, width: usize, name: &str, value: String) {
+    let _ = writeln!(out, "  {name:<width$} {value}");
+}
+
+/// A latency block of a report's table: a header under `title`, then one line per
+/// named summary.
+pub fn latency_table(out: &mut String, width: usize, title: &str, rows: &[(&str, &Latency)]) {
+    let _ = writeln!(
+        out,
+        "\n  {title:<width$} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "avg", "p50", "p95", "p99", "max"
+    );
+    for (name, l) in rows {
+        let _ = writeln!(
+            out,
+            "  {name:<width$} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
+            l.avg, l.p50, l.p95, l.p99, l.max
+        );
+    }
+}
+
+/// The last lines of a report's table: PASS, or one FAIL line per breach.
+pub fn verdict(out: &mut String, passed: bool, breaches: &[String]) {
+    if passed {
+        let _ = writeln!(out, "\n  PASS");
+    } else {
+        for breach in breaches {
+            let _ = writeln!(out, "\n  FAIL: {breach}");
+        }
     }
 }
 

@@ -26,7 +26,7 @@ use serde_json::{json, Value};
 use tokio::sync::{watch, Semaphore};
 use tokio_tungstenite::tungstenite;
 
-use crate::report::{micros_histogram, Latency};
+use crate::report::{latency_table, micros_histogram, row, verdict, Latency};
 use crate::stack::{lock, Stack};
 use crate::Args;
 
@@ -357,9 +357,7 @@ impl StreamReport {
                 None => "",
             }
         );
-        let row = |out: &mut String, k: &str, v: String| {
-            let _ = writeln!(out, "  {k:<28} {v}");
-        };
+        let row = |out: &mut String, k: &str, v: String| row(out, 28, k, v);
         row(
             &mut out,
             "connected",
@@ -419,24 +417,13 @@ impl StreamReport {
                 ),
             );
         }
-        let l = &self.fanout_ms;
-        let _ = writeln!(
-            out,
-            "\n  {:<28} {:>9} {:>9} {:>9} {:>9} {:>9}",
-            "fan-out latency (ms)", "avg", "p50", "p95", "p99", "max"
+        latency_table(
+            &mut out,
+            28,
+            "fan-out latency (ms)",
+            &[("append → received", &self.fanout_ms)],
         );
-        let _ = writeln!(
-            out,
-            "  {:<28} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}",
-            "append → received", l.avg, l.p50, l.p95, l.p99, l.max
-        );
-        if self.passed {
-            let _ = writeln!(out, "\n  PASS");
-        } else {
-            for breach in &self.breaches {
-                let _ = writeln!(out, "\n  FAIL: {breach}");
-            }
-        }
+        verdict(&mut out, self.passed, &self.breaches);
         out
     }
 }
@@ -820,17 +807,20 @@ async fn subscriber(
     // `skip` > 0 is the checker's self-test: the stream starts past seq `skip`, so
     // the server never sends the first events and the run must report them missed.
     let mut last = skip;
-    let first = {
-        let _permit = gate.acquire().await;
+    // The stream after `after`, on the instance this attempt takes its turn on.
+    let connect = |attempt: usize, after: u64| {
         Stream::connect(
             &shared.http,
             shared.transport,
             &urls[attempt % urls.len()],
             &match_id,
             &shared.key,
-            last,
+            after,
         )
-        .await
+    };
+    let first = {
+        let _permit = gate.acquire().await;
+        connect(attempt, last).await
     };
     let mut stream = match first {
         Ok(s) => {
@@ -875,16 +865,7 @@ async fn subscriber(
                     attempt += 1;
                     ledger.reconnects += 1;
                     shared.reconnects.fetch_add(1, Ordering::Relaxed);
-                    if let Ok(s) = Stream::connect(
-                        &shared.http,
-                        shared.transport,
-                        &urls[attempt % urls.len()],
-                        &match_id,
-                        &shared.key,
-                        last,
-                    )
-                    .await
-                    {
+                    if let Ok(s) = connect(attempt, last).await {
                         stream = s;
                         break;
                     }

@@ -784,12 +784,7 @@ async fn redrive(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         // next confirmation.
         let request = BulkRequest {
             action: BulkAction::Redrive,
-            filter: BulkFilter {
-                kind: q.filter.kind,
-                priority: q.filter.priority,
-                channel: q.filter.channel,
-                ..BulkFilter::default()
-            },
+            filter: BulkFilter::matching(&q.filter),
             limit: expected,
             cursor: None,
         };

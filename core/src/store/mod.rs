@@ -21,6 +21,7 @@
 //!   `inserts`, `listing`, `registry` and `matches`.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -154,6 +155,29 @@ pub struct BulkFilter {
     pub error_contains: Option<String>,
     /// Only these jobs (at most [`BULK_MAX`]); another tenant's id matches nothing.
     pub ids: Option<Vec<JobId>>,
+}
+
+impl BulkFilter {
+    /// The fields a list filter has too (all of a list filter but its status).
+    pub fn matching(list: &ListFilter) -> Self {
+        Self {
+            kind: list.kind,
+            priority: list.priority,
+            channel: list.channel,
+            ..Self::default()
+        }
+    }
+
+    /// The part of this filter a list filter can say (no status: the store adds the
+    /// action's starting statuses).
+    pub fn listed(&self) -> ListFilter {
+        ListFilter {
+            status: None,
+            kind: self.kind,
+            priority: self.priority,
+            channel: self.channel,
+        }
+    }
 }
 
 /// One bounded step of a bulk change ([`JobStore::bulk_transition`]).
@@ -729,24 +753,21 @@ pub struct Connections {
 /// Open and checked-out counts, kept by a pool as connections come and go.
 #[derive(Debug, Default)]
 pub(crate) struct ConnectionCounts {
-    open: std::sync::atomic::AtomicI64,
-    in_use: std::sync::atomic::AtomicI64,
+    open: AtomicI64,
+    in_use: AtomicI64,
 }
 
 impl ConnectionCounts {
     pub(crate) fn opened(&self, n: i64) {
-        self.open.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        self.open.fetch_add(n, Ordering::Relaxed);
     }
 
     pub(crate) fn checked_out(&self, n: i64) {
-        self.in_use
-            .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        self.in_use.fetch_add(n, Ordering::Relaxed);
     }
 
     pub(crate) fn read(&self, max: u64) -> Connections {
-        let get = |n: &std::sync::atomic::AtomicI64| {
-            u64::try_from(n.load(std::sync::atomic::Ordering::Relaxed)).unwrap_or(0)
-        };
+        let get = |n: &AtomicI64| u64::try_from(n.load(Ordering::Relaxed)).unwrap_or(0);
         Connections {
             open: get(&self.open),
             in_use: get(&self.in_use),

@@ -387,15 +387,7 @@ pub fn list_filter(tenant: &str, filter: &ListFilter) -> Document {
 /// starting status, below the cursor.
 pub fn bulk_filter(tenant: &str, request: &BulkRequest) -> Document {
     let f = &request.filter;
-    let mut query = list_filter(
-        tenant,
-        &ListFilter {
-            status: None,
-            kind: f.kind,
-            priority: f.priority,
-            channel: f.channel,
-        },
-    );
+    let mut query = list_filter(tenant, &f.listed());
     let from: Vec<&str> = request.action.from().iter().map(|s| s.as_str()).collect();
     query.insert("status", doc! { "$in": from });
     let mut created = Document::new();

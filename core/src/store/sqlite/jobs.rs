@@ -321,7 +321,6 @@ impl JobStore for SqliteStore {
     ) -> StoreResult<BulkOutcome> {
         let wanted = Wanted::bulk(tenant, request);
         let limit = request.limit.clamp(1, BULK_MAX);
-        let from = statuses(request.action.from());
         // The same write as one re-drive or cancel (`client_transition`), on a bounded set.
         let set = match request.action {
             BulkAction::Redrive => "status = 'pending', attempts = 0, runAt = :now, \
@@ -342,37 +341,25 @@ impl JobStore for SqliteStore {
                 let limit_sql = i64::from(limit);
                 let mut params = wanted.params();
                 params.push((":limit", &limit_sql));
-                let selected = {
-                    let mut stmt = tx
-                        .prepare_cached(&format!(
-                            "SELECT _id FROM jobs WHERE {} ORDER BY _id DESC LIMIT :limit",
-                            wanted.sql()
-                        ))
-                        .map_err(sql)?;
-                    let ids = stmt
-                        .query_map(params.as_slice(), |row| row.get::<_, String>(0))
-                        .map_err(sql)?
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(sql)?;
-                    ids.iter()
-                        .map(|id| id.parse::<JobId>().map_err(corrupt))
-                        .collect::<StoreResult<Vec<_>>>()?
-                };
-                let ids = serde_json::to_string(&selected).map_err(corrupt)?;
-                let mut params: Vec<(&str, &dyn rusqlite::ToSql)> =
-                    vec![(":ids", &ids), (":now", &now.ms)];
+                params.push((":now", &now.ms));
                 if set.contains(":now_iso") {
                     params.push((":now_iso", &now.iso));
                 }
+                // Selected and changed in one statement, inside the write lock: every
+                // job the step selects moves.
                 let jobs = query_jobs(
                     &tx,
                     &format!(
-                        "UPDATE jobs SET {set} WHERE _id IN (SELECT value FROM json_each(:ids)) \
-                         AND status IN ({from}) RETURNING {COLUMNS}"
+                        "UPDATE jobs SET {set} WHERE _id IN \
+                         (SELECT _id FROM jobs WHERE {} ORDER BY _id DESC LIMIT :limit) \
+                         RETURNING {COLUMNS}",
+                        wanted.sql()
                     ),
                     &params,
                 )?;
                 tx.commit().map_err(sql)?;
+                let mut selected: Vec<JobId> = jobs.iter().map(|j| j.id.clone()).collect();
+                selected.sort_by(|a, b| b.as_str().cmp(a.as_str()));
                 Ok(BulkOutcome::new(&selected, limit, jobs))
             })
             .await
@@ -427,15 +414,7 @@ impl Wanted {
     /// statuses, and the cursor.
     fn bulk(tenant: &TenantId, request: &BulkRequest) -> Self {
         let f = &request.filter;
-        let mut wanted = Self::new(
-            tenant,
-            &ListFilter {
-                status: None,
-                kind: f.kind,
-                priority: f.priority,
-                channel: f.channel,
-            },
-        );
+        let mut wanted = Self::new(tenant, &f.listed());
         wanted
             .clauses
             .push(format!("status IN ({})", statuses(request.action.from())));

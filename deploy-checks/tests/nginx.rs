@@ -645,3 +645,71 @@ fn live_streams_pass_through_nginx_unbuffered_and_websockets_upgrade() {
     read_until(&mut ws, &mut frames, r#""seq":3"#);
     assert!(frames.contains(r#""kind":"event""#), "{frames}");
 }
+
+/// A player whose instance dies reconnects through nginx with `Last-Event-ID` and is
+/// served by the other instance from the next event on: no gap, no repeat.
+#[test]
+fn a_stream_resumes_through_nginx_on_the_other_instance() {
+    let mut stack = Stack::with_two_apis();
+    let proxy = stack.start_nginx();
+    let auth = format!("Bearer {API_KEY}");
+    let json_headers = [
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
+    let created = http::request(
+        proxy,
+        "POST",
+        "/v1/matches",
+        &json_headers,
+        br#"{"type":"scoreboard","players":[{"id":"ann","notify":{"channel":"log","recipient":{"address":"ann"}}}],"durationSec":600}"#,
+    )
+    .unwrap();
+    assert_eq!(created.status, 202, "{}\n{}", created.body, stack.logs());
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let post_event = || {
+        let r = http::request(
+            proxy,
+            "POST",
+            &format!("/v1/matches/{id}/events"),
+            &json_headers,
+            br#"{"type":"score","playerId":"ann","points":1}"#,
+        )
+        .unwrap();
+        assert_eq!(r.status, 202, "{}", r.body);
+    };
+
+    // The first stream is on the first instance.
+    let first_port = stack.apis[0].port;
+    let (mut sse, head) = open_stream(first_port, &format!("/v1/matches/{id}/stream"), "");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", stack.logs());
+    let mut seen = String::new();
+    read_until(&mut sse, &mut seen, "event: state");
+    for _ in 1..=3 {
+        post_event();
+    }
+    read_until(&mut sse, &mut seen, "id: 3\n");
+
+    // It dies; events go on through nginx to the other one.
+    stack.kill_api(0);
+    stack.publish();
+    for _ in 4..=6 {
+        post_event();
+    }
+
+    // The reconnect goes through nginx, to the only instance standing.
+    let (mut resumed, head) = open_stream(
+        proxy,
+        &format!("/v1/matches/{id}/stream"),
+        "Last-Event-ID: 3\r\n",
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}\n{}", stack.logs());
+    let mut after = String::new();
+    read_until(&mut resumed, &mut after, "id: 6\n");
+    let ids: Vec<u64> = seen
+        .lines()
+        .chain(after.lines())
+        .filter_map(|l| l.strip_prefix("id: ")?.trim().parse().ok())
+        .collect();
+    assert_eq!(ids, [1, 2, 3, 4, 5, 6], "{seen}\n---\n{after}");
+}
